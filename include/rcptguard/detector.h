@@ -1,0 +1,91 @@
+// The look-alike detector: given a recipient domain, which domain that the
+// organisation really writes to does it imitate, how, and how sure are we?
+//
+// Built once from the expected domains; immutable afterwards, so one instance is
+// shared by every thread. Pure: no I/O, no clock, no globals.
+#ifndef RCPTGUARD_DETECTOR_H_
+#define RCPTGUARD_DETECTOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rcptguard/domain.h"
+#include "rcptguard/result.h"
+#include "rcptguard/typo_class.h"
+#include "rcptguard/typo_data.h"
+
+namespace rcptguard {
+
+struct DetectorIndex;  // the built indexes; defined in src/core/detector.cc
+
+// Where an expected domain came from. Order matters: a domain listed twice keeps
+// the first (strongest) source.
+enum class DomainSource : uint8_t { kOwn, kTrusted, kProvider, kLearned };
+std::string_view DomainSourceName(DomainSource source);
+
+struct ExpectedDomain {
+  // "army.mil", "bücher.de", or a wildcard "*.mil" / "*.gov.uk". A wildcard whose
+  // base is a public suffix trusts every domain under it and protects them all
+  // against known suffix confusions (trusting "*.mil" flags "anything.ml"). Any
+  // other wildcard ("*.army.mil") is the same as the base with subdomains.
+  std::string domain;
+  DomainSource source = DomainSource::kTrusted;
+  // How much this domain is used, in (0, 1]: own and trusted domains are 1, a
+  // public provider its share of use, a learned one its share of the history.
+  double weight = 1.0;
+  // Subdomains of an expected domain are expected too (an organisation controls
+  // its subdomains); false narrows the entry to the name itself.
+  bool include_subdomains = true;
+};
+
+
+struct LookalikeMatch {
+  DomainName intended;      // the expected domain the typed one imitates
+  TypoClass typo_class = TypoClass::kSubstitution;
+  // Posterior probability, in [0, 1], that the typed domain is a mistyping of
+  // `intended` rather than a destination the sender meant (see DESIGN.md section 2).
+  double score = 0;
+  DomainSource source = DomainSource::kTrusted;
+  // One plain phrase on what differs, for people: "the top-level domain .mil typed as .ml".
+  std::string explanation;
+};
+
+// Tuning that is policy, not model: below `report_threshold` a near match is not
+// reported at all.
+struct DetectorOptions {
+  double report_threshold = 0.3;
+};
+
+class LookalikeDetector {
+ public:
+  // Builds the indexes. Fails (kInvalidArgument) on an expected domain that is not
+  // a valid domain name or wildcard, naming it.
+  static Result<LookalikeDetector> Build(const std::vector<ExpectedDomain>& expected,
+                                         std::shared_ptr<const SuffixList> suffixes,
+                                         const TypoData& typo_data,
+                                         DetectorOptions options = {});
+
+  // Returns true iff `domain` is expected: listed, a subdomain of an entry that
+  // includes subdomains, or under a trusted wildcard suffix.
+  bool IsExpected(const DomainName& domain) const;
+
+  // Returns the expected domain that `typed` most likely imitates, or nullopt if
+  // `typed` is itself expected or nothing expected is close enough. Cost does not
+  // grow with the number of expected domains (indexed candidates only).
+  std::optional<LookalikeMatch> Check(const DomainName& typed) const;
+
+  size_t size() const;         // number of expected domains indexed
+  size_t MemoryUsage() const;  // bytes held by the indexes and the domain strings
+
+ private:
+  explicit LookalikeDetector(std::shared_ptr<const DetectorIndex> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const DetectorIndex> impl_;
+};
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_DETECTOR_H_

@@ -1,0 +1,76 @@
+// Domain names as rcptguard compares them: one canonical ASCII form (UTS #46 via
+// libidn2), the Unicode form for people, and the registrable part via the Public
+// Suffix List (libpsl).
+#ifndef RCPTGUARD_DOMAIN_H_
+#define RCPTGUARD_DOMAIN_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "rcptguard/result.h"
+
+struct psl_ctx_st;
+
+namespace rcptguard {
+
+inline constexpr size_t kMaxDomainLength = 253;  // RFC 1035, without the trailing dot
+inline constexpr size_t kMaxLabelLength = 63;
+
+struct DomainName {
+  std::string ascii;    // canonical: lowercase, A-labels ("xn--..."), no trailing dot
+  std::string unicode;  // the same name with U-labels, for messages; equals ascii if no IDN
+
+  bool operator==(const DomainName&) const = default;
+};
+
+// Returns the canonical form of a domain as a user typed it: case folded, a single
+// trailing dot dropped, Unicode mapped and checked under UTS #46 (non-transitional)
+// and converted to A-labels. Fails with kInvalidAddress and a sentence naming the
+// problem: empty, too long, empty label (consecutive dots), label over 63 octets,
+// a character that is not allowed in a host name, or an invalid IDN.
+// A single-label name ("localhost") is accepted here; addresses add that rule.
+Result<DomainName> NormalizeDomain(std::string_view typed);
+
+// The three parts of a domain under the Public Suffix List. All views point into
+// the string that was split. For "us.army.mil": subdomain "us", label "army",
+// suffix "mil". For a name that is itself a public suffix, label is empty.
+struct DomainParts {
+  std::string_view subdomain;  // everything left of the registrable label, may be empty
+  std::string_view label;      // the label registered under the suffix
+  std::string_view suffix;     // the public suffix ("mil", "co.uk", "city.kawasaki.jp"'s "kawasaki.jp")
+
+  // subdomain + "." + label: what a user typed left of the public suffix.
+  std::string_view left;
+};
+
+// The Public Suffix List. Immutable and safe to share across threads.
+class SuffixList {
+ public:
+  // Takes ownership of a libpsl context (psl_free on destruction) unless it is the
+  // library's built-in list.
+  SuffixList(psl_ctx_st* ctx, bool owned);
+  ~SuffixList();
+  SuffixList(const SuffixList&) = delete;
+  SuffixList& operator=(const SuffixList&) = delete;
+
+  // The list compiled into libpsl; needs no file. Use LoadSystemSuffixList() in
+  // src/platform for the system's current list.
+  static std::shared_ptr<const SuffixList> Builtin();
+
+  // Splits a canonical ASCII domain (see NormalizeDomain). A TLD the list does not
+  // know is treated as a one-label public suffix, as browsers do.
+  DomainParts Split(std::string_view ascii_domain) const;
+
+  // Returns true iff `suffix` is explicitly a public suffix in the list (the
+  // implicit "*" rule does not count), so "com" and "co.uk" are, "con" is not.
+  bool IsListedSuffix(std::string_view suffix) const;
+
+ private:
+  psl_ctx_st* ctx_;
+  bool owned_;
+};
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_DOMAIN_H_

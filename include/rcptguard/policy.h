@@ -1,0 +1,118 @@
+// The policy: what to do with each recipient. Combines explicit rules, the
+// look-alike detector and address validity into a Verdict with reasons.
+// Compiled once, immutable, shared across threads; Evaluate is pure.
+#ifndef RCPTGUARD_POLICY_H_
+#define RCPTGUARD_POLICY_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rcptguard/address.h"
+#include "rcptguard/detector.h"
+#include "rcptguard/result.h"
+
+namespace rcptguard {
+
+// Ordered by severity: the verdict for a recipient is its most severe reason.
+enum class Action : uint8_t { kAllow, kWarn, kHold, kReject };
+std::string_view ActionName(Action action);
+std::optional<Action> ActionFromName(std::string_view name);
+
+// Stable machine codes of reasons (part of the output contract).
+inline constexpr std::string_view kReasonLookalike = "lookalike-domain";
+inline constexpr std::string_view kReasonPolicyRule = "policy-rule";
+inline constexpr std::string_view kReasonInvalidAddress = "invalid-address";
+
+struct Reason {
+  std::string code;        // kReasonLookalike, kReasonPolicyRule, kReasonInvalidAddress
+  std::string typo_class;  // for lookalike-domain: TypoClassName; for policy-rule: the rule's name
+  std::string detail;      // one sentence for people
+  Action action = Action::kAllow;
+};
+
+struct Verdict {
+  std::string recipient;  // as given
+  Action action = Action::kAllow;
+  std::vector<Reason> reasons;
+  std::optional<std::string> suggestion;       // the address with the intended domain
+  std::optional<std::string> intended_domain;  // Unicode form
+  double score = 0;                            // highest reason score, 0 when allowed
+};
+
+// Matches senders and recipients: "*" (anyone), "*.mil" (any domain under mil),
+// "example.com" (that domain, not its subdomains), "*@example.com",
+// "user@example.com", "user@*.mil". Case-insensitive; IDNs in either form.
+class AddressPattern {
+ public:
+  static Result<AddressPattern> Parse(std::string_view text);
+  bool Matches(std::string_view local_part, const DomainName& domain) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  std::string local_;   // empty: any local part
+  std::string domain_;  // canonical ASCII; empty with any_domain_
+  bool any_domain_ = false;
+  bool subdomains_ = false;  // "*.x": names strictly under x
+};
+
+struct RuleSpec {
+  std::string name;
+  std::string from = "*";
+  std::string to;
+  Action action = Action::kReject;
+  std::string where;  // "file:line" for errors
+};
+
+// A look-alike whose score is at least min_score gets action (the highest band
+// that applies wins). Below every band the recipient is allowed.
+struct ScoreBand {
+  double min_score = 0;
+  Action action = Action::kWarn;
+};
+
+struct PolicySpec {
+  std::vector<ExpectedDomain> expected;  // own, trusted, provider (and later learned) domains
+  std::vector<RuleSpec> rules;           // checked in order; the first match applies
+  std::vector<ScoreBand> lookalike_bands = {{0.9, Action::kReject}, {0.5, Action::kWarn}};
+  Action invalid_address_action = Action::kReject;
+  bool audit = false;  // decide and log, never act (the mail path honours it)
+};
+
+class Policy {
+ public:
+  // Builds the detector and compiles the rules. Errors name the rule's location.
+  static Result<std::shared_ptr<const Policy>> Compile(const PolicySpec& spec,
+                                                       std::shared_ptr<const SuffixList> suffixes,
+                                                       const TypoData& typo_data);
+
+  // The verdict for one recipient as written (any form ParseAddress accepts).
+  // `sender` may be null (no sender known: only rules from "*" apply).
+  Verdict Evaluate(const Address* sender, std::string_view recipient) const;
+
+  const LookalikeDetector& detector() const { return detector_; }
+  bool audit() const { return audit_; }
+
+ private:
+  struct Rule {
+    std::string name;
+    AddressPattern from;
+    AddressPattern to;
+    Action action;
+  };
+  Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
+         Action invalid_address_action, bool audit);
+
+  LookalikeDetector detector_;
+  std::vector<Rule> rules_;
+  std::vector<ScoreBand> bands_;  // highest min_score first
+  Action invalid_address_action_;
+  bool audit_;
+};
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_POLICY_H_

@@ -1,0 +1,67 @@
+// The data the typo model is built from: which public-suffix confusions people
+// make (mil -> ml) and which suffixes only vetted organisations can register.
+// Parsed from the text files in data/, which are also compiled into the binary.
+#ifndef RCPTGUARD_TYPO_DATA_H_
+#define RCPTGUARD_TYPO_DATA_H_
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "rcptguard/result.h"
+#include "rcptguard/typo_class.h"
+
+namespace rcptguard {
+
+// "Someone who meant .intended typed .typed", with how likely that is per message
+// to that suffix (the channel probability P(typed | intended), see DESIGN.md 2).
+struct SuffixConfusion {
+  std::string intended;
+  std::string typed;
+  TypoClass typo_class = TypoClass::kTldSwap;  // kTldSwap or kSuffixChange
+  double probability = 0;
+};
+
+class TypoData {
+ public:
+  // Parses the suffix confusion table (data/tld_confusions.tsv: intended, typed,
+  // class, probability, note; TAB separated; '#' comments) and the restricted
+  // suffix list (data/restricted_suffixes.txt: one suffix per line). Errors name
+  // `*_name:line` and the problem.
+  static Result<TypoData> Parse(std::string_view confusions_text, std::string_view confusions_name,
+                                std::string_view restricted_text, std::string_view restricted_name);
+
+  // The copies of data/ compiled into the library.
+  static Result<TypoData> Embedded();
+
+  // Returns the confusion intended -> typed, or nullptr if the table has none.
+  const SuffixConfusion* Find(std::string_view intended, std::string_view typed) const;
+
+  // Every confusion whose typed side is `typed` ("ml" gives mil -> ml).
+  std::span<const SuffixConfusion* const> ForTyped(std::string_view typed) const;
+
+  // Returns true iff only vetted organisations can register directly under
+  // `suffix` ("mil", "gov.uk"), so an unknown domain there is rarely intended.
+  bool IsRestricted(std::string_view suffix) const;
+
+  size_t confusion_count() const { return confusions_.size(); }
+
+ private:
+  std::vector<SuffixConfusion> confusions_;
+  // Keyed by "intended\ttyped".
+  std::unordered_map<std::string, size_t> by_pair_;
+  std::unordered_map<std::string, std::vector<const SuffixConfusion*>> by_typed_;
+  std::unordered_set<std::string> restricted_;
+};
+
+// The texts of data/ as compiled into the library (generated at build time).
+std::string_view EmbeddedTldConfusions();
+std::string_view EmbeddedRestrictedSuffixes();
+std::string_view EmbeddedProviders();
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_TYPO_DATA_H_

@@ -1,0 +1,29 @@
+// The rcptguard subcommands: each registers its options on a CLI11 app and
+// returns the process exit status when run.
+#ifndef RCPTGUARD_CLI_COMMANDS_H_
+#define RCPTGUARD_CLI_COMMANDS_H_
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace rcptguard {
+
+// Exit statuses of `check` (DESIGN.md section 4).
+inline constexpr int kExitAllAllowed = 0;
+inline constexpr int kExitNotAllowed = 1;
+inline constexpr int kExitUsage = 2;
+
+using CommandRunner = std::function<int()>;
+
+// `rcptguard check`: verdicts for addresses given as arguments or on stdin.
+CommandRunner AddCheckCommand(CLI::App& app);
+
+// `rcptguard eval`: recall and false alarms on the labelled set in tests/data/eval.
+CommandRunner AddEvalCommand(CLI::App& app);
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_CLI_COMMANDS_H_

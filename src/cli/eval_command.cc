@@ -1,0 +1,219 @@
+// `rcptguard eval`: measures the detector on the labelled set in tests/data/eval:
+// recall per typo class, suggestion accuracy, false alarms (all and hard), speed.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "config/config.h"
+#include "core/text_lines.h"
+#include "platform/files.h"
+#include "platform/suffix_list_file.h"
+#include "rcptguard/domain_list.h"
+#include "rcptguard/typo_data.h"
+
+namespace rcptguard {
+namespace {
+
+struct EvalOptions {
+  std::string dir = "tests/data/eval";
+  std::string format = "text";
+  int show_misses = 0;
+};
+
+struct ClassTally {
+  size_t total = 0;
+  size_t flagged = 0;
+  size_t suggested_right = 0;
+};
+
+struct Tallies {
+  std::map<std::string, ClassTally> by_class;
+  ClassTally all;
+  size_t legit = 0, legit_flagged = 0, hard = 0, hard_flagged = 0;
+  double seconds = 0;
+  size_t queries = 0;
+  std::vector<std::string> misses;
+  std::vector<std::string> false_alarms;
+};
+
+double Percent(size_t part, size_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+std::string Canonical(std::string_view domain) {
+  auto normalized = NormalizeDomain(domain);
+  return normalized ? normalized->ascii : std::string(domain);
+}
+
+Result<std::vector<std::vector<std::string>>> ReadTsv(const std::string& path, size_t columns) {
+  auto text = ReadFile(path);
+  if (!text) return tl::unexpected(text.error());
+  std::vector<std::vector<std::string>> rows;
+  Result<void> status;
+  bool header = true;
+  ForEachDataLine(*text, [&](size_t line_number, std::string_view line) {
+    if (!status) return;
+    if (header) {  // the first data line names the columns
+      header = false;
+      return;
+    }
+    std::vector<std::string_view> fields = SplitTabs(line);
+    if (fields.size() < columns) {
+      status = MakeError(ErrorCode::kConfig,
+                         "expected " + std::to_string(columns) + " TAB-separated columns",
+                         path + ":" + std::to_string(line_number));
+      return;
+    }
+    rows.emplace_back(fields.begin(), fields.begin() + columns);
+  });
+  if (!status) return tl::unexpected(status.error());
+  return rows;
+}
+
+int RunEval(const EvalOptions& options) {
+  auto expected_text = ReadFile(options.dir + "/expected.txt");
+  auto typos = ReadTsv(options.dir + "/typos.tsv", 3);
+  auto legit = ReadTsv(options.dir + "/legit.tsv", 2);
+  for (const Error* error : {expected_text ? nullptr : &expected_text.error(),
+                             typos ? nullptr : &typos.error(), legit ? nullptr : &legit.error()}) {
+    if (error) {
+      std::fprintf(stderr, "rcptguard: %s\n", error->ToString().c_str());
+      return kExitUsage;
+    }
+  }
+  auto expected = ParseDomainList(*expected_text, options.dir + "/expected.txt",
+                                  DomainSource::kTrusted);
+  if (!expected) {
+    std::fprintf(stderr, "rcptguard: %s\n", expected.error().ToString().c_str());
+    return kExitUsage;
+  }
+  // The eval gives the detector exactly the expected list (no provider list), as
+  // the comparison tools in bench/compare get it.
+  PolicySpec spec;
+  spec.expected = std::move(*expected);
+  auto typo_data = TypoData::Embedded();
+  if (!typo_data) {
+    std::fprintf(stderr, "rcptguard: %s\n", typo_data.error().ToString().c_str());
+    return kExitUsage;
+  }
+  auto build_start = std::chrono::steady_clock::now();
+  auto policy = Policy::Compile(spec, LoadSystemSuffixList(), *typo_data);
+  auto build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
+  if (!policy) {
+    std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
+    return kExitUsage;
+  }
+
+  Tallies tallies;
+  auto timed = [&](const std::string& address) {
+    auto start = std::chrono::steady_clock::now();
+    Verdict verdict = (*policy)->Evaluate(nullptr, address);
+    tallies.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++tallies.queries;
+    return verdict;
+  };
+  for (const auto& row : *typos) {
+    const std::string& typed = row[0];
+    const std::string& intended = row[1];
+    const std::string& typo_class = row[2];
+    Verdict verdict = timed("user@" + typed);
+    bool flagged = verdict.action != Action::kAllow;
+    bool right = flagged && verdict.intended_domain &&
+                 Canonical(*verdict.intended_domain) == Canonical(intended);
+    for (ClassTally* tally : {&tallies.by_class[typo_class], &tallies.all}) {
+      ++tally->total;
+      tally->flagged += flagged;
+      tally->suggested_right += right;
+    }
+    if (!right) {
+      tallies.misses.push_back(typo_class + "\t" + typed + "\t" + intended + "\t" +
+                               (verdict.intended_domain ? *verdict.intended_domain : "-"));
+    }
+  }
+  for (const auto& row : *legit) {
+    Verdict verdict = timed("user@" + row[0]);
+    bool flagged = verdict.action != Action::kAllow;
+    bool hard = row[1] == "hard";
+    ++tallies.legit;
+    tallies.legit_flagged += flagged;
+    tallies.hard += hard;
+    tallies.hard_flagged += flagged && hard;
+    if (flagged) {
+      tallies.false_alarms.push_back(row[0] + "\t" + row[1] + "\t" +
+                                     (verdict.reasons.empty() ? "" : verdict.reasons[0].detail));
+    }
+  }
+  double per_second = tallies.seconds > 0 ? static_cast<double>(tallies.queries) / tallies.seconds : 0;
+
+  if (options.format == "json") {
+    std::string out = "{\"classes\":{";
+    bool first = true;
+    for (const auto& [name, tally] : tallies.by_class) {
+      if (!first) out.push_back(',');
+      first = false;
+      AppendJsonString(name, &out);
+      out += "{\"total\":" + std::to_string(tally.total) +
+             ",\"recall\":" + std::to_string(Percent(tally.flagged, tally.total)) +
+             ",\"suggestion_accuracy\":" + std::to_string(Percent(tally.suggested_right, tally.total)) +
+             "}";
+    }
+    out += "},\"recall\":" + std::to_string(Percent(tallies.all.flagged, tallies.all.total));
+    out += ",\"suggestion_accuracy\":" +
+           std::to_string(Percent(tallies.all.suggested_right, tallies.all.total));
+    out += ",\"false_alarms\":" + std::to_string(Percent(tallies.legit_flagged, tallies.legit));
+    out += ",\"false_alarms_hard\":" + std::to_string(Percent(tallies.hard_flagged, tallies.hard));
+    out += ",\"verdicts_per_second\":" + std::to_string(per_second);
+    out += ",\"build_seconds\":" + std::to_string(build_seconds) + "}\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::printf("%-22s %6s %8s %11s\n", "class", "typos", "recall", "suggestion");
+    for (const auto& [name, tally] : tallies.by_class) {
+      std::printf("%-22s %6zu %7.1f%% %10.1f%%\n", name.c_str(), tally.total,
+                  Percent(tally.flagged, tally.total), Percent(tally.suggested_right, tally.total));
+    }
+    std::printf("%-22s %6zu %7.1f%% %10.1f%%\n", "all", tallies.all.total,
+                Percent(tallies.all.flagged, tallies.all.total),
+                Percent(tallies.all.suggested_right, tallies.all.total));
+    std::printf("\nfalse alarms: %.2f%% of %zu legitimate domains; %.2f%% of %zu hard near-misses\n",
+                Percent(tallies.legit_flagged, tallies.legit), tallies.legit,
+                Percent(tallies.hard_flagged, tallies.hard), tallies.hard);
+    std::printf("speed: %.0f verdicts/s (parse + detect, one thread); index build %.1f ms for %zu domains\n",
+                per_second, build_seconds * 1000, (*policy)->detector().size());
+  }
+  if (options.show_misses > 0) {
+    std::fprintf(stderr, "\nmissed or wrong suggestion (class, typed, intended, suggested):\n");
+    for (size_t i = 0; i < tallies.misses.size() && i < static_cast<size_t>(options.show_misses); ++i) {
+      std::fprintf(stderr, "  %s\n", tallies.misses[i].c_str());
+    }
+    std::fprintf(stderr, "\nfalse alarms (domain, kind, reason):\n");
+    for (size_t i = 0; i < tallies.false_alarms.size() && i < static_cast<size_t>(options.show_misses); ++i) {
+      std::fprintf(stderr, "  %s\n", tallies.false_alarms[i].c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner AddEvalCommand(CLI::App& app) {
+  auto options = std::make_shared<EvalOptions>();
+  CLI::App* eval = app.add_subcommand(
+      "eval", "Measure detection on a labelled set (expected.txt, typos.tsv, legit.tsv)");
+  eval->add_option("--dir", options->dir, "Folder of the labelled set")->capture_default_str();
+  eval->add_option("--format", options->format, "Output: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  eval->add_option("--show-misses", options->show_misses,
+                   "Print up to N missed typos and false alarms to stderr");
+  return [options] { return RunEval(*options); };
+}
+
+}  // namespace rcptguard

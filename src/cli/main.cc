@@ -1,0 +1,32 @@
+// rcptguard: one binary, one subcommand per job.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  // Nothing may unwind out of main: any exception is reported as an internal error.
+  try {
+    CLI::App app{"rcptguard: stops outbound e-mail from going to the wrong place"};
+    app.set_version_flag("-V,--version", std::string("rcptguard ") + RCPTGUARD_VERSION);
+    app.require_subcommand(1);
+    rcptguard::CommandRunner check = rcptguard::AddCheckCommand(app);
+    rcptguard::CommandRunner eval = rcptguard::AddEvalCommand(app);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+      int status = app.exit(error);
+      // CLI11 returns 0 for --help and --version; usage errors map to our 2.
+      return status == 0 ? 0 : rcptguard::kExitUsage;
+    }
+    if (app.got_subcommand("check")) return check();
+    if (app.got_subcommand("eval")) return eval();
+    return rcptguard::kExitUsage;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "rcptguard: internal error: %s\n", error.what());
+    return 70;  // EX_SOFTWARE
+  }
+}

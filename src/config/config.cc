@@ -1,0 +1,372 @@
+// Loading and validating rcptguard.toml with toml++.
+#include "config/config.h"
+
+#include <array>
+#include <toml++/toml.h>
+
+#include "platform/files.h"
+#include "platform/suffix_list_file.h"
+#include "rcptguard/domain_list.h"
+#include "rcptguard/typo_data.h"
+
+namespace rcptguard {
+namespace {
+
+constexpr std::array<std::string_view, 17> kKeys = {
+    "audit",
+    "own_domains",
+    "trusted",
+    "trusted.domains",
+    "trusted.domains.domain",
+    "trusted.domains.subdomains",
+    "trusted.files",
+    "trusted.providers",
+    "rule",
+    "rule.name",
+    "rule.from",
+    "rule.to",
+    "rule.action",
+    "actions",
+    "actions.invalid-address",
+    "actions.lookalike-domain.min_score",
+    "actions.lookalike-domain.action",
+};
+
+// Keys whose value is an array of tables (their members are keys too), or an
+// array whose elements may be tables.
+bool HasTableElements(std::string_view key) {
+  return key == "rule" || key == "trusted.domains" || key == "actions.lookalike-domain";
+}
+
+class Parser {
+ public:
+  Parser(const std::string& path, const FileReader& read_file)
+      : path_(path), read_file_(read_file) {}
+
+  Result<Config> Parse(std::string_view text) {
+    toml::table root;
+    try {
+      root = toml::parse(text, path_);
+    } catch (const toml::parse_error& error) {
+      return MakeError(ErrorCode::kConfig, std::string(error.description()),
+                       path_ + ":" + std::to_string(error.source().begin.line));
+    }
+    if (auto ok = CheckKeys(root, ""); !ok) return tl::unexpected(ok.error());
+    config_.source = path_;
+    if (auto ok = Load(root); !ok) return tl::unexpected(ok.error());
+    return std::move(config_);
+  }
+
+ private:
+  std::string Where(const toml::node& node) const {
+    return path_ + ":" + std::to_string(node.source().begin.line);
+  }
+
+  tl::unexpected<Error> Fail(const toml::node& node, std::string message) const {
+    return MakeError(ErrorCode::kConfig, std::move(message), Where(node));
+  }
+
+  // Refuses any key not in the key table, wherever it is.
+  Result<void> CheckKeys(const toml::table& table, const std::string& prefix) {
+    for (const auto& [key, node] : table) {
+      std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+      bool known = std::find(kKeys.begin(), kKeys.end(), path) != kKeys.end() ||
+                   HasTableElements(path);
+      if (!known) {
+        return Fail(node, "unknown key '" + path + "' (see conf/rcptguard.toml.sample)");
+      }
+      config_.keys_seen.push_back(path);
+      if (const toml::table* child = node.as_table()) {
+        if (auto ok = CheckKeys(*child, path); !ok) return ok;
+      } else if (const toml::array* array = node.as_array(); array && HasTableElements(path)) {
+        for (const toml::node& element : *array) {
+          if (const toml::table* child_table = element.as_table()) {
+            if (auto ok = CheckKeys(*child_table, path); !ok) return ok;
+          }
+        }
+      }
+    }
+    return {};
+  }
+
+  Result<bool> GetBool(const toml::node& node, std::string_view key) {
+    if (auto value = node.value<bool>()) return *value;
+    return Fail(node, "'" + std::string(key) + "' must be true or false");
+  }
+
+  Result<std::string> GetString(const toml::node& node, std::string_view key) {
+    if (auto value = node.value<std::string>()) return *value;
+    return Fail(node, "'" + std::string(key) + "' must be a string");
+  }
+
+  Result<Action> GetAction(const toml::node& node, std::string_view key) {
+    auto text = GetString(node, key);
+    if (!text) return tl::unexpected(text.error());
+    auto action = ActionFromName(*text);
+    if (!action) {
+      return Fail(node, "'" + std::string(key) + "' must be allow, warn, hold or reject, not '" +
+                            *text + "'");
+    }
+    return *action;
+  }
+
+  Result<const toml::array*> GetArray(const toml::node& node, std::string_view key) {
+    if (const toml::array* array = node.as_array()) return array;
+    return Fail(node, "'" + std::string(key) + "' must be an array");
+  }
+
+  Result<void> AddDomain(const toml::node& node, std::string text, DomainSource source,
+                         bool subdomains) {
+    std::string_view bare = text;
+    if (bare.size() > 2 && bare.substr(0, 2) == "*.") bare.remove_prefix(2);
+    if (auto normalized = NormalizeDomain(bare); !normalized) {
+      return Fail(node, "'" + text + "' is not a domain: " + normalized.error().message);
+    }
+    ExpectedDomain domain;
+    domain.domain = std::move(text);
+    domain.source = source;
+    domain.include_subdomains = subdomains;
+    config_.policy.expected.push_back(std::move(domain));
+    return {};
+  }
+
+  Result<void> LoadOwnDomains(const toml::node& node) {
+    auto array = GetArray(node, "own_domains");
+    if (!array) return tl::unexpected(array.error());
+    for (const toml::node& element : **array) {
+      auto text = GetString(element, "own_domains");
+      if (!text) return tl::unexpected(text.error());
+      if (auto ok = AddDomain(element, *text, DomainSource::kOwn, true); !ok) return ok;
+    }
+    return {};
+  }
+
+  Result<void> LoadTrusted(const toml::table& trusted) {
+    providers_ = true;
+    for (const auto& [key, node] : trusted) {
+      if (key == "providers") {
+        auto value = GetBool(node, "trusted.providers");
+        if (!value) return tl::unexpected(value.error());
+        providers_ = *value;
+      } else if (key == "domains") {
+        auto array = GetArray(node, "trusted.domains");
+        if (!array) return tl::unexpected(array.error());
+        for (const toml::node& element : **array) {
+          if (auto ok = LoadTrustedEntry(element); !ok) return ok;
+        }
+      } else if (key == "files") {
+        auto array = GetArray(node, "trusted.files");
+        if (!array) return tl::unexpected(array.error());
+        for (const toml::node& element : **array) {
+          auto file = GetString(element, "trusted.files");
+          if (!file) return tl::unexpected(file.error());
+          if (auto ok = LoadDomainFile(ResolvePath(*file), &element); !ok) return ok;
+        }
+      }
+    }
+    return {};
+  }
+
+  // A string ("army.mil", "*.mil") or a table { domain = "...", subdomains = false }.
+  Result<void> LoadTrustedEntry(const toml::node& element) {
+    if (element.is_string()) {
+      return AddDomain(element, *element.value<std::string>(), DomainSource::kTrusted, true);
+    }
+    const toml::table* table = element.as_table();
+    if (table == nullptr) {
+      return Fail(element, "'trusted.domains' entries must be strings or "
+                           "{ domain = \"...\", subdomains = true|false }");
+    }
+    const toml::node* domain = table->get("domain");
+    if (domain == nullptr) return Fail(element, "'trusted.domains' entry has no 'domain'");
+    auto text = GetString(*domain, "trusted.domains.domain");
+    if (!text) return tl::unexpected(text.error());
+    bool subdomains = true;
+    if (const toml::node* flag = table->get("subdomains")) {
+      auto value = GetBool(*flag, "trusted.domains.subdomains");
+      if (!value) return tl::unexpected(value.error());
+      subdomains = *value;
+    }
+    return AddDomain(*domain, *text, DomainSource::kTrusted, subdomains);
+  }
+
+  std::string ResolvePath(const std::string& file) const {
+    if (file.empty() || file.front() == '/') return file;
+    size_t slash = path_.rfind('/');
+    return slash == std::string::npos ? file : path_.substr(0, slash + 1) + file;
+  }
+
+  Result<void> LoadDomainFile(const std::string& file, const toml::node* referenced_at) {
+    auto text = read_file_(file);
+    if (!text) {
+      if (referenced_at) return Fail(*referenced_at, text.error().ToString());
+      return tl::unexpected(text.error());
+    }
+    auto domains = ParseDomainList(*text, file, DomainSource::kTrusted);
+    if (!domains) return tl::unexpected(domains.error());
+    for (ExpectedDomain& domain : *domains) config_.policy.expected.push_back(std::move(domain));
+    return {};
+  }
+
+  Result<void> LoadRules(const toml::node& node) {
+    const toml::array* rules = node.as_array();
+    if (rules == nullptr) return Fail(node, "'rule' must be written as [[rule]] tables");
+    for (const toml::node& element : *rules) {
+      const toml::table* table = element.as_table();
+      if (table == nullptr) return Fail(element, "'rule' must be written as [[rule]] tables");
+      RuleSpec rule;
+      rule.where = Where(element);
+      rule.name = "rule at line " + std::to_string(element.source().begin.line);
+      for (const auto& [key, value] : *table) {
+        std::string key_name = "rule." + std::string(key.str());
+        Result<std::string> text = key == "action" ? Result<std::string>("") : GetString(value, key_name);
+        if (!text) return tl::unexpected(text.error());
+        if (key == "name") rule.name = *text;
+        if (key == "from") rule.from = *text;
+        if (key == "to") rule.to = *text;
+        if (key == "action") {
+          auto action = GetAction(value, key_name);
+          if (!action) return tl::unexpected(action.error());
+          rule.action = *action;
+        }
+      }
+      if (rule.to.empty()) return Fail(element, "a [[rule]] needs 'to' (a recipient pattern)");
+      if (table->get("action") == nullptr) {
+        return Fail(element, "a [[rule]] needs 'action' (allow, warn, hold or reject)");
+      }
+      if (auto from = AddressPattern::Parse(rule.from); !from) {
+        return Fail(element, from.error().message);
+      }
+      if (auto to = AddressPattern::Parse(rule.to); !to) return Fail(element, to.error().message);
+      config_.policy.rules.push_back(std::move(rule));
+    }
+    return {};
+  }
+
+  Result<void> LoadActions(const toml::table& actions) {
+    for (const auto& [key, node] : actions) {
+      if (key == "invalid-address") {
+        auto action = GetAction(node, "actions.invalid-address");
+        if (!action) return tl::unexpected(action.error());
+        config_.policy.invalid_address_action = *action;
+      } else if (key == "lookalike-domain") {
+        auto bands = GetArray(node, "actions.lookalike-domain");
+        if (!bands) return tl::unexpected(bands.error());
+        config_.policy.lookalike_bands.clear();
+        for (const toml::node& element : **bands) {
+          const toml::table* band = element.as_table();
+          const toml::node* min_score = band ? band->get("min_score") : nullptr;
+          const toml::node* action_node = band ? band->get("action") : nullptr;
+          if (min_score == nullptr || action_node == nullptr) {
+            return Fail(element, "'actions.lookalike-domain' entries are "
+                                 "{ min_score = 0.9, action = \"reject\" }");
+          }
+          auto score = min_score->value<double>();
+          if (!score || *score < 0 || *score > 1) {
+            return Fail(*min_score, "'min_score' must be a number from 0 to 1");
+          }
+          auto action = GetAction(*action_node, "actions.lookalike-domain.action");
+          if (!action) return tl::unexpected(action.error());
+          config_.policy.lookalike_bands.push_back(ScoreBand{*score, *action});
+        }
+      }
+    }
+    return {};
+  }
+
+  Result<void> Load(const toml::table& root) {
+    for (const auto& [key, node] : root) {
+      Result<void> ok;
+      if (key == "audit") {
+        auto value = GetBool(node, "audit");
+        if (!value) return tl::unexpected(value.error());
+        config_.policy.audit = *value;
+      } else if (key == "own_domains") {
+        ok = LoadOwnDomains(node);
+      } else if (key == "trusted") {
+        if (!node.is_table()) return Fail(node, "'trusted' must be a table: [trusted]");
+        ok = LoadTrusted(*node.as_table());
+      } else if (key == "rule") {
+        ok = LoadRules(node);
+      } else if (key == "actions") {
+        if (!node.is_table()) return Fail(node, "'actions' must be a table: [actions]");
+        ok = LoadActions(*node.as_table());
+      }
+      if (!ok) return ok;
+    }
+    if (providers_) AddProviders();
+    return {};
+  }
+
+  void AddProviders() {
+    // The shipped list parses by construction (a unit test checks it).
+    auto providers = ParseDomainList(EmbeddedProviders(), "data/providers.txt",
+                                     DomainSource::kProvider);
+    if (!providers) return;
+    for (ExpectedDomain& domain : *providers) config_.policy.expected.push_back(std::move(domain));
+  }
+
+ public:
+  Config TakeConfig() { return std::move(config_); }
+  void SetDefaults() {
+    config_.source = "embedded defaults";
+    AddProviders();
+  }
+
+ private:
+  const std::string& path_;
+  const FileReader& read_file_;
+  Config config_;
+  bool providers_ = true;
+};
+
+}  // namespace
+
+std::span<const std::string_view> ConfigKeys() { return kKeys; }
+
+Result<Config> ParseConfig(std::string_view text, const std::string& path,
+                           const FileReader& read_file) {
+  return Parser(path, read_file).Parse(text);
+}
+
+Result<Config> LoadConfig(const ConfigRequest& request) {
+  FileReader reader = [](const std::string& file) { return ReadFile(file); };
+  std::string path = request.path;
+  if (path.empty() && FileExists(std::string(kDefaultConfigPath))) {
+    path = std::string(kDefaultConfigPath);
+  }
+  Config config;
+  if (path.empty()) {
+    Parser parser(path, reader);
+    parser.SetDefaults();
+    config = parser.TakeConfig();
+  } else {
+    auto text = ReadFile(path);
+    if (!text) return tl::unexpected(text.error());
+    auto parsed = ParseConfig(*text, path, reader);
+    if (!parsed) return tl::unexpected(parsed.error());
+    config = std::move(*parsed);
+  }
+  for (const std::string& file : request.trusted_files) {
+    auto text = ReadFile(file);
+    if (!text) return tl::unexpected(text.error());
+    auto domains = ParseDomainList(*text, file, DomainSource::kTrusted);
+    if (!domains) return tl::unexpected(domains.error());
+    for (ExpectedDomain& domain : *domains) config.policy.expected.push_back(std::move(domain));
+  }
+  return config;
+}
+
+Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config) {
+  auto typo_data = TypoData::Embedded();
+  if (!typo_data) return tl::unexpected(typo_data.error());
+  auto policy = Policy::Compile(config.policy, LoadSystemSuffixList(), *typo_data);
+  if (!policy) {
+    Error error = policy.error();
+    if (error.where.empty()) error.where = config.source;
+    return tl::unexpected(std::move(error));
+  }
+  return policy;
+}
+
+}  // namespace rcptguard

@@ -1,0 +1,56 @@
+// The rcptguard configuration file (TOML): loading, validation, and the table of
+// keys it accepts. Every key is documented in conf/rcptguard.toml.sample.
+#ifndef RCPTGUARD_CONFIG_CONFIG_H_
+#define RCPTGUARD_CONFIG_CONFIG_H_
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rcptguard/policy.h"
+#include "rcptguard/result.h"
+
+namespace rcptguard {
+
+inline constexpr std::string_view kDefaultConfigPath = "/etc/rcptguard/rcptguard.toml";
+
+// Every key the configuration accepts, as dotted paths; arrays of tables are
+// written like tables ("rule.action"). An unknown key is an error.
+std::span<const std::string_view> ConfigKeys();
+
+struct Config {
+  PolicySpec policy;
+  std::string source;  // the file it came from, or "embedded defaults"
+  // Every key seen in the file (dotted, as in ConfigKeys), for the sample test.
+  std::vector<std::string> keys_seen;
+};
+
+// Reads a file's contents; injected so tests need no files.
+using FileReader = std::function<Result<std::string>(const std::string& path)>;
+
+// Parses configuration text. `path` names it in errors ("path:line: ..."). Domain
+// files named by trusted.files are read with `read_file`; relative paths are
+// taken from the configuration file's directory.
+Result<Config> ParseConfig(std::string_view text, const std::string& path,
+                           const FileReader& read_file);
+
+struct ConfigRequest {
+  std::string path;                        // empty: kDefaultConfigPath if it exists
+  std::vector<std::string> trusted_files;  // --trusted-file, on top of the config
+};
+
+// Loads the configuration for a command: the file asked for (it must exist), or
+// the default path if present, else the embedded defaults; then adds the
+// --trusted-file lists.
+Result<Config> LoadConfig(const ConfigRequest& request);
+
+// Compiles the configuration's policy with the system Public Suffix List and the
+// embedded typo data: what every command and daemon runs on.
+Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config);
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_CONFIG_CONFIG_H_

@@ -1,0 +1,181 @@
+// Domain normalisation (UTS #46 via libidn2) and the Public Suffix List (libpsl).
+#include "rcptguard/domain.h"
+
+#include <idn2.h>
+#include <libpsl.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+
+namespace rcptguard {
+namespace {
+
+bool IsAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+bool IsLdh(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Checks label lengths, empty labels and host-name characters of a lowercase
+// ASCII name. Underscores are refused: they occur in DNS records but never in a
+// mail domain.
+Result<void> CheckAsciiLabels(std::string_view name) {
+  if (name.size() > kMaxDomainLength) {
+    return MakeError(ErrorCode::kInvalidAddress,
+                     "the domain is longer than 253 characters");
+  }
+  size_t start = 0;
+  while (true) {
+    size_t dot = name.find('.', start);
+    std::string_view label =
+        name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty()) {
+      return MakeError(ErrorCode::kInvalidAddress,
+                       start == 0 ? "the domain starts with a dot"
+                                  : "the domain has two dots in a row");
+    }
+    if (label.size() > kMaxLabelLength) {
+      return MakeError(ErrorCode::kInvalidAddress,
+                       "the domain part '" + std::string(label.substr(0, 20)) +
+                           "...' is longer than 63 characters");
+    }
+    for (char c : label) {
+      if (!IsLdh(c)) {
+        return MakeError(ErrorCode::kInvalidAddress,
+                         std::string("the domain contains a character not allowed in a "
+                                     "host name: '") +
+                             c + "'");
+      }
+    }
+    if (label.front() == '-' || label.back() == '-') {
+      return MakeError(ErrorCode::kInvalidAddress, "a domain label starts or ends with '-'");
+    }
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return {};
+}
+
+// libidn2 allocates with malloc; this frees what it returned.
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using IdnString = std::unique_ptr<char, FreeDeleter>;
+
+}  // namespace
+
+Result<DomainName> NormalizeDomain(std::string_view typed) {
+  if (!typed.empty() && typed.back() == '.') typed.remove_suffix(1);
+  if (typed.empty()) return MakeError(ErrorCode::kInvalidAddress, "the domain is empty");
+  if (typed.size() > 4 * kMaxDomainLength) {
+    return MakeError(ErrorCode::kInvalidAddress, "the domain is longer than 253 characters");
+  }
+
+  if (IsAscii(typed)) {
+    DomainName out;
+    out.ascii.resize(typed.size());
+    for (size_t i = 0; i < typed.size(); ++i) out.ascii[i] = ToLowerAscii(typed[i]);
+    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
+    // Plain LDH names need no IDNA processing; only A-labels must be decoded (and
+    // so validated) to give the Unicode form.
+    if (out.ascii.find("xn--") == std::string::npos) {
+      out.unicode = out.ascii;
+      return out;
+    }
+    char* unicode = nullptr;
+    int rc = idn2_to_unicode_8z8z(out.ascii.c_str(), &unicode, 0);
+    IdnString owned(unicode);
+    if (rc != IDN2_OK) {
+      return MakeError(ErrorCode::kInvalidAddress,
+                       std::string("the domain is not a valid internationalised name (") +
+                           idn2_strerror(rc) + ")");
+    }
+    // Round-trip: a decodable but non-canonical A-label (wrong case mapping,
+    // disallowed code points) must not be accepted as if it were canonical.
+    char* ascii = nullptr;
+    rc = idn2_to_ascii_8z(owned.get(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    IdnString owned_ascii(ascii);
+    if (rc != IDN2_OK || out.ascii != owned_ascii.get()) {
+      return MakeError(ErrorCode::kInvalidAddress,
+                       "the domain contains an invalid internationalised label (xn--)");
+    }
+    out.unicode = owned.get();
+    return out;
+  }
+
+  std::string input(typed);
+  char* ascii = nullptr;
+  int rc = idn2_to_ascii_8z(input.c_str(), &ascii,
+                            IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT | IDN2_USE_STD3_ASCII_RULES);
+  IdnString owned_ascii(ascii);
+  if (rc != IDN2_OK) {
+    return MakeError(ErrorCode::kInvalidAddress,
+                     std::string("the domain is not a valid internationalised name (") +
+                         idn2_strerror(rc) + ")");
+  }
+  DomainName out;
+  out.ascii = owned_ascii.get();
+  if (!out.ascii.empty() && out.ascii.back() == '.') out.ascii.pop_back();
+  if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
+  char* unicode = nullptr;
+  rc = idn2_to_unicode_8z8z(out.ascii.c_str(), &unicode, 0);
+  IdnString owned_unicode(unicode);
+  out.unicode = rc == IDN2_OK ? owned_unicode.get() : out.ascii;
+  return out;
+}
+
+SuffixList::SuffixList(psl_ctx_st* ctx, bool owned) : ctx_(ctx), owned_(owned) {}
+
+SuffixList::~SuffixList() {
+  if (owned_) psl_free(ctx_);
+}
+
+std::shared_ptr<const SuffixList> SuffixList::Builtin() {
+  return std::make_shared<const SuffixList>(const_cast<psl_ctx_t*>(psl_builtin()), false);
+}
+
+DomainParts SuffixList::Split(std::string_view ascii_domain) const {
+  DomainParts parts;
+  // libpsl wants a NUL-terminated string; names are at most 253 octets.
+  std::array<char, kMaxDomainLength + 2> buffer;
+  if (ascii_domain.empty() || ascii_domain.size() > kMaxDomainLength) {
+    parts.suffix = ascii_domain;
+    return parts;
+  }
+  std::memcpy(buffer.data(), ascii_domain.data(), ascii_domain.size());
+  buffer[ascii_domain.size()] = '\0';
+  const char* suffix = psl_unregistrable_domain(ctx_, buffer.data());
+  size_t suffix_len = suffix ? std::strlen(suffix) : 0;
+  if (suffix_len == 0 || suffix_len >= ascii_domain.size()) {
+    parts.suffix = ascii_domain;
+    return parts;
+  }
+  parts.suffix = ascii_domain.substr(ascii_domain.size() - suffix_len);
+  parts.left = ascii_domain.substr(0, ascii_domain.size() - suffix_len - 1);
+  size_t dot = parts.left.rfind('.');
+  if (dot == std::string_view::npos) {
+    parts.label = parts.left;
+  } else {
+    parts.label = parts.left.substr(dot + 1);
+    parts.subdomain = parts.left.substr(0, dot);
+  }
+  return parts;
+}
+
+bool SuffixList::IsListedSuffix(std::string_view suffix) const {
+  std::array<char, kMaxDomainLength + 2> buffer;
+  if (suffix.empty() || suffix.size() > kMaxDomainLength) return false;
+  std::memcpy(buffer.data(), suffix.data(), suffix.size());
+  buffer[suffix.size()] = '\0';
+  return psl_is_public_suffix2(ctx_, buffer.data(), PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+}
+
+}  // namespace rcptguard

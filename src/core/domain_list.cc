@@ -1,0 +1,48 @@
+// Parsing domain list files (trusted partners, shipped providers).
+#include "rcptguard/domain_list.h"
+
+#include <charconv>
+#include <string>
+
+#include "core/text_lines.h"
+
+namespace rcptguard {
+
+Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::string_view name,
+                                                    DomainSource source) {
+  std::vector<ExpectedDomain> domains;
+  Result<void> status;
+  ForEachDataLine(text, [&](size_t line_number, std::string_view line) {
+    if (!status) return;
+    std::string where = std::string(name) + ":" + std::to_string(line_number);
+    size_t space = line.find_first_of(" \t");
+    ExpectedDomain domain;
+    domain.source = source;
+    domain.domain.assign(line.substr(0, space));
+    if (space != std::string_view::npos) {
+      std::string_view weight = line.substr(line.find_first_not_of(" \t", space));
+      auto [end, ec] = std::from_chars(weight.data(), weight.data() + weight.size(), domain.weight);
+      if (ec != std::errc() || end != weight.data() + weight.size() ||
+          !(domain.weight > 0 && domain.weight <= 1)) {
+        status = MakeError(ErrorCode::kConfig,
+                           "expected 'domain' or 'domain weight' with a weight in (0, 1], got '" +
+                               std::string(line) + "'",
+                           where);
+        return;
+      }
+    }
+    std::string_view bare = domain.domain;
+    if (bare.size() > 2 && bare.substr(0, 2) == "*.") bare.remove_prefix(2);
+    if (auto normalized = NormalizeDomain(bare); !normalized) {
+      status = MakeError(ErrorCode::kConfig,
+                         "'" + domain.domain + "' is not a domain: " + normalized.error().message,
+                         where);
+      return;
+    }
+    domains.push_back(std::move(domain));
+  });
+  if (!status) return tl::unexpected(status.error());
+  return domains;
+}
+
+}  // namespace rcptguard

@@ -1,0 +1,78 @@
+// Hashing and the flat hash multimap behind the detector's indexes.
+#include "core/hash_index.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace rcptguard {
+namespace {
+
+// A polynomial hash modulo 2^64 lets every one-character deletion be hashed from
+// prefix sums in O(1); the finaliser (MurmurHash3's fmix64) then spreads it.
+constexpr uint64_t kBase = 0x100000001b3ULL;
+
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+uint64_t Byte(char c) { return static_cast<unsigned char>(c) + 1ULL; }
+
+}  // namespace
+
+uint64_t HashString(std::string_view s) {
+  uint64_t h = 0;
+  for (char c : s) h = h * kBase + Byte(c);
+  return Mix(h ^ s.size());
+}
+
+void DeletionHashes(std::string_view s, std::vector<uint64_t>* out) {
+  size_t n = s.size();
+  out->resize(n + 1);
+  // prefix[i] is the raw hash of s[0, i); power[k] is kBase^k. Both fit a stack
+  // buffer: domains are at most 253 octets.
+  uint64_t prefix[256];
+  uint64_t power[256];
+  if (n > 254) {
+    for (size_t i = 0; i <= n; ++i) (*out)[i] = HashString(s) + i;  // never matches: too long
+    return;
+  }
+  prefix[0] = 0;
+  power[0] = 1;
+  for (size_t i = 0; i < n; ++i) {
+    prefix[i + 1] = prefix[i] * kBase + Byte(s[i]);
+    power[i + 1] = power[i] * kBase;
+  }
+  (*out)[0] = Mix(prefix[n] ^ n);
+  for (size_t i = 0; i < n; ++i) {
+    // hash(s[0,i) + s[i+1,n)) = prefix[i] * B^(n-i-1) + (prefix[n] - prefix[i+1] * B^(n-i-1))
+    uint64_t tail = prefix[n] - prefix[i + 1] * power[n - i - 1];
+    uint64_t raw = prefix[i] * power[n - i - 1] + tail;
+    (*out)[i + 1] = Mix(raw ^ (n - 1));
+  }
+}
+
+HashIndex::HashIndex(std::vector<std::pair<uint64_t, uint32_t>> pairs) {
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  // About two entries per bucket: small offsets array, short scans.
+  size_t buckets = std::bit_ceil(std::max<size_t>(pairs.size() / 2, 2));
+  int bits = std::countr_zero(buckets);
+  shift_ = 64 - bits;
+  offsets_.assign(buckets + 1, 0);
+  entries_.reserve(pairs.size());
+  // Buckets are the top bits of the hash, so the sorted pairs are already grouped
+  // by bucket in order.
+  for (const auto& [hash, id] : pairs) {
+    uint64_t bucket = hash >> shift_;
+    ++offsets_[bucket + 1];
+    entries_.push_back((hash & 0xffffffffULL) << 32 | id);
+  }
+  for (size_t b = 0; b < buckets; ++b) offsets_[b + 1] += offsets_[b];
+}
+
+}  // namespace rcptguard

@@ -1,0 +1,54 @@
+// A static multimap from string hashes to 32-bit ids, laid out flat (one offsets
+// array, one entries array) so a look-up touches two cache lines. The detector's
+// indexes (exact names, deletion neighbourhoods, skeletons) are all of this kind.
+#ifndef RCPTGUARD_CORE_HASH_INDEX_H_
+#define RCPTGUARD_CORE_HASH_INDEX_H_
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rcptguard {
+
+// 64-bit hash of a byte string.
+uint64_t HashString(std::string_view s);
+
+// Fills `out` with s.size() + 1 hashes: out[0] == HashString(s) and out[i + 1] ==
+// HashString(s with s[i] removed), in O(n) (SymSpell's deletion neighbourhood).
+void DeletionHashes(std::string_view s, std::vector<uint64_t>* out);
+
+class HashIndex {
+ public:
+  HashIndex() = default;
+  // Builds from (hash, id) pairs; duplicates are kept once.
+  explicit HashIndex(std::vector<std::pair<uint64_t, uint32_t>> pairs);
+
+  // Calls fn(id) for every id stored under `hash`. Ids come from equal hashes:
+  // callers verify the strings (a 32-bit fingerprint makes false hits rare).
+  template <typename Fn>
+  void ForEach(uint64_t hash, Fn&& fn) const {
+    if (offsets_.empty()) return;
+    uint64_t bucket = hash >> shift_;
+    auto fingerprint = static_cast<uint32_t>(hash);
+    for (uint32_t i = offsets_[bucket]; i < offsets_[bucket + 1]; ++i) {
+      if (static_cast<uint32_t>(entries_[i] >> 32) == fingerprint) {
+        fn(static_cast<uint32_t>(entries_[i]));
+      }
+    }
+  }
+
+  size_t size() const { return entries_.size(); }
+  size_t MemoryUsage() const {
+    return offsets_.capacity() * sizeof(uint32_t) + entries_.capacity() * sizeof(uint64_t);
+  }
+
+ private:
+  int shift_ = 64;
+  std::vector<uint32_t> offsets_;  // bucket b holds entries_[offsets_[b], offsets_[b + 1])
+  std::vector<uint64_t> entries_;  // fingerprint << 32 | id
+};
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_CORE_HASH_INDEX_H_

@@ -1,0 +1,181 @@
+// Policy evaluation: rules, then the look-alike detector, combined into a Verdict.
+#include "rcptguard/policy.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <utility>
+
+namespace rcptguard {
+namespace {
+
+constexpr std::array<std::pair<Action, std::string_view>, 4> kActionNames = {{
+    {Action::kAllow, "allow"},
+    {Action::kWarn, "warn"},
+    {Action::kHold, "hold"},
+    {Action::kReject, "reject"},
+}};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string FormatScore(double score) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof(buffer), "%.2f", score);
+  return buffer;
+}
+
+}  // namespace
+
+std::string_view ActionName(Action action) {
+  for (const auto& [value, name] : kActionNames) {
+    if (value == action) return name;
+  }
+  return "allow";
+}
+
+std::optional<Action> ActionFromName(std::string_view name) {
+  for (const auto& [value, action_name] : kActionNames) {
+    if (action_name == name) return value;
+  }
+  return std::nullopt;
+}
+
+Result<AddressPattern> AddressPattern::Parse(std::string_view text) {
+  AddressPattern pattern;
+  pattern.text_.assign(text);
+  std::string_view domain = text;
+  if (size_t at = text.rfind('@'); at != std::string_view::npos) {
+    std::string_view local = text.substr(0, at);
+    if (local.empty()) {
+      return MakeError(ErrorCode::kConfig, "pattern '" + std::string(text) + "' has an empty local part");
+    }
+    if (local != "*") pattern.local_.assign(local);
+    domain = text.substr(at + 1);
+  }
+  if (domain == "*") {
+    pattern.any_domain_ = true;
+    return pattern;
+  }
+  if (domain.size() > 2 && domain.substr(0, 2) == "*.") {
+    pattern.subdomains_ = true;
+    domain.remove_prefix(2);
+  }
+  if (domain.find('*') != std::string_view::npos) {
+    return MakeError(ErrorCode::kConfig,
+                     "pattern '" + std::string(text) +
+                         "': '*' is allowed only as the whole pattern, the local part, or a "
+                         "leading '*.'");
+  }
+  auto normalized = NormalizeDomain(domain);
+  if (!normalized) {
+    return MakeError(ErrorCode::kConfig,
+                     "pattern '" + std::string(text) + "': " + normalized.error().message);
+  }
+  pattern.domain_ = std::move(normalized->ascii);
+  return pattern;
+}
+
+bool AddressPattern::Matches(std::string_view local_part, const DomainName& domain) const {
+  if (!local_.empty() && !EqualsIgnoreCase(local_, local_part)) return false;
+  if (any_domain_) return true;
+  const std::string& name = domain.ascii;
+  if (!subdomains_) return name == domain_;
+  return name.size() > domain_.size() + 1 &&
+         name.compare(name.size() - domain_.size(), domain_.size(), domain_) == 0 &&
+         name[name.size() - domain_.size() - 1] == '.';
+}
+
+Policy::Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
+               Action invalid_address_action, bool audit)
+    : detector_(std::move(detector)),
+      rules_(std::move(rules)),
+      bands_(std::move(bands)),
+      invalid_address_action_(invalid_address_action),
+      audit_(audit) {}
+
+Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
+                                                      std::shared_ptr<const SuffixList> suffixes,
+                                                      const TypoData& typo_data) {
+  std::vector<Rule> rules;
+  for (const RuleSpec& rule_spec : spec.rules) {
+    auto from = AddressPattern::Parse(rule_spec.from);
+    if (!from) return MakeError(ErrorCode::kConfig, from.error().message, rule_spec.where);
+    auto to = AddressPattern::Parse(rule_spec.to);
+    if (!to) return MakeError(ErrorCode::kConfig, to.error().message, rule_spec.where);
+    rules.push_back(Rule{rule_spec.name, std::move(*from), std::move(*to), rule_spec.action});
+  }
+  std::vector<ScoreBand> bands = spec.lookalike_bands;
+  for (const ScoreBand& band : bands) {
+    if (!(band.min_score >= 0 && band.min_score <= 1)) {
+      return MakeError(ErrorCode::kConfig, "a score band's min_score must be in [0, 1]");
+    }
+  }
+  std::sort(bands.begin(), bands.end(),
+            [](const ScoreBand& a, const ScoreBand& b) { return a.min_score > b.min_score; });
+  DetectorOptions options;
+  options.report_threshold = bands.empty() ? 1.0 : bands.back().min_score;
+  auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
+  if (!detector) return tl::unexpected(detector.error());
+  return std::shared_ptr<const Policy>(new Policy(std::move(*detector), std::move(rules),
+                                                  std::move(bands), spec.invalid_address_action,
+                                                  spec.audit));
+}
+
+Verdict Policy::Evaluate(const Address* sender, std::string_view recipient) const {
+  Verdict verdict;
+  verdict.recipient.assign(recipient);
+  auto address = ParseAddress(recipient);
+  if (!address) {
+    verdict.action = invalid_address_action_;
+    verdict.score = 1.0;
+    verdict.reasons.push_back(Reason{std::string(kReasonInvalidAddress), "",
+                                     "not a deliverable address: " + address.error().message,
+                                     invalid_address_action_});
+    return verdict;
+  }
+  auto add = [&](Reason reason, double score) {
+    verdict.action = std::max(verdict.action, reason.action);
+    verdict.score = std::max(verdict.score, score);
+    verdict.reasons.push_back(std::move(reason));
+  };
+
+  for (const Rule& rule : rules_) {
+    bool from_matches = sender ? rule.from.Matches(sender->local_part, sender->domain)
+                               : rule.from.text() == "*";
+    if (!from_matches || !rule.to.Matches(address->local_part, address->domain)) continue;
+    // An allow rule is an explicit exception: nothing else is checked.
+    if (rule.action == Action::kAllow) return verdict;
+    add(Reason{std::string(kReasonPolicyRule), rule.name,
+               "rule '" + rule.name + "': mail from " + rule.from.text() + " may not go to " +
+                   rule.to.text(),
+               rule.action},
+        1.0);
+    break;
+  }
+
+  if (auto match = detector_.Check(address->domain)) {
+    auto band = std::find_if(bands_.begin(), bands_.end(),
+                             [&](const ScoreBand& b) { return match->score >= b.min_score; });
+    if (band != bands_.end() && band->action != Action::kAllow) {
+      add(Reason{std::string(kReasonLookalike), std::string(TypoClassName(match->typo_class)),
+                 "recipient domain " + address->domain.unicode + " looks like a mistyping of " +
+                     match->intended.unicode + " (" + match->explanation + "; score " +
+                     FormatScore(match->score) + ")",
+                 band->action},
+          match->score);
+      verdict.intended_domain = match->intended.unicode;
+      verdict.suggestion = address->WithDomain(match->intended.unicode);
+    }
+  }
+  return verdict;
+}
+
+}  // namespace rcptguard
