@@ -42,9 +42,8 @@ struct ExpectedDomain {
   bool include_subdomains = true;
 };
 
-
 struct LookalikeMatch {
-  DomainName intended;      // the expected domain the typed one imitates
+  DomainName intended;  // the expected domain the typed one imitates
   TypoClass typo_class = TypoClass::kSubstitution;
   // Posterior probability, in [0, 1], that the typed domain is a mistyping of
   // `intended` rather than a destination the sender meant (see DESIGN.md section 2).
@@ -66,8 +65,7 @@ class LookalikeDetector {
   // a valid domain name or wildcard, naming it.
   static Result<LookalikeDetector> Build(const std::vector<ExpectedDomain>& expected,
                                          std::shared_ptr<const SuffixList> suffixes,
-                                         const TypoData& typo_data,
-                                         DetectorOptions options = {});
+                                         const TypoData& typo_data, DetectorOptions options = {});
 
   // Returns true iff `domain` is expected: listed, a subdomain of an entry that
   // includes subdomains, or under a trusted wildcard suffix.

@@ -38,7 +38,8 @@ Result<DomainName> NormalizeDomain(std::string_view typed);
 struct DomainParts {
   std::string_view subdomain;  // everything left of the registrable label, may be empty
   std::string_view label;      // the label registered under the suffix
-  std::string_view suffix;     // the public suffix ("mil", "co.uk", "city.kawasaki.jp"'s "kawasaki.jp")
+  std::string_view
+      suffix;  // the public suffix ("mil", "co.uk", "city.kawasaki.jp"'s "kawasaki.jp")
 
   // subdomain + "." + label: what a user typed left of the public suffix.
   std::string_view left;

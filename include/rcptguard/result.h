@@ -5,9 +5,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace rcptguard {
 
@@ -26,9 +25,7 @@ struct Error {
   std::string where;
 
   // "where: message", or just the message when there is no location.
-  std::string ToString() const {
-    return where.empty() ? message : where + ": " + message;
-  }
+  std::string ToString() const { return where.empty() ? message : where + ": " + message; }
 };
 
 // Only the members that std::expected also has are used, so moving to C++23 is one line.

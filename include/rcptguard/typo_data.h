@@ -4,7 +4,6 @@
 #ifndef RCPTGUARD_TYPO_DATA_H_
 #define RCPTGUARD_TYPO_DATA_H_
 
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,8 +39,14 @@ class TypoData {
   // Returns the confusion intended -> typed, or nullptr if the table has none.
   const SuffixConfusion* Find(std::string_view intended, std::string_view typed) const;
 
-  // Every confusion whose typed side is `typed` ("ml" gives mil -> ml).
-  std::span<const SuffixConfusion* const> ForTyped(std::string_view typed) const;
+  // Calls fn(const SuffixConfusion&) for every confusion whose typed side is
+  // `typed` ("ml" gives mil -> ml).
+  template <typename Fn>
+  void ForEachTyped(std::string_view typed, Fn&& fn) const {
+    auto it = by_typed_.find(std::string(typed));
+    if (it == by_typed_.end()) return;
+    for (size_t index : it->second) fn(confusions_[index]);
+  }
 
   // Returns true iff only vetted organisations can register directly under
   // `suffix` ("mil", "gov.uk"), so an unknown domain there is rarely intended.
@@ -53,7 +58,8 @@ class TypoData {
   std::vector<SuffixConfusion> confusions_;
   // Keyed by "intended\ttyped".
   std::unordered_map<std::string, size_t> by_pair_;
-  std::unordered_map<std::string, std::vector<const SuffixConfusion*>> by_typed_;
+  // Indexes into confusions_ (not pointers, so copies stay valid).
+  std::unordered_map<std::string, std::vector<size_t>> by_typed_;
   std::unordered_set<std::string> restricted_;
 };
 

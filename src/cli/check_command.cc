@@ -1,11 +1,10 @@
 // `rcptguard check`: the verdict for each recipient, as text for people or JSON
 // for scripts. Streams stdin with constant memory.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -160,8 +159,9 @@ CommandRunner AddCheckCommand(CLI::App& app) {
   check->add_option("--from", options->from, "The sender, for rules that depend on it");
   check->add_option("--format", options->format, "Output: text (for people), json or jsonl")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));
-  check->add_option("addresses", options->addresses,
-                    "Recipient addresses; '-' reads one per line from stdin")
+  check
+      ->add_option("addresses", options->addresses,
+                   "Recipient addresses; '-' reads one per line from stdin")
       ->required();
   return [options] { return RunCheck(*options); };
 }

@@ -1,13 +1,12 @@
 // `rcptguard eval`: measures the detector on the labelled set in tests/data/eval:
 // recall per typo class, suggestion accuracy, false alarms (all and hard), speed.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -88,8 +87,8 @@ int RunEval(const EvalOptions& options) {
       return kExitUsage;
     }
   }
-  auto expected = ParseDomainList(*expected_text, options.dir + "/expected.txt",
-                                  DomainSource::kTrusted);
+  auto expected =
+      ParseDomainList(*expected_text, options.dir + "/expected.txt", DomainSource::kTrusted);
   if (!expected) {
     std::fprintf(stderr, "rcptguard: %s\n", expected.error().ToString().c_str());
     return kExitUsage;
@@ -152,7 +151,8 @@ int RunEval(const EvalOptions& options) {
                                      (verdict.reasons.empty() ? "" : verdict.reasons[0].detail));
     }
   }
-  double per_second = tallies.seconds > 0 ? static_cast<double>(tallies.queries) / tallies.seconds : 0;
+  double per_second =
+      tallies.seconds > 0 ? static_cast<double>(tallies.queries) / tallies.seconds : 0;
 
   if (options.format == "json") {
     std::string out = "{\"classes\":{";
@@ -163,8 +163,8 @@ int RunEval(const EvalOptions& options) {
       AppendJsonString(name, &out);
       out += "{\"total\":" + std::to_string(tally.total) +
              ",\"recall\":" + std::to_string(Percent(tally.flagged, tally.total)) +
-             ",\"suggestion_accuracy\":" + std::to_string(Percent(tally.suggested_right, tally.total)) +
-             "}";
+             ",\"suggestion_accuracy\":" +
+             std::to_string(Percent(tally.suggested_right, tally.total)) + "}";
     }
     out += "},\"recall\":" + std::to_string(Percent(tallies.all.flagged, tallies.all.total));
     out += ",\"suggestion_accuracy\":" +
@@ -183,19 +183,24 @@ int RunEval(const EvalOptions& options) {
     std::printf("%-22s %6zu %7.1f%% %10.1f%%\n", "all", tallies.all.total,
                 Percent(tallies.all.flagged, tallies.all.total),
                 Percent(tallies.all.suggested_right, tallies.all.total));
-    std::printf("\nfalse alarms: %.2f%% of %zu legitimate domains; %.2f%% of %zu hard near-misses\n",
-                Percent(tallies.legit_flagged, tallies.legit), tallies.legit,
-                Percent(tallies.hard_flagged, tallies.hard), tallies.hard);
-    std::printf("speed: %.0f verdicts/s (parse + detect, one thread); index build %.1f ms for %zu domains\n",
-                per_second, build_seconds * 1000, (*policy)->detector().size());
+    std::printf(
+        "\nfalse alarms: %.2f%% of %zu legitimate domains; %.2f%% of %zu hard near-misses\n",
+        Percent(tallies.legit_flagged, tallies.legit), tallies.legit,
+        Percent(tallies.hard_flagged, tallies.hard), tallies.hard);
+    std::printf(
+        "speed: %.0f verdicts/s (parse + detect, one thread); index build %.1f ms for %zu "
+        "domains\n",
+        per_second, build_seconds * 1000, (*policy)->detector().size());
   }
   if (options.show_misses > 0) {
     std::fprintf(stderr, "\nmissed or wrong suggestion (class, typed, intended, suggested):\n");
-    for (size_t i = 0; i < tallies.misses.size() && i < static_cast<size_t>(options.show_misses); ++i) {
+    for (size_t i = 0; i < tallies.misses.size() && i < static_cast<size_t>(options.show_misses);
+         ++i) {
       std::fprintf(stderr, "  %s\n", tallies.misses[i].c_str());
     }
     std::fprintf(stderr, "\nfalse alarms (domain, kind, reason):\n");
-    for (size_t i = 0; i < tallies.false_alarms.size() && i < static_cast<size_t>(options.show_misses); ++i) {
+    for (size_t i = 0;
+         i < tallies.false_alarms.size() && i < static_cast<size_t>(options.show_misses); ++i) {
       std::fprintf(stderr, "  %s\n", tallies.false_alarms[i].c_str());
     }
   }

@@ -1,9 +1,8 @@
 // rcptguard: one binary, one subcommand per job.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 

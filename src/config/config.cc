@@ -1,8 +1,9 @@
 // Loading and validating rcptguard.toml with toml++.
 #include "config/config.h"
 
-#include <array>
 #include <toml++/toml.h>
+
+#include <array>
 
 #include "platform/files.h"
 #include "platform/suffix_list_file.h"
@@ -69,9 +70,10 @@ class Parser {
   // Refuses any key not in the key table, wherever it is.
   Result<void> CheckKeys(const toml::table& table, const std::string& prefix) {
     for (const auto& [key, node] : table) {
-      std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
-      bool known = std::find(kKeys.begin(), kKeys.end(), path) != kKeys.end() ||
-                   HasTableElements(path);
+      std::string path =
+          prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+      bool known =
+          std::find(kKeys.begin(), kKeys.end(), path) != kKeys.end() || HasTableElements(path);
       if (!known) {
         return Fail(node, "unknown key '" + path + "' (see conf/rcptguard.toml.sample)");
       }
@@ -174,8 +176,9 @@ class Parser {
     }
     const toml::table* table = element.as_table();
     if (table == nullptr) {
-      return Fail(element, "'trusted.domains' entries must be strings or "
-                           "{ domain = \"...\", subdomains = true|false }");
+      return Fail(element,
+                  "'trusted.domains' entries must be strings or "
+                  "{ domain = \"...\", subdomains = true|false }");
     }
     const toml::node* domain = table->get("domain");
     if (domain == nullptr) return Fail(element, "'trusted.domains' entry has no 'domain'");
@@ -219,7 +222,8 @@ class Parser {
       rule.name = "rule at line " + std::to_string(element.source().begin.line);
       for (const auto& [key, value] : *table) {
         std::string key_name = "rule." + std::string(key.str());
-        Result<std::string> text = key == "action" ? Result<std::string>("") : GetString(value, key_name);
+        Result<std::string> text =
+            key == "action" ? Result<std::string>("") : GetString(value, key_name);
         if (!text) return tl::unexpected(text.error());
         if (key == "name") rule.name = *text;
         if (key == "from") rule.from = *text;
@@ -258,8 +262,9 @@ class Parser {
           const toml::node* min_score = band ? band->get("min_score") : nullptr;
           const toml::node* action_node = band ? band->get("action") : nullptr;
           if (min_score == nullptr || action_node == nullptr) {
-            return Fail(element, "'actions.lookalike-domain' entries are "
-                                 "{ min_score = 0.9, action = \"reject\" }");
+            return Fail(element,
+                        "'actions.lookalike-domain' entries are "
+                        "{ min_score = 0.9, action = \"reject\" }");
           }
           auto score = min_score->value<double>();
           if (!score || *score < 0 || *score > 1) {
@@ -300,8 +305,8 @@ class Parser {
 
   void AddProviders() {
     // The shipped list parses by construction (a unit test checks it).
-    auto providers = ParseDomainList(EmbeddedProviders(), "data/providers.txt",
-                                     DomainSource::kProvider);
+    auto providers =
+        ParseDomainList(EmbeddedProviders(), "data/providers.txt", DomainSource::kProvider);
     if (!providers) return;
     for (ExpectedDomain& domain : *providers) config_.policy.expected.push_back(std::move(domain));
   }

@@ -115,9 +115,8 @@ Result<void> CheckIpLiteral(std::string_view literal) {
   std::array<char, 64> buffer{};
   std::array<unsigned char, 16> out{};
   constexpr std::string_view kIpv6Tag = "IPv6:";
-  bool v6 = literal.size() > kIpv6Tag.size() &&
-            (literal.substr(0, kIpv6Tag.size()) == kIpv6Tag ||
-             literal.substr(0, kIpv6Tag.size()) == "ipv6:");
+  bool v6 = literal.size() > kIpv6Tag.size() && (literal.substr(0, kIpv6Tag.size()) == kIpv6Tag ||
+                                                 literal.substr(0, kIpv6Tag.size()) == "ipv6:");
   std::string_view body = v6 ? literal.substr(kIpv6Tag.size()) : literal;
   if (body.empty() || body.size() >= buffer.size()) {
     return Invalid("the IP address literal is not a valid address");

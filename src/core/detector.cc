@@ -30,9 +30,9 @@ struct DetectorIndex {
 
   std::string strings;  // every canonical name, back to back
   std::vector<Entry> entries;
-  HashIndex exact;       // hash(name) -> id
-  HashIndex deletions;   // hashes of the left part and its one-deletion variants -> id
-  HashIndex skeleton;    // hash(confusable skeleton of the Unicode name) -> id
+  HashIndex exact;      // hash(name) -> id
+  HashIndex deletions;  // hashes of the left part and its one-deletion variants -> id
+  HashIndex skeleton;   // hash(confusable skeleton of the Unicode name) -> id
   std::unordered_set<std::string> wildcard_suffixes;  // from "*.mil"
 
   std::string_view Name(uint32_t id) const {
@@ -74,7 +74,8 @@ size_t LengthWithoutDots(std::string_view s) {
 }
 
 bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 // Returns "U+0430" for the first non-ASCII code point of a UTF-8 string.
@@ -212,10 +213,9 @@ class Query {
       candidate.score = Posterior(candidate.channel, prior);
       candidate.typo_class = TypoClass::kHomoglyph;
       candidate.intended = std::string(name);
-      candidate.explanation =
-          non_ascii ? "look-alike characters from another alphabet, such as '" +
-                          FirstNonAsciiCodePoint(typed_.unicode)
-                    : "letters that look like those of " + expected->unicode;
+      candidate.explanation = non_ascii ? "look-alike characters from another alphabet, such as '" +
+                                              FirstNonAsciiCodePoint(typed_.unicode)
+                                        : "letters that look like those of " + expected->unicode;
       Offer(std::move(candidate));
     });
   }
@@ -224,19 +224,19 @@ class Query {
   // confusions: "anything.ml" was probably meant to be "anything.mil".
   void SearchWildcardSuffixes() {
     if (impl_.wildcard_suffixes.empty()) return;
-    for (const SuffixConfusion* confusion : impl_.typo_data->ForTyped(parts_.suffix)) {
-      if (impl_.wildcard_suffixes.count(confusion->intended) == 0) continue;
+    impl_.typo_data->ForEachTyped(parts_.suffix, [&](const SuffixConfusion& confusion) {
+      if (impl_.wildcard_suffixes.count(confusion.intended) == 0) return;
       Candidate candidate;
       candidate.id = kWildcardId;
-      candidate.channel = confusion->probability;
+      candidate.channel = confusion.probability;
       double prior = IntendedPrior(parts_.label, true, restricted_, listed_);
       candidate.score = Posterior(candidate.channel, prior);
-      candidate.typo_class = confusion->typo_class;
-      candidate.intended = std::string(parts_.left) + "." + confusion->intended;
+      candidate.typo_class = confusion.typo_class;
+      candidate.intended = std::string(parts_.left) + "." + confusion.intended;
       candidate.explanation =
-          "the ending ." + confusion->intended + " typed as ." + std::string(parts_.suffix);
+          "the ending ." + confusion.intended + " typed as ." + std::string(parts_.suffix);
       Offer(std::move(candidate));
-    }
+    });
   }
 
   const Impl& impl_;
@@ -281,9 +281,8 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
   std::vector<const ExpectedDomain*> ordered;
   ordered.reserve(expected.size());
   for (const ExpectedDomain& domain : expected) ordered.push_back(&domain);
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
-    return a->source < b->source;
-  });
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto* a, const auto* b) { return a->source < b->source; });
 
   std::unordered_map<std::string, uint32_t> ids;
   ids.reserve(expected.size());
@@ -309,7 +308,8 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     if (!inserted) {
       DetectorIndex::Entry& existing = impl->entries[it->second];
       existing.weight = std::max(existing.weight, static_cast<float>(domain->weight));
-      existing.include_subdomains = existing.include_subdomains || domain->include_subdomains || wildcard;
+      existing.include_subdomains =
+          existing.include_subdomains || domain->include_subdomains || wildcard;
       continue;
     }
     DetectorIndex::Entry entry;

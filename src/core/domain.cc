@@ -18,9 +18,7 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-bool IsLdh(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+bool IsLdh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -29,8 +27,7 @@ char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c 
 // mail domain.
 Result<void> CheckAsciiLabels(std::string_view name) {
   if (name.size() > kMaxDomainLength) {
-    return MakeError(ErrorCode::kInvalidAddress,
-                     "the domain is longer than 253 characters");
+    return MakeError(ErrorCode::kInvalidAddress, "the domain is longer than 253 characters");
   }
   size_t start = 0;
   while (true) {
@@ -38,14 +35,13 @@ Result<void> CheckAsciiLabels(std::string_view name) {
     std::string_view label =
         name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty()) {
-      return MakeError(ErrorCode::kInvalidAddress,
-                       start == 0 ? "the domain starts with a dot"
-                                  : "the domain has two dots in a row");
+      return MakeError(ErrorCode::kInvalidAddress, start == 0 ? "the domain starts with a dot"
+                                                              : "the domain has two dots in a row");
     }
     if (label.size() > kMaxLabelLength) {
-      return MakeError(ErrorCode::kInvalidAddress,
-                       "the domain part '" + std::string(label.substr(0, 20)) +
-                           "...' is longer than 63 characters");
+      return MakeError(ErrorCode::kInvalidAddress, "the domain part '" +
+                                                       std::string(label.substr(0, 20)) +
+                                                       "...' is longer than 63 characters");
     }
     for (char c : label) {
       if (!IsLdh(c)) {

@@ -55,7 +55,8 @@ Result<AddressPattern> AddressPattern::Parse(std::string_view text) {
   if (size_t at = text.rfind('@'); at != std::string_view::npos) {
     std::string_view local = text.substr(0, at);
     if (local.empty()) {
-      return MakeError(ErrorCode::kConfig, "pattern '" + std::string(text) + "' has an empty local part");
+      return MakeError(ErrorCode::kConfig,
+                       "pattern '" + std::string(text) + "' has an empty local part");
     }
     if (local != "*") pattern.local_.assign(local);
     domain = text.substr(at + 1);
@@ -148,8 +149,8 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient) cons
   };
 
   for (const Rule& rule : rules_) {
-    bool from_matches = sender ? rule.from.Matches(sender->local_part, sender->domain)
-                               : rule.from.text() == "*";
+    bool from_matches =
+        sender ? rule.from.Matches(sender->local_part, sender->domain) : rule.from.text() == "*";
     if (!from_matches || !rule.to.Matches(address->local_part, address->domain)) continue;
     // An allow rule is an explicit exception: nothing else is checked.
     if (rule.action == Action::kAllow) return verdict;

@@ -55,8 +55,7 @@ std::optional<TypoClass> TypoClassFromName(std::string_view name) {
   return std::nullopt;
 }
 
-Result<TypoData> TypoData::Parse(std::string_view confusions_text,
-                                 std::string_view confusions_name,
+Result<TypoData> TypoData::Parse(std::string_view confusions_text, std::string_view confusions_name,
                                  std::string_view restricted_text,
                                  std::string_view restricted_name) {
   TypoData data;
@@ -76,10 +75,10 @@ Result<TypoData> TypoData::Parse(std::string_view confusions_text,
     auto typo_class = TypoClassFromName(fields[2]);
     if (!typo_class ||
         (*typo_class != TypoClass::kTldSwap && *typo_class != TypoClass::kSuffixChange)) {
-      status = MakeError(ErrorCode::kConfig,
-                         "class must be tld-swap or suffix-change, not '" +
-                             std::string(fields[2]) + "'",
-                         Where(confusions_name, line_number));
+      status =
+          MakeError(ErrorCode::kConfig,
+                    "class must be tld-swap or suffix-change, not '" + std::string(fields[2]) + "'",
+                    Where(confusions_name, line_number));
       return;
     }
     confusion.typo_class = *typo_class;
@@ -87,10 +86,10 @@ Result<TypoData> TypoData::Parse(std::string_view confusions_text,
                                      confusion.probability);
     if (ec != std::errc() || end != fields[3].data() + fields[3].size() ||
         !(confusion.probability > 0 && confusion.probability <= 1)) {
-      status = MakeError(ErrorCode::kConfig,
-                         "probability must be a number in (0, 1], not '" +
-                             std::string(fields[3]) + "'",
-                         Where(confusions_name, line_number));
+      status =
+          MakeError(ErrorCode::kConfig,
+                    "probability must be a number in (0, 1], not '" + std::string(fields[3]) + "'",
+                    Where(confusions_name, line_number));
       return;
     }
     std::string key = PairKey(confusion.intended, confusion.typed);
@@ -104,8 +103,8 @@ Result<TypoData> TypoData::Parse(std::string_view confusions_text,
     data.confusions_.push_back(std::move(confusion));
   });
   if (!status) return tl::unexpected(status.error());
-  for (const SuffixConfusion& confusion : data.confusions_) {
-    data.by_typed_[confusion.typed].push_back(&confusion);
+  for (size_t i = 0; i < data.confusions_.size(); ++i) {
+    data.by_typed_[data.confusions_[i].typed].push_back(i);
   }
   ForEachDataLine(restricted_text, [&](size_t line_number, std::string_view line) {
     if (!status) return;
@@ -128,12 +127,6 @@ Result<TypoData> TypoData::Embedded() {
 const SuffixConfusion* TypoData::Find(std::string_view intended, std::string_view typed) const {
   auto it = by_pair_.find(PairKey(intended, typed));
   return it == by_pair_.end() ? nullptr : &confusions_[it->second];
-}
-
-std::span<const SuffixConfusion* const> TypoData::ForTyped(std::string_view typed) const {
-  auto it = by_typed_.find(std::string(typed));
-  if (it == by_typed_.end()) return {};
-  return it->second;
 }
 
 bool TypoData::IsRestricted(std::string_view suffix) const {

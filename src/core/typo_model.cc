@@ -38,7 +38,7 @@ constexpr double kPHomoglyphUnicode = 5e-2;
 // How likely a sender deliberately writes to an unknown domain whose label has
 // n characters. Short strings are nearly all registered and in use (every
 // three-letter .com is taken), long random-looking ones rarely are.
-constexpr std::array<double, 11> kLabelDensity = {1.0, 1.0,  1.0,  1.0,   0.6,  0.12,
+constexpr std::array<double, 11> kLabelDensity = {1.0,  1.0,   1.0,   1.0,   0.6,  0.12,
                                                   0.04, 0.015, 0.007, 0.004, 0.002};
 constexpr double kUnknownDomainPrior = 5e-3;
 // The same label under another suffix: organisations do own several
@@ -96,9 +96,7 @@ constexpr NeighbourTable kNeighbours = BuildNeighbours();
 
 bool IsVowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
-bool IsHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+bool IsHostChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 bool IsBitFlip(char a, char b) {
   auto x = static_cast<unsigned>(static_cast<unsigned char>(a) ^ static_cast<unsigned char>(b));
@@ -110,8 +108,8 @@ bool IsAsciiLookalike(char typed, char intended) {
   auto pair = [&](char x, char y) {
     return (typed == x && intended == y) || (typed == y && intended == x);
   };
-  return pair('1', 'l') || pair('0', 'o') || pair('l', 'i') || pair('1', 'i') ||
-         pair('5', 's') || pair('8', 'b');
+  return pair('1', 'l') || pair('0', 'o') || pair('l', 'i') || pair('1', 'i') || pair('5', 's') ||
+         pair('8', 'b');
 }
 
 Edit Substitution(size_t pos, char typed, char intended) {
@@ -302,8 +300,7 @@ std::string ExplainEdit(const Edit& edit, std::string_view typed, std::string_vi
     case TypoClass::kRepetition:
       return "the letter " + Quote(edit.typed_char) + " doubled";
     case TypoClass::kKeyboardSubstitution:
-      return Quote(edit.typed_char) + " typed for the key next to it, " +
-             Quote(edit.intended_char);
+      return Quote(edit.typed_char) + " typed for the key next to it, " + Quote(edit.intended_char);
     case TypoClass::kTransposition:
       return "the letters " + Quote(edit.intended_char) + " and " + Quote(edit.typed_char) +
              " swapped";
@@ -314,8 +311,7 @@ std::string ExplainEdit(const Edit& edit, std::string_view typed, std::string_vi
              " (one bit different)";
     case TypoClass::kHomoglyph:
       if (edit.typed_char != 0) {
-        return Quote(edit.typed_char) + " in place of the look-alike " +
-               Quote(edit.intended_char);
+        return Quote(edit.typed_char) + " in place of the look-alike " + Quote(edit.intended_char);
       }
       return "characters that look like the letters of " + std::string(intended);
     case TypoClass::kHyphenation:

@@ -1,0 +1,118 @@
+// The configuration file: every key documented, unknown keys and bad values
+// refused with file and line.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "platform/files.h"
+
+namespace rcptguard {
+namespace {
+
+// Serves files from a map instead of the disk.
+FileReader FakeFiles(std::map<std::string, std::string> files) {
+  return [files = std::move(files)](const std::string& path) -> Result<std::string> {
+    auto it = files.find(path);
+    if (it == files.end()) return MakeError(ErrorCode::kIo, "cannot open: No such file", path);
+    return it->second;
+  };
+}
+
+Result<Config> Parse(std::string_view text, std::map<std::string, std::string> files = {}) {
+  return ParseConfig(text, "/etc/rcptguard/rcptguard.toml", FakeFiles(std::move(files)));
+}
+
+TEST(Config, SampleDocumentsEveryKeyAndEveryDocumentedKeyExists) {
+  std::string path = std::string(RCPTGUARD_SOURCE_DIR) + "/conf/rcptguard.toml.sample";
+  auto text = ReadFile(path);
+  ASSERT_TRUE(text.has_value()) << text.error().ToString();
+  auto config = ParseConfig(*text, path, FakeFiles({}));
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  for (std::string_view key : ConfigKeys()) {
+    bool documented = std::find(config->keys_seen.begin(), config->keys_seen.end(), key) !=
+                      config->keys_seen.end();
+    EXPECT_TRUE(documented) << "key '" << key << "' is in the key table but not in " << path;
+  }
+}
+
+TEST(Config, UnknownKeyIsAnErrorWithFileAndLine) {
+  auto config = Parse("audit = false\n\n[trusted]\ndomain = [\"army.mil\"]\n");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().where, "/etc/rcptguard/rcptguard.toml:4");
+  EXPECT_NE(config.error().message.find("unknown key 'trusted.domain'"), std::string::npos)
+      << config.error().message;
+}
+
+struct BadValueCase {
+  const char* name;
+  const char* text;
+  int line;
+  const char* fragment;
+};
+
+TEST(Config, BadValuesAreErrorsThatNameTheProblem) {
+  const BadValueCase cases[] = {
+      {"audit not bool", "audit = \"yes\"\n", 1, "true or false"},
+      {"bad action", "[actions]\ninvalid-address = \"block\"\n", 2, "allow, warn, hold or reject"},
+      {"bad domain", "own_domains = [\"exa mple.com\"]\n", 1, "not a domain"},
+      {"rule without to", "[[rule]]\nfrom = \"*.mil\"\naction = \"reject\"\n", 1, "needs 'to'"},
+      {"rule without action", "[[rule]]\nto = \"*.ml\"\n", 1, "needs 'action'"},
+      {"bad pattern", "[[rule]]\nto = \"a*b.ml\"\naction = \"reject\"\n", 1, "'*' is allowed only"},
+      {"band out of range", "[actions]\nlookalike-domain = [{min_score = 2, action = \"warn\"}]\n",
+       2, "from 0 to 1"},
+      {"syntax error", "audit = \n", 1, ""},
+      {"missing file", "[trusted]\nfiles = [\"partners.txt\"]\n", 2, "cannot open"},
+  };
+  for (const BadValueCase& c : cases) {
+    auto config = Parse(c.text);
+    ASSERT_FALSE(config.has_value()) << c.name << ": accepted";
+    EXPECT_EQ(config.error().where, "/etc/rcptguard/rcptguard.toml:" + std::to_string(c.line))
+        << c.name << ": " << config.error().ToString();
+    EXPECT_NE(config.error().message.find(c.fragment), std::string::npos)
+        << c.name << ": got \"" << config.error().message << "\"";
+  }
+}
+
+TEST(Config, TrustedFilesAreReadRelativeToTheConfig) {
+  auto config = Parse("[trusted]\nfiles = [\"partners.txt\"]\nproviders = false\n",
+                      {{"/etc/rcptguard/partners.txt", "# partners\narmy.mil\n*.gov.uk 0.5\n"}});
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  ASSERT_EQ(config->policy.expected.size(), 2u);
+  EXPECT_EQ(config->policy.expected[0].domain, "army.mil");
+  EXPECT_EQ(config->policy.expected[1].weight, 0.5);
+}
+
+TEST(Config, ErrorsInTrustedFilesNameThatFileAndLine) {
+  auto config = Parse("[trusted]\nfiles = [\"partners.txt\"]\n",
+                      {{"/etc/rcptguard/partners.txt", "army.mil\nnot a domain\n"}});
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().where, "/etc/rcptguard/partners.txt:2");
+}
+
+TEST(Config, ProvidersAreOnByDefaultAndCanBeTurnedOff) {
+  auto with = Parse("");
+  ASSERT_TRUE(with.has_value());
+  EXPECT_GT(with->policy.expected.size(), 200u);
+  auto without = Parse("[trusted]\nproviders = false\n");
+  ASSERT_TRUE(without.has_value());
+  EXPECT_TRUE(without->policy.expected.empty());
+}
+
+TEST(Config, RulesAndBandsAreRead) {
+  auto config = Parse(
+      "audit = true\n[[rule]]\nname = \"no-mali\"\nfrom = \"*.mil\"\nto = \"*.ml\"\n"
+      "action = \"hold\"\n[actions]\nlookalike-domain = [{min_score = 0.7, action = \"hold\"}]\n");
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  EXPECT_TRUE(config->policy.audit);
+  ASSERT_EQ(config->policy.rules.size(), 1u);
+  EXPECT_EQ(config->policy.rules[0].name, "no-mali");
+  EXPECT_EQ(config->policy.rules[0].action, Action::kHold);
+  ASSERT_EQ(config->policy.lookalike_bands.size(), 1u);
+  EXPECT_EQ(config->policy.lookalike_bands[0].min_score, 0.7);
+}
+
+}  // namespace
+}  // namespace rcptguard

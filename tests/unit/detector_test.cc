@@ -1,0 +1,151 @@
+// The look-alike detector: every class of slip on expected domains, and the
+// distinct domains it must leave alone.
+#include "rcptguard/detector.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "platform/suffix_list_file.h"
+#include "rcptguard/typo_data.h"
+
+namespace rcptguard {
+namespace {
+
+class DetectorTest : public ::testing::Test {
+ protected:
+  static LookalikeDetector Build(const std::vector<ExpectedDomain>& expected) {
+    auto data = TypoData::Embedded();
+    EXPECT_TRUE(data.has_value());
+    // Report from 0.5, the default policy's lowest band (warn).
+    auto detector =
+        LookalikeDetector::Build(expected, LoadSystemSuffixList(), *data, DetectorOptions{0.5});
+    EXPECT_TRUE(detector.has_value()) << detector.error().ToString();
+    return std::move(*detector);
+  }
+
+  static std::vector<ExpectedDomain> Trusted(std::initializer_list<const char*> names) {
+    std::vector<ExpectedDomain> out;
+    for (const char* name : names) out.push_back(ExpectedDomain{name, DomainSource::kTrusted});
+    return out;
+  }
+
+  static DomainName Name(const char* typed) {
+    auto name = NormalizeDomain(typed);
+    EXPECT_TRUE(name.has_value()) << typed;
+    return *name;
+  }
+};
+
+struct FlagCase {
+  const char* typed;
+  const char* intended;
+  TypoClass typo_class;
+};
+
+TEST_F(DetectorTest, FlagsEachClassOfSlipAndNamesTheIntendedDomain) {
+  LookalikeDetector detector = Build(
+      Trusted({"army.mil", "us.army.mil", "af.mil", "mod.gov.uk", "example.co.uk", "gmail.com",
+               "hotmail.com", "microsoft.com", "lockheedmartin.com", "bundeswehr.de",
+               "mail.example.com", "nato.int", "baesystems.com", "stadt-koeln.de"}));
+  const FlagCase cases[] = {
+      {"army.ml", "army.mil", TypoClass::kTldSwap},
+      {"af.ml", "af.mil", TypoClass::kTldSwap},  // short labels keep suffix protection
+      {"gmail.con", "gmail.com", TypoClass::kTldSwap},
+      {"nato.in", "nato.int", TypoClass::kTldSwap},
+      {"mod.gov", "mod.gov.uk", TypoClass::kSuffixChange},
+      {"example.uk", "example.co.uk", TypoClass::kSuffixChange},
+      {"microsft.com", "microsoft.com", TypoClass::kOmission},
+      {"lockheedmartn.com", "lockheedmartin.com", TypoClass::kOmission},
+      {"microsoftt.com", "microsoft.com", TypoClass::kRepetition},
+      {"microsodft.com", "microsoft.com", TypoClass::kInsertion},
+      {"hotmial.com", "hotmail.com", TypoClass::kTransposition},
+      {"arny.mil", "army.mil", TypoClass::kKeyboardSubstitution},
+      {"bundeswehe.de", "bundeswehr.de", TypoClass::kKeyboardSubstitution},
+      {"micrasoft.com", "microsoft.com", TypoClass::kVowelSwap},
+      {"microsnft.com", "microsoft.com", TypoClass::kBitsquat},  // 'o' 0x6f -> 'n' 0x6e
+      {"rnicrosoft.com", "microsoft.com", TypoClass::kHomoglyph},
+      {"hotrnail.com", "hotmail.com", TypoClass::kHomoglyph},
+      {"\xd0\xb0rmy.mil", "army.mil", TypoClass::kHomoglyph},  // Cyrillic а
+      {"lockheed-martin.com", "lockheedmartin.com", TypoClass::kHyphenation},
+      {"stadtkoeln.de", "stadt-koeln.de", TypoClass::kHyphenation},
+      {"usarmy.mil", "us.army.mil", TypoClass::kDotOmission},
+      {"mailexample.com", "mail.example.com", TypoClass::kDotOmission},
+      {"bae.systems.com", "baesystems.com", TypoClass::kDotInsertion},
+      {"gmial.con", "gmail.com", TypoClass::kCombined},
+      {"mail.gmial.com", "mail.gmail.com", TypoClass::kTransposition},
+  };
+  for (const FlagCase& c : cases) {
+    auto match = detector.Check(Name(c.typed));
+    ASSERT_TRUE(match.has_value()) << c.typed << ": not flagged, want " << c.intended;
+    EXPECT_EQ(match->intended.ascii, Name(c.intended).ascii) << c.typed;
+    EXPECT_EQ(match->typo_class, c.typo_class)
+        << c.typed << ": got " << TypoClassName(match->typo_class) << ", want "
+        << TypoClassName(c.typo_class);
+    EXPECT_GT(match->score, 0.5) << c.typed;
+    EXPECT_FALSE(match->explanation.empty()) << c.typed;
+  }
+}
+
+TEST_F(DetectorTest, NeverFlagsExpectedDomainsOrTheirSubdomains) {
+  LookalikeDetector detector = Build(Trusted({"army.mil", "gmail.com", "mod.gov.uk"}));
+  for (const char* typed :
+       {"army.mil", "us.army.mil", "a.b.army.mil", "GMAIL.COM", "mod.gov.uk", "mail.mod.gov.uk"}) {
+    EXPECT_TRUE(detector.IsExpected(Name(typed))) << typed;
+    EXPECT_FALSE(detector.Check(Name(typed)).has_value()) << typed;
+  }
+}
+
+TEST_F(DetectorTest, SubdomainsCanBeNarrowedPerEntry) {
+  std::vector<ExpectedDomain> expected = {{"mail.example.com", DomainSource::kTrusted, 1.0, false}};
+  LookalikeDetector detector = Build(expected);
+  EXPECT_TRUE(detector.IsExpected(Name("mail.example.com")));
+  EXPECT_FALSE(detector.IsExpected(Name("x.mail.example.com")));
+}
+
+TEST_F(DetectorTest, LeavesDistinctWidelyUsedDomainsAlone) {
+  LookalikeDetector detector =
+      Build(Trusted({"gmx.de", "gmail.com", "army.mil", "yahoo.com", "usps.com", "bbc.co.uk"}));
+  for (const char* typed : {"gmx.net", "mail.com", "navy.mil", "yahoo.co.uk", "ups.com", "bbc.com",
+                            "example.org", "gmx.at"}) {
+    auto match = detector.Check(Name(typed));
+    EXPECT_FALSE(match.has_value())
+        << typed << ": flagged as a slip of " << match->intended.ascii << " ("
+        << TypoClassName(match->typo_class) << ", " << match->score << ")";
+  }
+}
+
+TEST_F(DetectorTest, TrustedWildcardSuffixProtectsEveryNameUnderIt) {
+  LookalikeDetector detector = Build(Trusted({"*.mil"}));
+  EXPECT_TRUE(detector.IsExpected(Name("anything.mil")));
+  auto match = detector.Check(Name("socom.ml"));
+  ASSERT_TRUE(match.has_value());
+  EXPECT_EQ(match->intended.ascii, "socom.mil");
+  EXPECT_EQ(match->typo_class, TypoClass::kTldSwap);
+}
+
+TEST_F(DetectorTest, RefusesInvalidExpectedDomains) {
+  auto data = TypoData::Embedded();
+  auto detector =
+      LookalikeDetector::Build(Trusted({"exa mple.com"}), LoadSystemSuffixList(), *data);
+  ASSERT_FALSE(detector.has_value());
+  EXPECT_NE(detector.error().message.find("exa mple.com"), std::string::npos);
+}
+
+TEST_F(DetectorTest, IsSafeToShareAcrossThreads) {
+  LookalikeDetector detector = Build(Trusted({"army.mil", "gmail.com"}));
+  std::vector<std::thread> threads;
+  std::atomic<int> flagged{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        if (detector.Check(Name(i % 2 ? "army.ml" : "gmial.com"))) ++flagged;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(flagged.load(), 8000);
+}
+
+}  // namespace
+}  // namespace rcptguard

@@ -1,0 +1,84 @@
+// Domain normalisation and Public Suffix List splitting.
+#include "rcptguard/domain.h"
+
+#include <gtest/gtest.h>
+
+#include "platform/suffix_list_file.h"
+
+namespace rcptguard {
+namespace {
+
+TEST(NormalizeDomain, GivesOneCanonicalFormForEveryWayOfTypingIt) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"EXAMPLE.com", "example.com"},
+      {"example.com.", "example.com"},
+      {"Bücher.de", "xn--bcher-kva.de"},
+      {"BÜCHER.DE", "xn--bcher-kva.de"},
+      {"xn--bcher-kva.de", "xn--bcher-kva.de"},
+      {"faß.de", "xn--fa-hia.de"},  // UTS #46 non-transitional keeps ß
+      {"пример.рф", "xn--e1afmkfd.xn--p1ai"},
+  };
+  for (const auto& [typed, want] : cases) {
+    auto got = NormalizeDomain(typed);
+    ASSERT_TRUE(got.has_value()) << typed << ": " << got.error().message;
+    EXPECT_EQ(got->ascii, want) << "typed " << typed;
+  }
+}
+
+TEST(NormalizeDomain, ReportsTheUnicodeForm) {
+  auto got = NormalizeDomain("xn--e1afmkfd.xn--p1ai");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->unicode, "пример.рф");
+}
+
+TEST(NormalizeDomain, RefusesNonCanonicalALabels) {
+  EXPECT_FALSE(NormalizeDomain("xn--zz.com").has_value());
+  EXPECT_FALSE(NormalizeDomain("xn--.com").has_value());
+}
+
+struct SplitCase {
+  const char* domain;
+  const char* subdomain;
+  const char* label;
+  const char* suffix;
+};
+
+TEST(SuffixList, SplitsRegistrableDomainsLikeThePublicSuffixList) {
+  auto suffixes = LoadSystemSuffixList();
+  const SplitCase cases[] = {
+      {"army.mil", "", "army", "mil"},
+      {"us.army.mil", "us", "army", "mil"},
+      {"mod.gov.uk", "", "mod", "gov.uk"},
+      {"mod.uk", "", "mod", "uk"},
+      {"www.example.co.uk", "www", "example", "co.uk"},
+      {"city.kawasaki.jp", "", "city", "kawasaki.jp"},  // an exception to *.kawasaki.jp
+      {"a.b.example.com.au", "a.b", "example", "com.au"},
+      {"army.ml", "", "army", "ml"},
+      {"example.con", "", "example", "con"},  // unknown TLD: implicit "*" rule
+  };
+  for (const SplitCase& c : cases) {
+    DomainParts parts = suffixes->Split(c.domain);
+    EXPECT_EQ(parts.subdomain, c.subdomain) << c.domain;
+    EXPECT_EQ(parts.label, c.label) << c.domain;
+    EXPECT_EQ(parts.suffix, c.suffix) << c.domain;
+  }
+}
+
+TEST(SuffixList, ANameThatIsASuffixHasNoLabel) {
+  auto suffixes = LoadSystemSuffixList();
+  DomainParts parts = suffixes->Split("foo.kawasaki.jp");  // *.kawasaki.jp
+  EXPECT_TRUE(parts.label.empty());
+  EXPECT_TRUE(parts.left.empty());
+}
+
+TEST(SuffixList, KnowsWhichSuffixesExist) {
+  auto suffixes = LoadSystemSuffixList();
+  EXPECT_TRUE(suffixes->IsListedSuffix("com"));
+  EXPECT_TRUE(suffixes->IsListedSuffix("ml"));
+  EXPECT_TRUE(suffixes->IsListedSuffix("gov.uk"));
+  EXPECT_FALSE(suffixes->IsListedSuffix("con"));
+  EXPECT_FALSE(suffixes->IsListedSuffix("govuk"));
+}
+
+}  // namespace
+}  // namespace rcptguard

@@ -1,0 +1,105 @@
+// Edit classification and keyboard geometry of the typo model.
+#include "core/typo_model.h"
+
+#include <gtest/gtest.h>
+
+namespace rcptguard {
+namespace {
+
+struct EditCase {
+  const char* typed;
+  const char* intended;
+  TypoClass want;
+};
+
+TEST(ClassifyEdit, NamesEachSingleEdit) {
+  const EditCase cases[] = {
+      {"gmal", "gmail", TypoClass::kOmission},
+      {"yaho", "yahoo", TypoClass::kOmission},
+      {"gmaill", "gmail", TypoClass::kRepetition},
+      {"gmaoil", "gmail", TypoClass::kInsertion},
+      {"gmial", "gmail", TypoClass::kTransposition},
+      {"gmaik", "gmail", TypoClass::kKeyboardSubstitution},
+      {"hotmeil", "hotmail", TypoClass::kVowelSwap},
+      {"gmaxl", "gmail", TypoClass::kSubstitution},
+      {"paypa1", "paypal", TypoClass::kHomoglyph},
+      {"g0ogle", "google", TypoClass::kHomoglyph},
+      {"micro-soft", "microsoft", TypoClass::kHyphenation},
+      {"bundeswehr", "bundes-wehr", TypoClass::kHyphenation},
+      {"usarmy", "us.army", TypoClass::kDotOmission},
+      {"ar.my", "army", TypoClass::kDotInsertion},
+      {"microsofu", "microsoft", TypoClass::kBitsquat},  // 't' 0x74 -> 'u' 0x75
+  };
+  for (const EditCase& c : cases) {
+    auto edit = ClassifyEdit(c.typed, c.intended);
+    ASSERT_TRUE(edit.has_value()) << c.typed << " vs " << c.intended;
+    EXPECT_EQ(edit->typo_class, c.want)
+        << c.typed << " vs " << c.intended << ": got " << TypoClassName(edit->typo_class)
+        << ", want " << TypoClassName(c.want);
+  }
+}
+
+TEST(ClassifyEdit, RefusesEqualOrDistantStrings) {
+  EXPECT_FALSE(ClassifyEdit("gmail", "gmail").has_value());
+  EXPECT_FALSE(ClassifyEdit("navy", "army").has_value());
+  EXPECT_FALSE(ClassifyEdit("gmx", "gmail").has_value());
+  EXPECT_FALSE(ClassifyEdit("abcd", "badc").has_value());
+}
+
+TEST(AreKeyboardNeighbours, CoversQwertyQwertzAndAzerty) {
+  EXPECT_TRUE(AreKeyboardNeighbours('m', 'n'));  // QWERTY bottom row
+  EXPECT_TRUE(AreKeyboardNeighbours('s', 'w'));  // across rows
+  EXPECT_TRUE(AreKeyboardNeighbours('z', 'u'));  // QWERTZ: z sits between t and u
+  EXPECT_TRUE(AreKeyboardNeighbours('a', 'z'));  // AZERTY: a beside z
+  EXPECT_TRUE(AreKeyboardNeighbours('m', 'l'));  // AZERTY: m at the end of the home row
+  EXPECT_FALSE(AreKeyboardNeighbours('a', 'p'));
+  EXPECT_FALSE(AreKeyboardNeighbours('q', 'm'));
+}
+
+TEST(ClassifySuffixChange, UsesTheTableThenKeystrokesThenLabels) {
+  auto data = TypoData::Embedded();
+  ASSERT_TRUE(data.has_value()) << data.error().ToString();
+  auto mil = ClassifySuffixChange("ml", "mil", *data);
+  ASSERT_TRUE(mil.has_value());
+  EXPECT_EQ(mil->typo_class, TypoClass::kTldSwap);
+  auto uk = ClassifySuffixChange("uk", "co.uk", *data);
+  ASSERT_TRUE(uk.has_value());
+  EXPECT_EQ(uk->typo_class, TypoClass::kSuffixChange);
+  auto unlisted_keystroke = ClassifySuffixChange("cpm.au", "com.au", *data);
+  ASSERT_TRUE(unlisted_keystroke.has_value());
+  EXPECT_EQ(unlisted_keystroke->typo_class, TypoClass::kTldSwap);
+  EXPECT_LT(unlisted_keystroke->probability, mil->probability);
+  // Regional variants are other domains people mean, not slips.
+  EXPECT_FALSE(ClassifySuffixChange("de", "net", *data).has_value());
+  EXPECT_FALSE(ClassifySuffixChange("co.uk", "com", *data).has_value());
+}
+
+TEST(IntendedPrior, ShortUnknownLabelsAreMoreLikelyMeant) {
+  EXPECT_GT(IntendedPrior("ups", false, false, true), IntendedPrior("gmial", false, false, true));
+  EXPECT_GT(IntendedPrior("gmial", false, false, true),
+            IntendedPrior("microsfot", false, false, true));
+  EXPECT_LT(IntendedPrior("arny", false, true, true), IntendedPrior("arny", false, false, true));
+  EXPECT_LT(IntendedPrior("gmail", true, false, false), IntendedPrior("gmail", true, false, true));
+}
+
+TEST(TypoData, ShippedTablesParse) {
+  auto data = TypoData::Embedded();
+  ASSERT_TRUE(data.has_value()) << data.error().ToString();
+  EXPECT_GT(data->confusion_count(), 50u);
+  EXPECT_NE(data->Find("mil", "ml"), nullptr);
+  EXPECT_TRUE(data->IsRestricted("mil"));
+  EXPECT_TRUE(data->IsRestricted("gov.uk"));
+  EXPECT_FALSE(data->IsRestricted("com"));
+}
+
+TEST(TypoData, ErrorsNameFileAndLine) {
+  auto bad = TypoData::Parse("# header\nmil\tml\ttld-swap\tlots\n", "t.tsv", "", "r.txt");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().where, "t.tsv:2");
+  auto bad_class = TypoData::Parse("mil\tml\tomission\t0.1\n", "t.tsv", "", "r.txt");
+  ASSERT_FALSE(bad_class.has_value());
+  EXPECT_NE(bad_class.error().message.find("tld-swap or suffix-change"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rcptguard
