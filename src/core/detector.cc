@@ -34,6 +34,12 @@ struct DetectorIndex {
   HashIndex deletions;  // hashes of the left part and its one-deletion variants -> id
   HashIndex skeleton;   // hash(confusable skeleton of the Unicode name) -> id
   std::unordered_set<std::string> wildcard_suffixes;  // from "*.mil"
+  // Multi-label suffixes of expected names ("gov.uk"), keyed by everything after
+  // their first label ("uk" -> {"gov"}): finds "hmrcgov.uk" for "hmrc.gov.uk".
+  std::unordered_map<std::string, std::vector<std::string>> suffix_heads;
+  // Deletion hashes of those suffixes: a typed suffix one edit from one of them
+  // ("gov.ukk", "com.uk") is worth re-splitting the typed name for.
+  std::unordered_set<uint64_t> multi_suffix_deletions;
 
   std::string_view Name(uint32_t id) const {
     return std::string_view(strings).substr(entries[id].offset, entries[id].length);
@@ -69,10 +75,6 @@ struct Candidate {
   std::string explanation;
 };
 
-size_t LengthWithoutDots(std::string_view s) {
-  return s.size() - static_cast<size_t>(std::count(s.begin(), s.end(), '.'));
-}
-
 bool IsAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -96,37 +98,58 @@ std::string FirstNonAsciiCodePoint(std::string_view s) {
   return {};
 }
 
+// One way of reading a typed name: what the sender typed left of the suffix, and
+// the suffix. The Public Suffix List gives the first; a slip inside a
+// multi-label suffix ("gov.ukk") needs another.
+struct TypedSplit {
+  std::string_view left;
+  std::string_view label;  // the registrable label (last label of left)
+  std::string_view suffix;
+  bool restricted = false;
+  bool listed = true;
+};
+
 class Query {
  public:
   Query(const Impl& impl, const DomainName& typed)
-      : impl_(impl), typed_(typed), parts_(impl.suffixes->Split(typed.ascii)) {
-    restricted_ = impl.typo_data->IsRestricted(parts_.suffix);
-    listed_ = impl.suffixes->IsListedSuffix(parts_.suffix);
-  }
+      : impl_(impl), typed_(typed), parts_(impl.suffixes->Split(typed.ascii)) {}
 
   std::optional<LookalikeMatch> Run() {
     if (parts_.left.empty()) return std::nullopt;
-    SearchLeft(parts_.left, std::string_view());
+    TypedSplit split = MakeSplit(parts_.left, parts_.suffix);
+    SearchLeft(split, split.left, std::string_view());
     // A slip in the registrable label under a subdomain the user kept
     // ("mail.gmial.com"): search the label alone and keep the subdomain.
-    if (!parts_.subdomain.empty()) SearchLeft(parts_.label, parts_.subdomain);
-    SearchSkeleton();
-    SearchWildcardSuffixes();
+    if (!parts_.subdomain.empty()) SearchLeft(split, split.label, parts_.subdomain);
+    SearchResplit();
+    SearchMergedSuffix(split);
+    SearchSkeleton(split);
+    SearchWildcardSuffixes(split);
     if (!best_ || best_->score < impl_.options.report_threshold) return std::nullopt;
     LookalikeMatch match;
     auto normalized = NormalizeDomain(best_->intended);
     match.intended = normalized ? *normalized : DomainName{best_->intended, best_->intended};
     match.typo_class = best_->typo_class;
     match.score = best_->score;
-    match.source = impl_.entries.empty() || best_->id == kWildcardId
-                       ? DomainSource::kTrusted
-                       : impl_.entries[best_->id].source;
+    match.source =
+        best_->id == kWildcardId ? DomainSource::kTrusted : impl_.entries[best_->id].source;
     match.explanation = std::move(best_->explanation);
     return match;
   }
 
  private:
   static constexpr uint32_t kWildcardId = 0xffffffff;
+
+  TypedSplit MakeSplit(std::string_view left, std::string_view suffix) const {
+    TypedSplit split;
+    split.left = left;
+    size_t dot = left.rfind('.');
+    split.label = dot == std::string_view::npos ? left : left.substr(dot + 1);
+    split.suffix = suffix;
+    split.restricted = impl_.typo_data->IsRestricted(suffix);
+    split.listed = impl_.suffixes->IsListedSuffix(suffix);
+    return split;
+  }
 
   void Offer(Candidate candidate) {
     if (!best_ || candidate.score > best_->score ||
@@ -136,20 +159,21 @@ class Query {
   }
 
   // Candidates whose left part is within one deletion of `left` on either side.
-  void SearchLeft(std::string_view left, std::string_view kept_subdomain) {
+  void SearchLeft(const TypedSplit& split, std::string_view left, std::string_view kept_subdomain) {
     DeletionHashes(left, &hashes_);
     seen_.clear();
     for (uint64_t hash : hashes_) {
       impl_.deletions.ForEach(hash, [&](uint32_t id) {
         if (std::find(seen_.begin(), seen_.end(), id) != seen_.end()) return;
         seen_.push_back(id);
-        Evaluate(id, left, kept_subdomain);
+        Evaluate(split, id, left, kept_subdomain);
       });
     }
   }
 
-  void Evaluate(uint32_t id, std::string_view left, std::string_view kept_subdomain) {
-    const DetectorIndex::Entry& entry = impl_.entries[id];
+  void Evaluate(const TypedSplit& split, uint32_t id, std::string_view left,
+                std::string_view kept_subdomain) {
+    const Impl::Entry& entry = impl_.entries[id];
     if (!kept_subdomain.empty() && !entry.include_subdomains) return;
     std::string_view expected_left = impl_.Left(id);
     std::string_view expected_suffix = impl_.Suffix(id);
@@ -159,8 +183,8 @@ class Query {
       if (!label_edit) return;
     }
     std::optional<Edit> suffix_edit;
-    if (parts_.suffix != expected_suffix) {
-      suffix_edit = ClassifySuffixChange(parts_.suffix, expected_suffix, *impl_.typo_data);
+    if (split.suffix != expected_suffix) {
+      suffix_edit = ClassifySuffixChange(split.suffix, expected_suffix, *impl_.typo_data);
       if (!suffix_edit) return;
     }
     if (!label_edit && !suffix_edit) return;  // the same name: expected, not a slip
@@ -169,22 +193,22 @@ class Query {
     candidate.id = id;
     candidate.channel = entry.weight * (label_edit ? label_edit->probability : 1.0) *
                         (suffix_edit ? suffix_edit->probability : 1.0);
-    std::string_view label_for_prior =
-        kept_subdomain.empty() ? std::string_view(left) : parts_.label;
-    double prior = IntendedPrior(label_for_prior.substr(0, LengthWithoutDots(label_for_prior)),
-                                 !label_edit, restricted_, listed_);
+    std::string_view prior_label = kept_subdomain.empty() ? left : split.label;
+    std::string undotted(prior_label);
+    undotted.erase(std::remove(undotted.begin(), undotted.end(), '.'), undotted.end());
+    double prior = IntendedPrior(undotted, !label_edit, split.restricted, split.listed);
     candidate.score = Posterior(candidate.channel, prior);
     if (best_ && candidate.score < best_->score) return;
     if (label_edit && suffix_edit) {
       candidate.typo_class = TypoClass::kCombined;
       candidate.explanation = ExplainEdit(*label_edit, left, expected_left) + ", and " +
-                              ExplainEdit(*suffix_edit, parts_.suffix, expected_suffix);
+                              ExplainEdit(*suffix_edit, split.suffix, expected_suffix);
     } else if (label_edit) {
       candidate.typo_class = label_edit->typo_class;
       candidate.explanation = ExplainEdit(*label_edit, left, expected_left);
     } else {
       candidate.typo_class = suffix_edit->typo_class;
-      candidate.explanation = ExplainEdit(*suffix_edit, parts_.suffix, expected_suffix);
+      candidate.explanation = ExplainEdit(*suffix_edit, split.suffix, expected_suffix);
     }
     candidate.intended = kept_subdomain.empty()
                              ? std::string(impl_.Name(id))
@@ -192,7 +216,57 @@ class Query {
     Offer(std::move(candidate));
   }
 
-  void SearchSkeleton() {
+  // A slip inside a multi-label suffix can change how the Public Suffix List
+  // splits the name ("afp.gov.auu" has suffix "auu"): read the last two or
+  // three labels as the suffix when they are one edit from an expected suffix.
+  void SearchResplit() {
+    if (impl_.multi_suffix_deletions.empty()) return;
+    std::string_view name = typed_.ascii;
+    size_t cut = name.size();
+    for (int labels = 1; labels <= 3; ++labels) {
+      cut = name.rfind('.', cut - 1);
+      if (cut == std::string_view::npos || cut == 0) return;
+      std::string_view suffix = name.substr(cut + 1);
+      if (labels == 1 || suffix.size() <= parts_.suffix.size()) continue;
+      DeletionHashes(suffix, &suffix_hashes_);
+      bool near = std::any_of(suffix_hashes_.begin(), suffix_hashes_.end(), [&](uint64_t h) {
+        return impl_.multi_suffix_deletions.count(h) != 0;
+      });
+      if (!near) continue;
+      TypedSplit split = MakeSplit(name.substr(0, cut), suffix);
+      SearchLeft(split, split.left, std::string_view());
+    }
+  }
+
+  // "hmrcgov.uk" for "hmrc.gov.uk": the dot before a multi-label suffix left out.
+  void SearchMergedSuffix(const TypedSplit& split) {
+    auto heads = impl_.suffix_heads.find(std::string(split.suffix));
+    if (heads == impl_.suffix_heads.end()) return;
+    for (const std::string& head : heads->second) {
+      std::string_view left = split.left;
+      if (left.size() <= head.size() || left.substr(left.size() - head.size()) != head) continue;
+      std::string candidate_name(left.substr(0, left.size() - head.size()));
+      if (candidate_name.back() == '.') continue;
+      candidate_name += "." + head + "." + std::string(split.suffix);
+      auto id = impl_.Find(candidate_name);
+      if (!id) continue;
+      Edit edit;
+      edit.typo_class = TypoClass::kDotOmission;
+      edit.probability = DotOmissionProbability();
+      Candidate candidate;
+      candidate.id = *id;
+      candidate.channel = impl_.entries[*id].weight * edit.probability;
+      candidate.score = Posterior(
+          candidate.channel, IntendedPrior(split.label, false, split.restricted, split.listed));
+      candidate.typo_class = TypoClass::kDotOmission;
+      candidate.intended = std::move(candidate_name);
+      candidate.explanation =
+          "the dot before ." + head + "." + std::string(split.suffix) + " left out";
+      Offer(std::move(candidate));
+    }
+  }
+
+  void SearchSkeleton(const TypedSplit& split) {
     std::string typed_skeleton;
     impl_.skeletons->Skeleton(typed_.unicode, &typed_skeleton);
     bool non_ascii = !IsAscii(typed_.unicode);
@@ -206,7 +280,7 @@ class Query {
       Candidate candidate;
       candidate.id = id;
       candidate.channel = impl_.entries[id].weight * HomoglyphProbability(non_ascii);
-      double prior = IntendedPrior(parts_.label, false, restricted_, listed_);
+      double prior = IntendedPrior(split.label, false, split.restricted, split.listed);
       // A name mixing look-alike letters from another script with the letters
       // of an expected name is built to deceive; nobody means it by accident.
       if (non_ascii) prior *= 0.01;
@@ -222,19 +296,19 @@ class Query {
 
   // Trusting "*.mil" protects every name under it against the table's known
   // confusions: "anything.ml" was probably meant to be "anything.mil".
-  void SearchWildcardSuffixes() {
+  void SearchWildcardSuffixes(const TypedSplit& split) {
     if (impl_.wildcard_suffixes.empty()) return;
-    impl_.typo_data->ForEachTyped(parts_.suffix, [&](const SuffixConfusion& confusion) {
+    impl_.typo_data->ForEachTyped(split.suffix, [&](const SuffixConfusion& confusion) {
       if (impl_.wildcard_suffixes.count(confusion.intended) == 0) return;
       Candidate candidate;
       candidate.id = kWildcardId;
       candidate.channel = confusion.probability;
-      double prior = IntendedPrior(parts_.label, true, restricted_, listed_);
+      double prior = IntendedPrior(split.label, true, split.restricted, split.listed);
       candidate.score = Posterior(candidate.channel, prior);
       candidate.typo_class = confusion.typo_class;
-      candidate.intended = std::string(parts_.left) + "." + confusion.intended;
+      candidate.intended = std::string(split.left) + "." + confusion.intended;
       candidate.explanation =
-          "the ending ." + confusion.intended + " typed as ." + std::string(parts_.suffix);
+          "the ending ." + confusion.intended + " typed as ." + std::string(split.suffix);
       Offer(std::move(candidate));
     });
   }
@@ -242,10 +316,9 @@ class Query {
   const Impl& impl_;
   const DomainName& typed_;
   DomainParts parts_;
-  bool restricted_ = false;
-  bool listed_ = true;
   std::optional<Candidate> best_;
   std::vector<uint64_t> hashes_;
+  std::vector<uint64_t> suffix_hashes_;
   std::vector<uint32_t> seen_;
 };
 
@@ -347,6 +420,14 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
       impl->skeletons->Skeleton(normalized ? normalized->unicode : std::string(name), &skeleton);
     }
     skeleton_pairs.emplace_back(HashString(skeleton), id);
+    std::string_view suffix = impl->Suffix(id);
+    if (size_t dot = suffix.find('.'); dot != std::string_view::npos) {
+      std::vector<std::string>& heads = impl->suffix_heads[std::string(suffix.substr(dot + 1))];
+      std::string head(suffix.substr(0, dot));
+      if (std::find(heads.begin(), heads.end(), head) == heads.end()) heads.push_back(head);
+      DeletionHashes(suffix, &hashes);
+      impl->multi_suffix_deletions.insert(hashes.begin(), hashes.end());
+    }
   }
   impl->exact = HashIndex(std::move(exact_pairs));
   impl->deletions = HashIndex(std::move(deletion_pairs));

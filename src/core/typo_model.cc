@@ -29,7 +29,7 @@ constexpr double kPDotOmission = 2e-3;
 constexpr double kPDotInsertion = 1e-3;
 // A keystroke error inside a suffix that the table does not list, and a dropped
 // or added suffix label ("co.uk" -> "uk") that it does not list.
-constexpr double kPSuffixKeystrokeScale = 0.5;
+constexpr double kPSuffixKeystrokeScale = 1.0;
 constexpr double kPSuffixLabel = 5e-4;
 constexpr double kPHomoglyphAscii = 3e-3;
 constexpr double kPHomoglyphUnicode = 5e-2;
@@ -281,6 +281,8 @@ double IntendedPrior(std::string_view label, bool same_label, bool restricted, b
 double HomoglyphProbability(bool non_ascii) {
   return non_ascii ? kPHomoglyphUnicode : kPHomoglyphAscii;
 }
+
+double DotOmissionProbability() { return kPDotOmission; }
 
 double Posterior(double weighted_channel, double intended_prior) {
   if (intended_prior <= 0) return 1.0;

@@ -50,6 +50,9 @@ double IntendedPrior(std::string_view label, bool same_label, bool restricted, b
 // deliberate, so they weigh more than an accidental "rn" for "m".
 double HomoglyphProbability(bool non_ascii);
 
+// Channel probability of a dot left out ("usarmy" for "us.army").
+double DotOmissionProbability();
+
 // Posterior that the typed domain is a mistyping: odds / (1 + odds).
 double Posterior(double weighted_channel, double intended_prior);
 
