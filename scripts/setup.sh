@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of rcptguard from Debian 12 packages.
+# Run as root on a fresh machine: bash scripts/setup.sh
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages)" >&2
+  exit 77
+fi
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  clang clang-format clang-tidy libclang-rt-14-dev
+  # libraries the core and the commands use
+  libidn2-dev libpsl-dev publicsuffix libicu-dev
+  libtomlplusplus-dev libcli11-dev libfmt-dev libexpected-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev hyperfine valgrind
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "setup.sh: dependencies installed"

@@ -1,0 +1,147 @@
+// Black-box tests of `rcptguard check`: the real binary, its flags, output
+// formats and exit statuses, as scripts and mail-client add-ins rely on them.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct ProcessResult {
+  int status = -1;
+  std::string out;
+};
+
+// Runs `rcptguard <args>` through the shell with stdin from `input`, capturing stdout.
+ProcessResult Rcptguard(const std::string& args, const std::string& input = "") {
+  std::string in_path = testing::TempDir() + "rcptguard_stdin.txt";
+  std::ofstream(in_path, std::ios::binary) << input;
+  std::string command = std::string(RCPTGUARD_BINARY) + " " + args + " < " + in_path + " 2>&1";
+  ProcessResult run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
+  int status = pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  std::string path = testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+TEST(CheckCommand, RejectsArmyMlForAMilPartnerWithSuggestion) {
+  std::string partners = WriteFile("partners.txt", "# partners\narmy.mil\n");
+  ProcessResult run = Rcptguard("check --from bob@mod.uk --trusted-file " + partners +
+                      " --format jsonl alice@army.ml");
+  EXPECT_EQ(run.status, 1) << run.out;
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 1u) << run.out;
+  EXPECT_EQ(lines[0]["recipient"], "alice@army.ml");
+  EXPECT_EQ(lines[0]["verdict"], "reject");
+  EXPECT_EQ(lines[0]["reasons"][0]["code"], "lookalike-domain");
+  EXPECT_EQ(lines[0]["reasons"][0]["class"], "tld-swap");
+  EXPECT_EQ(lines[0]["suggestion"], "alice@army.mil");
+  EXPECT_EQ(lines[0]["intended_domain"], "army.mil");
+  EXPECT_TRUE(lines[0]["score"].is_number());
+}
+
+TEST(CheckCommand, ExitsZeroWhenEveryRecipientIsAllowed) {
+  ProcessResult run = Rcptguard("check friend@gmail.com other@example.org");
+  EXPECT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("allow  friend@gmail.com"), std::string::npos) << run.out;
+}
+
+TEST(CheckCommand, TextOutputSaysWhatAndDidYouMean) {
+  ProcessResult run = Rcptguard("check colleague@gmail.con");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.out.find("reject colleague@gmail.con"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("looks like a mistyping of gmail.com"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Did you mean colleague@gmail.com?"), std::string::npos) << run.out;
+}
+
+TEST(CheckCommand, StdinBatchGivesOneObjectPerLineInOrderAndGoesOnAfterBadLines) {
+  std::string input = "a@gmail.com\nnot an address\r\nb@gmial.com\n\nc@example.org";
+  ProcessResult run = Rcptguard("check --format jsonl -", input);
+  EXPECT_EQ(run.status, 1);
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 5u) << run.out;
+  EXPECT_EQ(lines[0]["verdict"], "allow");
+  EXPECT_EQ(lines[1]["recipient"], "not an address");
+  EXPECT_EQ(lines[1]["verdict"], "reject");
+  EXPECT_EQ(lines[1]["reasons"][0]["code"], "invalid-address");
+  EXPECT_EQ(lines[1]["suggestion"], nullptr);
+  EXPECT_EQ(lines[2]["recipient"], "b@gmial.com");
+  EXPECT_EQ(lines[2]["intended_domain"], "gmail.com");
+  EXPECT_EQ(lines[3]["reasons"][0]["code"], "invalid-address");  // an empty line
+  EXPECT_EQ(lines[4]["recipient"], "c@example.org");
+  EXPECT_EQ(lines[4]["verdict"], "allow");
+}
+
+TEST(CheckCommand, JsonFormatIsOneArray) {
+  ProcessResult run = Rcptguard("check --format json a@gmail.com b@gmial.com");
+  auto doc = nlohmann::json::parse(run.out);
+  ASSERT_TRUE(doc.is_array());
+  EXPECT_EQ(doc.size(), 2u);
+}
+
+TEST(CheckCommand, OutputIsValidJsonWhateverTheInputBytes) {
+  std::string input = std::string("\xff\xfe@bad\n\"q\\\"uote\"@example.com\n\x01@x.com\n");
+  ProcessResult run = Rcptguard("check --format jsonl -", input);
+  EXPECT_EQ(JsonLines(run.out).size(), 3u) << run.out;
+}
+
+TEST(CheckCommand, ExplicitRuleFromConfigAppliesToTheSender) {
+  std::string config = WriteFile("dod.toml",
+                                 "[[rule]]\nname = \"no-mali\"\nfrom = \"*.mil\"\n"
+                                 "to = \"*.ml\"\naction = \"reject\"\n");
+  ProcessResult from_mil =
+      Rcptguard("check -c " + config + " --from x@us.army.mil --format jsonl y@gouv.ml");
+  EXPECT_EQ(from_mil.status, 1);
+  auto lines = JsonLines(from_mil.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["reasons"][0]["code"], "policy-rule");
+  ProcessResult from_elsewhere = Rcptguard("check -c " + config + " --from x@example.org y@gouv.ml");
+  EXPECT_EQ(from_elsewhere.status, 0) << from_elsewhere.out;
+}
+
+TEST(CheckCommand, ConfigErrorExitsTwoNamingFileAndLine) {
+  std::string config = WriteFile("bad.toml", "audit = false\n[trusted]\ndomain = []\n");
+  ProcessResult run = Rcptguard("check -c " + config + " a@example.com");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.out.find(config + ":3: unknown key 'trusted.domain'"), std::string::npos)
+      << run.out;
+}
+
+TEST(CheckCommand, MissingFilesAndBadFlagsAreUsageErrors) {
+  EXPECT_EQ(Rcptguard("check -c /nonexistent/rcptguard.toml a@example.com").status, 2);
+  EXPECT_EQ(Rcptguard("check --trusted-file /nonexistent/list a@example.com").status, 2);
+  EXPECT_EQ(Rcptguard("check --format xml a@example.com").status, 2);
+  EXPECT_EQ(Rcptguard("check --from not-an-address a@example.com").status, 2);
+  EXPECT_EQ(Rcptguard("check").status, 2);
+}
+
+TEST(CheckCommand, VersionAndHelpSucceed) {
+  EXPECT_EQ(Rcptguard("--version").status, 0);
+  ProcessResult help = Rcptguard("check --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--trusted-file"), std::string::npos);
+}
+
+}  // namespace
