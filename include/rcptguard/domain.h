@@ -59,8 +59,10 @@ class SuffixList {
   // src/platform for the system's current list.
   static std::shared_ptr<const SuffixList> Builtin();
 
-  // Splits a canonical ASCII domain (see NormalizeDomain). A TLD the list does not
-  // know is treated as a one-label public suffix, as browsers do.
+  // Splits a canonical ASCII domain (see NormalizeDomain) at its ICANN public
+  // suffix; entries of the list's private section (hosting platforms) are not
+  // suffixes here. A TLD the list does not know is a one-label suffix, as
+  // browsers treat it.
   DomainParts Split(std::string_view ascii_domain) const;
 
   // Returns true iff `suffix` is explicitly a public suffix in the list (the

@@ -155,7 +155,8 @@ CommandRunner AddCheckCommand(CLI::App& app) {
                     "else the embedded defaults)");
   check->add_option("--trusted-file", options->trusted_files,
                     "File of expected domains, one per line ('#' comments), on top of the "
-                    "config; repeatable");
+                    "config; repeatable")
+      ->allow_extra_args(false);  // one file per flag: what follows is an address
   check->add_option("--from", options->from, "The sender, for rules that depend on it");
   check->add_option("--format", options->format, "Output: text (for people), json or jsonl")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));

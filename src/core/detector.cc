@@ -388,7 +388,14 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     DetectorIndex::Entry entry;
     entry.offset = static_cast<uint32_t>(impl->strings.size());
     entry.length = static_cast<uint8_t>(name->ascii.size() > 255 ? 255 : name->ascii.size());
-    entry.left_length = static_cast<uint8_t>(parts.left.size());
+    // A name that is itself a public suffix ("police.uk", "nhs.uk") is still a
+    // mail domain people write to: read its first label as the label.
+    size_t left_length = parts.left.size();
+    if (left_length == 0) {
+      size_t dot = name->ascii.find('.');
+      left_length = dot == std::string::npos ? 0 : dot;
+    }
+    entry.left_length = static_cast<uint8_t>(std::min<size_t>(left_length, 255));
     entry.source = domain->source;
     entry.include_subdomains = domain->include_subdomains || wildcard;
     entry.weight = static_cast<float>(domain->weight);
@@ -410,7 +417,7 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     std::string_view name = impl->Name(id);
     exact_pairs.emplace_back(HashString(name), id);
     std::string_view left = impl->Left(id);
-    if (left.empty()) continue;  // a bare public suffix: expected, but no label to imitate
+    if (left.empty()) continue;  // a single label: expected, but nothing to imitate
     DeletionHashes(left, &hashes);
     for (uint64_t hash : hashes) deletion_pairs.emplace_back(hash, id);
     if (name.find("xn--") == std::string_view::npos) {

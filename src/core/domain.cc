@@ -149,6 +149,14 @@ DomainParts SuffixList::Split(std::string_view ascii_domain) const {
   std::memcpy(buffer.data(), ascii_domain.data(), ascii_domain.size());
   buffer[ascii_domain.size()] = '\0';
   const char* suffix = psl_unregistrable_domain(ctx_, buffer.data());
+  // Mail domains are registered under ICANN suffixes. The list's private section
+  // names hosting platforms and a few organisations ("homeoffice.gov.uk",
+  // "blogspot.com") whose names would otherwise have no registrable label, so
+  // fall back to the ICANN suffix beneath a private one.
+  while (suffix != nullptr && std::strchr(suffix, '.') != nullptr &&
+         psl_is_public_suffix2(ctx_, suffix, PSL_TYPE_ICANN) == 0) {
+    suffix = std::strchr(suffix, '.') + 1;
+  }
   size_t suffix_len = suffix ? std::strlen(suffix) : 0;
   if (suffix_len == 0 || suffix_len >= ascii_domain.size()) {
     parts.suffix = ascii_domain;

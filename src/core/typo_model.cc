@@ -38,14 +38,17 @@ constexpr double kPHomoglyphUnicode = 5e-2;
 // How likely a sender deliberately writes to an unknown domain whose label has
 // n characters. Short strings are nearly all registered and in use (every
 // three-letter .com is taken), long random-looking ones rarely are.
-constexpr std::array<double, 11> kLabelDensity = {1.0,  1.0,   1.0,   1.0,   0.6,  0.12,
-                                                  0.04, 0.015, 0.007, 0.004, 0.002};
+constexpr std::array<double, 10> kLabelDensity = {1.0,   1.0,   1.0,   1.0,    0.5,
+                                                  0.05, 0.012, 0.003, 0.001, 0.0005};
 constexpr double kUnknownDomainPrior = 5e-3;
 // The same label under another suffix: organisations do own several
 // (bbc.co.uk, bbc.com), so this is meant now and then.
 constexpr double kSameLabelOtherSuffixPrior = 1e-3;
-// Only vetted organisations register under .mil, .gov.uk and the like.
-constexpr double kRestrictedFactor = 0.02;
+// Only vetted organisations register under .mil, .gov.uk and the like, so an
+// unknown long name there is rarely meant. Short ones are another matter: the
+// two- and three-letter names under .gov are states and agencies (dc.gov,
+// ca.gov, nsf.gov), so the factor applies in full only from five letters.
+constexpr std::array<double, 6> kRestrictedFactor = {1.0, 1.0, 1.0, 0.5, 0.1, 0.02};
 // A suffix that does not exist cannot be meant: the mail would bounce.
 constexpr double kUnlistedFactor = 0.01;
 
@@ -252,7 +255,7 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
     edit.probability *= kPSuffixKeystrokeScale;
     return edit;
   }
-  // A whole label of a multi-label suffix dropped or added, at either end.
+  // A whole label of a multi-label suffix left out, at either end.
   auto drops_label = [](std::string_view longer, std::string_view shorter) {
     if (longer.size() <= shorter.size() + 1) return false;
     size_t cut = longer.size() - shorter.size();
@@ -260,7 +263,9 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
     bool at_start = longer.substr(cut) == shorter && longer[cut - 1] == '.';
     return at_end || at_start;
   };
-  if (drops_label(intended, typed) || drops_label(typed, intended)) {
+  // Only a label left out: a label added ("mil" -> "mil.nz", "com" -> "com.au")
+  // names another country's organisation, which people mean.
+  if (drops_label(intended, typed)) {
     Edit edit;
     edit.typo_class = TypoClass::kSuffixChange;
     edit.probability = kPSuffixLabel;
@@ -273,7 +278,7 @@ double IntendedPrior(std::string_view label, bool same_label, bool restricted, b
   double prior = same_label ? kSameLabelOtherSuffixPrior
                             : kUnknownDomainPrior *
                                   kLabelDensity[std::min(label.size(), kLabelDensity.size() - 1)];
-  if (restricted) prior *= kRestrictedFactor;
+  if (restricted) prior *= kRestrictedFactor[std::min(label.size(), kRestrictedFactor.size() - 1)];
   if (!listed) prior *= kUnlistedFactor;
   return prior;
 }

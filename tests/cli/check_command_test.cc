@@ -94,6 +94,17 @@ TEST(CheckCommand, StdinBatchGivesOneObjectPerLineInOrderAndGoesOnAfterBadLines)
   EXPECT_EQ(lines[4]["verdict"], "allow");
 }
 
+TEST(CheckCommand, TrustedFileFlagTakesOneFileAndIsRepeatable) {
+  std::string first = WriteFile("first.txt", "army.mil\n");
+  std::string second = WriteFile("second.txt", "nato.int\n");
+  ProcessResult run = Rcptguard("check --format jsonl --trusted-file " + first +
+                                " --trusted-file " + second + " a@army.ml b@nato.in");
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  EXPECT_EQ(lines[0]["intended_domain"], "army.mil");
+  EXPECT_EQ(lines[1]["intended_domain"], "nato.int");
+}
+
 TEST(CheckCommand, JsonFormatIsOneArray) {
   ProcessResult run = Rcptguard("check --format json a@gmail.com b@gmial.com");
   auto doc = nlohmann::json::parse(run.out);
