@@ -4,7 +4,8 @@ set(content "// Generated from data/ by cmake/embed_data.cmake. Do not edit.\n")
 string(APPEND content "#include \"rcptguard/typo_data.h\"\n\nnamespace rcptguard {\n")
 foreach(pair "EmbeddedTldConfusions;tld_confusions.tsv"
              "EmbeddedRestrictedSuffixes;restricted_suffixes.txt"
-             "EmbeddedProviders;providers.txt")
+             "EmbeddedProviders;providers.txt"
+             "EmbeddedKnownDomains;known_domains.txt")
   list(GET pair 0 function)
   list(GET pair 1 file)
   file(READ "${SOURCE_DIR}/data/${file}" text)

@@ -53,10 +53,14 @@ struct LookalikeMatch {
   std::string explanation;
 };
 
-// Tuning that is policy, not model: below `report_threshold` a near match is not
-// reported at all.
+// What the detector is built with besides the expected domains.
 struct DetectorOptions {
+  // Below this score a near match is not reported at all.
   double report_threshold = 0.3;
+  // Widely used, real domains (data/known_domains.txt, data/providers.txt): a
+  // typed name on this list, or under a registrable domain on it, is probably
+  // meant as typed (ups.com is not a slip for usps.com). Not typo targets.
+  std::vector<std::string> known_domains;
 };
 
 class LookalikeDetector {
@@ -75,6 +79,9 @@ class LookalikeDetector {
   // `typed` is itself expected or nothing expected is close enough. Cost does not
   // grow with the number of expected domains (indexed candidates only).
   std::optional<LookalikeMatch> Check(const DomainName& typed) const;
+
+  // Returns true iff `domain` or its registrable domain is a known domain.
+  bool IsKnown(const DomainName& domain) const;
 
   size_t size() const;         // number of expected domains indexed
   size_t MemoryUsage() const;  // bytes held by the indexes and the domain strings

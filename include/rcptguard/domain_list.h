@@ -2,6 +2,7 @@
 #ifndef RCPTGUARD_DOMAIN_LIST_H_
 #define RCPTGUARD_DOMAIN_LIST_H_
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,10 @@ namespace rcptguard {
 // errors ("partners.txt:12: ..."). Every entry gets `source`.
 Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::string_view name,
                                                     DomainSource source);
+
+// The names of the shipped lists of widely used domains (data/providers.txt and
+// data/known_domains.txt, compiled in), for DetectorOptions::known_domains.
+std::vector<std::string> ShippedKnownDomains();
 
 }  // namespace rcptguard
 

@@ -75,8 +75,9 @@ struct ScoreBand {
 };
 
 struct PolicySpec {
-  std::vector<ExpectedDomain> expected;  // own, trusted, provider (and later learned) domains
-  std::vector<RuleSpec> rules;           // checked in order; the first match applies
+  std::vector<ExpectedDomain> expected;    // own, trusted, provider (and later learned) domains
+  std::vector<std::string> known_domains;  // widely used domains: see DetectorOptions
+  std::vector<RuleSpec> rules;             // checked in order; the first match applies
   std::vector<ScoreBand> lookalike_bands = {{0.9, Action::kReject}, {0.5, Action::kWarn}};
   Action invalid_address_action = Action::kReject;
   bool audit = false;  // decide and log, never act (the mail path honours it)

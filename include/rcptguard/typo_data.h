@@ -67,6 +67,7 @@ class TypoData {
 std::string_view EmbeddedTldConfusions();
 std::string_view EmbeddedRestrictedSuffixes();
 std::string_view EmbeddedProviders();
+std::string_view EmbeddedKnownDomains();
 
 }  // namespace rcptguard
 

@@ -153,9 +153,10 @@ CommandRunner AddCheckCommand(CLI::App& app) {
   check->add_option("--config,-c", options->config_path,
                     "Configuration file (default /etc/rcptguard/rcptguard.toml if present, "
                     "else the embedded defaults)");
-  check->add_option("--trusted-file", options->trusted_files,
-                    "File of expected domains, one per line ('#' comments), on top of the "
-                    "config; repeatable")
+  check
+      ->add_option("--trusted-file", options->trusted_files,
+                   "File of expected domains, one per line ('#' comments), on top of the "
+                   "config; repeatable")
       ->allow_extra_args(false);  // one file per flag: what follows is an address
   check->add_option("--from", options->from, "The sender, for rules that depend on it");
   check->add_option("--format", options->format, "Output: text (for people), json or jsonl")

@@ -13,8 +13,11 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 17> kKeys = {
+constexpr std::array<std::string_view, 20> kKeys = {
     "audit",
+    "detector",
+    "detector.known_domains",
+    "detector.known_files",
     "own_domains",
     "trusted",
     "trusted.domains",
@@ -296,11 +299,48 @@ class Parser {
       } else if (key == "actions") {
         if (!node.is_table()) return Fail(node, "'actions' must be a table: [actions]");
         ok = LoadActions(*node.as_table());
+      } else if (key == "detector") {
+        if (!node.is_table()) return Fail(node, "'detector' must be a table: [detector]");
+        ok = LoadDetector(*node.as_table());
       }
       if (!ok) return ok;
     }
     if (providers_) AddProviders();
+    if (known_) AddKnown();
     return {};
+  }
+
+  Result<void> LoadDetector(const toml::table& detector) {
+    for (const auto& [key, node] : detector) {
+      if (key == "known_domains") {
+        auto value = GetBool(node, "detector.known_domains");
+        if (!value) return tl::unexpected(value.error());
+        known_ = *value;
+      } else if (key == "known_files") {
+        auto array = GetArray(node, "detector.known_files");
+        if (!array) return tl::unexpected(array.error());
+        for (const toml::node& element : **array) {
+          auto file = GetString(element, "detector.known_files");
+          if (!file) return tl::unexpected(file.error());
+          auto text = read_file_(ResolvePath(*file));
+          if (!text) return Fail(element, text.error().ToString());
+          auto domains = ParseDomainList(*text, ResolvePath(*file), DomainSource::kTrusted);
+          if (!domains) return tl::unexpected(domains.error());
+          for (ExpectedDomain& domain : *domains) {
+            config_.policy.known_domains.push_back(std::move(domain.domain));
+          }
+        }
+      }
+    }
+    return {};
+  }
+
+  // The shipped lists of widely used domains: evidence that a name is meant.
+  void AddKnown() {
+    std::vector<std::string> known = ShippedKnownDomains();
+    config_.policy.known_domains.insert(config_.policy.known_domains.end(),
+                                        std::make_move_iterator(known.begin()),
+                                        std::make_move_iterator(known.end()));
   }
 
   void AddProviders() {
@@ -316,6 +356,7 @@ class Parser {
   void SetDefaults() {
     config_.source = "embedded defaults";
     AddProviders();
+    AddKnown();
   }
 
  private:
@@ -323,6 +364,7 @@ class Parser {
   const FileReader& read_file_;
   Config config_;
   bool providers_ = true;
+  bool known_ = true;
 };
 
 }  // namespace

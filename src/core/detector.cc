@@ -40,6 +40,11 @@ struct DetectorIndex {
   // Deletion hashes of those suffixes: a typed suffix one edit from one of them
   // ("gov.ukk", "com.uk") is worth re-splitting the typed name for.
   std::unordered_set<uint64_t> multi_suffix_deletions;
+  std::vector<uint64_t> known;  // sorted HashString of known domains
+
+  bool IsKnownName(std::string_view name) const {
+    return std::binary_search(known.begin(), known.end(), HashString(name));
+  }
 
   std::string_view Name(uint32_t id) const {
     return std::string_view(strings).substr(entries[id].offset, entries[id].length);
@@ -65,14 +70,23 @@ namespace {
 
 using Impl = DetectorIndex;
 
-// A candidate under evaluation: what the typed name would be if it were a slip.
+// A candidate under evaluation: what the typed name would be if it were a slip,
+// and what the prior of the typed name being meant depends on.
 struct Candidate {
-  double score = 0;
-  double channel = 0;
+  double channel = 0;  // weight(expected) * P(typed | expected)
+  double score = 0;    // posterior, filled in once every candidate is known
   TypoClass typo_class = TypoClass::kSubstitution;
   uint32_t id = 0;
   std::string intended;  // canonical ASCII
   std::string explanation;
+  // Prior inputs: the typed label it is judged by, its suffix, whether only the
+  // suffix differs, and whether the typed name's own standing (known) counts.
+  std::string prior_label;
+  bool restricted = false;
+  bool listed = true;
+  bool same_label = false;
+  bool known_applies = true;
+  double prior_scale = 1.0;
 };
 
 bool IsAscii(std::string_view s) {
@@ -98,6 +112,15 @@ std::string FirstNonAsciiCodePoint(std::string_view s) {
   return {};
 }
 
+// Returns true iff the name or its registrable domain is a known domain.
+bool IsKnown(const Impl& impl, std::string_view name, const DomainParts& parts) {
+  if (impl.known.empty()) return false;
+  if (impl.IsKnownName(name)) return true;
+  if (parts.subdomain.empty() || parts.label.empty()) return false;
+  std::string_view registrable = name.substr(parts.subdomain.size() + 1);
+  return impl.IsKnownName(registrable);
+}
+
 // One way of reading a typed name: what the sender typed left of the suffix, and
 // the suffix. The Public Suffix List gives the first; a slip inside a
 // multi-label suffix ("gov.ukk") needs another.
@@ -111,8 +134,22 @@ struct TypedSplit {
 
 class Query {
  public:
-  Query(const Impl& impl, const DomainName& typed)
-      : impl_(impl), typed_(typed), parts_(impl.suffixes->Split(typed.ascii)) {}
+  Query(const Impl& impl, const DomainName& typed) : impl_(impl), typed_(typed) {
+    parts_ = impl.suffixes->Split(typed.ascii);
+    // A typed name that is itself a public suffix ("cty.sapporo.jp" under
+    // *.sapporo.jp) is read like an expected one: its first label is the label.
+    if (parts_.left.empty()) {
+      size_t dot = typed.ascii.find('.');
+      if (dot != std::string::npos) {
+        parts_.left = parts_.label = std::string_view(typed.ascii).substr(0, dot);
+        parts_.suffix = std::string_view(typed.ascii).substr(dot + 1);
+      }
+    }
+    known_name_ = impl.IsKnownName(typed.ascii);
+    known_registrable_ =
+        !parts_.subdomain.empty() &&
+        impl.IsKnownName(std::string_view(typed.ascii).substr(parts_.subdomain.size() + 1));
+  }
 
   std::optional<LookalikeMatch> Run() {
     if (parts_.left.empty()) return std::nullopt;
@@ -125,15 +162,16 @@ class Query {
     SearchMergedSuffix(split);
     SearchSkeleton(split);
     SearchWildcardSuffixes(split);
-    if (!best_ || best_->score < impl_.options.report_threshold) return std::nullopt;
+    Candidate* best = Score();
+    if (best == nullptr || best->score < impl_.options.report_threshold) return std::nullopt;
     LookalikeMatch match;
-    auto normalized = NormalizeDomain(best_->intended);
-    match.intended = normalized ? *normalized : DomainName{best_->intended, best_->intended};
-    match.typo_class = best_->typo_class;
-    match.score = best_->score;
+    auto normalized = NormalizeDomain(best->intended);
+    match.intended = normalized ? *normalized : DomainName{best->intended, best->intended};
+    match.typo_class = best->typo_class;
+    match.score = best->score;
     match.source =
-        best_->id == kWildcardId ? DomainSource::kTrusted : impl_.entries[best_->id].source;
-    match.explanation = std::move(best_->explanation);
+        best->id == kWildcardId ? DomainSource::kTrusted : impl_.entries[best->id].source;
+    match.explanation = std::move(best->explanation);
     return match;
   }
 
@@ -151,11 +189,42 @@ class Query {
     return split;
   }
 
-  void Offer(Candidate candidate) {
-    if (!best_ || candidate.score > best_->score ||
-        (candidate.score == best_->score && candidate.channel > best_->channel)) {
-      best_ = std::move(candidate);
+  // A candidate judged by the typed name's prior under `split`, with `label`.
+  Candidate NewCandidate(uint32_t id, double channel, const TypedSplit& split,
+                         std::string_view label) const {
+    Candidate candidate;
+    candidate.id = id;
+    candidate.channel = channel;
+    candidate.prior_label.assign(label);
+    candidate.prior_label.erase(
+        std::remove(candidate.prior_label.begin(), candidate.prior_label.end(), '.'),
+        candidate.prior_label.end());
+    candidate.restricted = split.restricted;
+    candidate.listed = split.listed;
+    return candidate;
+  }
+
+  // Fills in every candidate's posterior and returns the best, or nullptr. The
+  // prior that the typed name is meant belongs to the name, not to a
+  // candidate: if any expected domain has its very label, that holds for all.
+  Candidate* Score() {
+    bool same_label = std::any_of(candidates_.begin(), candidates_.end(),
+                                  [](const Candidate& c) { return c.same_label; });
+    Candidate* best = nullptr;
+    for (Candidate& candidate : candidates_) {
+      double prior =
+          IntendedPrior(candidate.prior_label, same_label, candidate.restricted, candidate.listed) *
+          candidate.prior_scale;
+      if (candidate.known_applies && (known_name_ || known_registrable_)) {
+        prior = std::max(prior, KnownDomainPrior() * candidate.prior_scale);
+      }
+      candidate.score = Posterior(candidate.channel, prior);
+      if (best == nullptr || candidate.score > best->score ||
+          (candidate.score == best->score && candidate.channel > best->channel)) {
+        best = &candidate;
+      }
     }
+    return best;
   }
 
   // Candidates whose left part is within one deletion of `left` on either side.
@@ -189,16 +258,18 @@ class Query {
     }
     if (!label_edit && !suffix_edit) return;  // the same name: expected, not a slip
 
-    Candidate candidate;
-    candidate.id = id;
-    candidate.channel = entry.weight * (label_edit ? label_edit->probability : 1.0) *
-                        (suffix_edit ? suffix_edit->probability : 1.0);
-    std::string_view prior_label = kept_subdomain.empty() ? left : split.label;
-    std::string undotted(prior_label);
-    undotted.erase(std::remove(undotted.begin(), undotted.end(), '.'), undotted.end());
-    double prior = IntendedPrior(undotted, !label_edit, split.restricted, split.listed);
-    candidate.score = Posterior(candidate.channel, prior);
-    if (best_ && candidate.score < best_->score) return;
+    double channel = entry.weight * (label_edit ? label_edit->probability : 1.0) *
+                     (suffix_edit ? suffix_edit->probability : 1.0);
+    Candidate candidate =
+        NewCandidate(id, channel, split, kept_subdomain.empty() ? left : split.label);
+    candidate.same_label = !label_edit && kept_subdomain.empty();
+    // The typed name's standing counts when it is the name the slip is in. A dot
+    // added inside a label ("hot.mail.com") makes a host under a known domain,
+    // which says nothing for the host; a slip under a kept subdomain
+    // ("dot.ca.gov") is judged by its registrable domain.
+    candidate.known_applies = known_name_ || (!kept_subdomain.empty() && known_registrable_) ||
+                              (label_edit && label_edit->typo_class != TypoClass::kDotInsertion &&
+                               parts_.subdomain.empty());
     if (label_edit && suffix_edit) {
       candidate.typo_class = TypoClass::kCombined;
       candidate.explanation = ExplainEdit(*label_edit, left, expected_left) + ", and " +
@@ -213,7 +284,7 @@ class Query {
     candidate.intended = kept_subdomain.empty()
                              ? std::string(impl_.Name(id))
                              : std::string(kept_subdomain) + "." + std::string(impl_.Name(id));
-    Offer(std::move(candidate));
+    candidates_.push_back(std::move(candidate));
   }
 
   // A slip inside a multi-label suffix can change how the Public Suffix List
@@ -245,29 +316,24 @@ class Query {
     for (const std::string& head : heads->second) {
       std::string_view left = split.left;
       if (left.size() <= head.size() || left.substr(left.size() - head.size()) != head) continue;
-      std::string candidate_name(left.substr(0, left.size() - head.size()));
-      if (candidate_name.back() == '.') continue;
-      candidate_name += "." + head + "." + std::string(split.suffix);
-      auto id = impl_.Find(candidate_name);
+      std::string name(left.substr(0, left.size() - head.size()));
+      if (name.back() == '.') continue;
+      name += "." + head + "." + std::string(split.suffix);
+      auto id = impl_.Find(name);
       if (!id) continue;
-      Edit edit;
-      edit.typo_class = TypoClass::kDotOmission;
-      edit.probability = DotOmissionProbability();
-      Candidate candidate;
-      candidate.id = *id;
-      candidate.channel = impl_.entries[*id].weight * edit.probability;
-      candidate.score = Posterior(
-          candidate.channel, IntendedPrior(split.label, false, split.restricted, split.listed));
+      Candidate candidate = NewCandidate(*id, impl_.entries[*id].weight * DotOmissionProbability(),
+                                         split, split.label);
       candidate.typo_class = TypoClass::kDotOmission;
-      candidate.intended = std::move(candidate_name);
+      candidate.intended = std::move(name);
       candidate.explanation =
           "the dot before ." + head + "." + std::string(split.suffix) + " left out";
-      Offer(std::move(candidate));
+      candidates_.push_back(std::move(candidate));
     }
   }
 
   void SearchSkeleton(const TypedSplit& split) {
     std::string typed_skeleton;
+    std::string typed_strict;
     impl_.skeletons->Skeleton(typed_.unicode, &typed_skeleton);
     bool non_ascii = !IsAscii(typed_.unicode);
     impl_.skeleton.ForEach(HashString(typed_skeleton), [&](uint32_t id) {
@@ -277,20 +343,24 @@ class Query {
       std::string expected_skeleton;
       impl_.skeletons->Skeleton(expected->unicode, &expected_skeleton);
       if (expected_skeleton != typed_skeleton || expected->ascii == typed_.ascii) return;
-      Candidate candidate;
-      candidate.id = id;
-      candidate.channel = impl_.entries[id].weight * HomoglyphProbability(non_ascii);
-      double prior = IntendedPrior(split.label, false, split.restricted, split.listed);
+      // Two expected names can share a folded skeleton ("dia.mil", "dla.mil");
+      // the one that also matches without the ASCII folds is the closer.
+      if (typed_strict.empty()) impl_.skeletons->StrictSkeleton(typed_.unicode, &typed_strict);
+      std::string expected_strict;
+      impl_.skeletons->StrictSkeleton(expected->unicode, &expected_strict);
+      double closeness = expected_strict == typed_strict ? 2.0 : 1.0;
+      Candidate candidate =
+          NewCandidate(id, impl_.entries[id].weight * HomoglyphProbability(non_ascii) * closeness,
+                       split, split.label);
       // A name mixing look-alike letters from another script with the letters
       // of an expected name is built to deceive; nobody means it by accident.
-      if (non_ascii) prior *= 0.01;
-      candidate.score = Posterior(candidate.channel, prior);
+      if (non_ascii) candidate.prior_scale = 0.01;
       candidate.typo_class = TypoClass::kHomoglyph;
       candidate.intended = std::string(name);
       candidate.explanation = non_ascii ? "look-alike characters from another alphabet, such as '" +
                                               FirstNonAsciiCodePoint(typed_.unicode)
                                         : "letters that look like those of " + expected->unicode;
-      Offer(std::move(candidate));
+      candidates_.push_back(std::move(candidate));
     });
   }
 
@@ -300,23 +370,22 @@ class Query {
     if (impl_.wildcard_suffixes.empty()) return;
     impl_.typo_data->ForEachTyped(split.suffix, [&](const SuffixConfusion& confusion) {
       if (impl_.wildcard_suffixes.count(confusion.intended) == 0) return;
-      Candidate candidate;
-      candidate.id = kWildcardId;
-      candidate.channel = confusion.probability;
-      double prior = IntendedPrior(split.label, true, split.restricted, split.listed);
-      candidate.score = Posterior(candidate.channel, prior);
+      Candidate candidate = NewCandidate(kWildcardId, confusion.probability, split, split.label);
+      candidate.same_label = true;
       candidate.typo_class = confusion.typo_class;
       candidate.intended = std::string(split.left) + "." + confusion.intended;
       candidate.explanation =
           "the ending ." + confusion.intended + " typed as ." + std::string(split.suffix);
-      Offer(std::move(candidate));
+      candidates_.push_back(std::move(candidate));
     });
   }
 
   const Impl& impl_;
   const DomainName& typed_;
   DomainParts parts_;
-  std::optional<Candidate> best_;
+  bool known_name_ = false;         // the typed name is a known domain
+  bool known_registrable_ = false;  // its registrable domain is (it has a subdomain)
+  std::vector<Candidate> candidates_;
   std::vector<uint64_t> hashes_;
   std::vector<uint64_t> suffix_hashes_;
   std::vector<uint32_t> seen_;
@@ -436,6 +505,12 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
       impl->multi_suffix_deletions.insert(hashes.begin(), hashes.end());
     }
   }
+  for (const std::string& known : options.known_domains) {
+    if (auto name = NormalizeDomain(known)) impl->known.push_back(HashString(name->ascii));
+  }
+  std::sort(impl->known.begin(), impl->known.end());
+  impl->known.erase(std::unique(impl->known.begin(), impl->known.end()), impl->known.end());
+  impl->options.known_domains.clear();  // indexed above; not kept twice
   impl->exact = HashIndex(std::move(exact_pairs));
   impl->deletions = HashIndex(std::move(deletion_pairs));
   impl->skeleton = HashIndex(std::move(skeleton_pairs));
@@ -463,12 +538,16 @@ std::optional<LookalikeMatch> LookalikeDetector::Check(const DomainName& typed) 
   return Query(*impl_, typed).Run();
 }
 
+bool LookalikeDetector::IsKnown(const DomainName& domain) const {
+  return rcptguard::IsKnown(*impl_, domain.ascii, impl_->suffixes->Split(domain.ascii));
+}
+
 size_t LookalikeDetector::size() const { return impl_->entries.size(); }
 
 size_t LookalikeDetector::MemoryUsage() const {
   return impl_->strings.capacity() + impl_->entries.capacity() * sizeof(DetectorIndex::Entry) +
          impl_->exact.MemoryUsage() + impl_->deletions.MemoryUsage() +
-         impl_->skeleton.MemoryUsage();
+         impl_->skeleton.MemoryUsage() + impl_->known.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace rcptguard

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/text_lines.h"
+#include "rcptguard/typo_data.h"
 
 namespace rcptguard {
 
@@ -43,6 +44,17 @@ Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::
   });
   if (!status) return tl::unexpected(status.error());
   return domains;
+}
+
+std::vector<std::string> ShippedKnownDomains() {
+  std::vector<std::string> names;
+  for (std::string_view text : {EmbeddedProviders(), EmbeddedKnownDomains()}) {
+    // The shipped lists parse by construction (a unit test checks them).
+    auto domains = ParseDomainList(text, "embedded data", DomainSource::kProvider);
+    if (!domains) continue;
+    for (ExpectedDomain& domain : *domains) names.push_back(std::move(domain.domain));
+  }
+  return names;
 }
 
 }  // namespace rcptguard

@@ -123,6 +123,7 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
             [](const ScoreBand& a, const ScoreBand& b) { return a.min_score > b.min_score; });
   DetectorOptions options;
   options.report_threshold = bands.empty() ? 1.0 : bands.back().min_score;
+  options.known_domains = spec.known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
   if (!detector) return tl::unexpected(detector.error());
   return std::shared_ptr<const Policy>(new Policy(std::move(*detector), std::move(rules),

@@ -27,6 +27,10 @@ Result<std::shared_ptr<const SkeletonMaker>> SkeletonMaker::Create() {
     int32_t len = uspoof_getSkeletonUTF8(checker, 0, in, 1, out, sizeof(out), &status);
     icu.assign(U_SUCCESS(status) ? std::string_view(out, len) : std::string_view(in, 1));
     maker->Fold(icu, &maker->ascii_[c]);
+    for (char& ch : icu) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+    }
+    maker->ascii_strict_[c] = icu;
   }
   return std::shared_ptr<const SkeletonMaker>(std::move(maker));
 }
@@ -55,38 +59,67 @@ void SkeletonMaker::Fold(std::string_view icu_skeleton, std::string* out) const 
   }
 }
 
-void SkeletonMaker::Skeleton(std::string_view unicode_domain, std::string* out) const {
-  out->clear();
-  bool ascii = true;
-  for (unsigned char c : unicode_domain) {
-    if (c >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) {
-    for (unsigned char c : unicode_domain) out->append(ascii_[c]);
-    return;
-  }
-  std::string buffer(unicode_domain.size() * 4 + 16, '\0');
+bool SkeletonMaker::IcuSkeleton(std::string_view text, std::string* out) const {
+  std::string buffer(text.size() * 4 + 16, '\0');
   UErrorCode status = U_ZERO_ERROR;
-  int32_t len = uspoof_getSkeletonUTF8(checker_, 0, unicode_domain.data(),
-                                       static_cast<int32_t>(unicode_domain.size()), buffer.data(),
-                                       static_cast<int32_t>(buffer.size()), &status);
+  int32_t len = uspoof_getSkeletonUTF8(checker_, 0, text.data(), static_cast<int32_t>(text.size()),
+                                       buffer.data(), static_cast<int32_t>(buffer.size()), &status);
   if (status == U_BUFFER_OVERFLOW_ERROR) {
     buffer.resize(len + 1);
     status = U_ZERO_ERROR;
-    len = uspoof_getSkeletonUTF8(checker_, 0, unicode_domain.data(),
-                                 static_cast<int32_t>(unicode_domain.size()), buffer.data(),
-                                 static_cast<int32_t>(buffer.size()), &status);
+    len = uspoof_getSkeletonUTF8(checker_, 0, text.data(), static_cast<int32_t>(text.size()),
+                                 buffer.data(), static_cast<int32_t>(buffer.size()), &status);
   }
-  if (U_FAILURE(status)) {
-    // Not a skeleton we can compute (invalid UTF-8 cannot reach here: domains are
-    // normalised first). Fall back to the name itself: no homoglyph match.
-    out->assign(unicode_domain);
+  if (U_FAILURE(status)) return false;
+  out->assign(buffer.data(), len);
+  for (char& c : *out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return true;
+}
+
+namespace {
+
+bool IsAsciiText(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+// "rn" and "nn" both pass for "m" (UTS #39 already maps "m" to "rn").
+void FoldDoubleN(std::string* skeleton) {
+  for (size_t i = 0; i + 1 < skeleton->size(); ++i) {
+    if ((*skeleton)[i] == 'r' && (*skeleton)[i + 1] == 'n') (*skeleton)[i] = 'n';
+  }
+}
+
+}  // namespace
+
+void SkeletonMaker::Skeleton(std::string_view unicode_domain, std::string* out) const {
+  out->clear();
+  if (IsAsciiText(unicode_domain)) {
+    for (unsigned char c : unicode_domain) out->append(ascii_[c]);
+  } else {
+    std::string icu;
+    // Not a skeleton we can compute (invalid UTF-8 cannot reach here: domains
+    // are normalised first): fall back to the name itself, so no match.
+    if (!IcuSkeleton(unicode_domain, &icu)) {
+      out->assign(unicode_domain);
+      return;
+    }
+    Fold(icu, out);
+  }
+  FoldDoubleN(out);
+}
+
+void SkeletonMaker::StrictSkeleton(std::string_view unicode_domain, std::string* out) const {
+  out->clear();
+  if (IsAsciiText(unicode_domain)) {
+    for (unsigned char c : unicode_domain) out->append(ascii_strict_[c]);
     return;
   }
-  Fold(std::string_view(buffer.data(), len), out);
+  if (!IcuSkeleton(unicode_domain, out)) out->assign(unicode_domain);
 }
 
 }  // namespace rcptguard

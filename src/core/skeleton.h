@@ -28,12 +28,19 @@ class SkeletonMaker {
   // distinct but mail clients' fonts do not: "vv" and "w", "cl" and "d", "i" and "l".
   void Skeleton(std::string_view unicode_domain, std::string* out) const;
 
+  // The UTS #39 skeleton alone, lowercased, without the extra ASCII folds: two
+  // names equal here look alike even more closely.
+  void StrictSkeleton(std::string_view unicode_domain, std::string* out) const;
+
  private:
   explicit SkeletonMaker(USpoofChecker* checker);
   void Fold(std::string_view icu_skeleton, std::string* out) const;
+  // The ICU skeleton of any string (ASCII or not), lowercased; false on failure.
+  bool IcuSkeleton(std::string_view text, std::string* out) const;
 
   USpoofChecker* checker_;
-  std::array<std::string, 128> ascii_;  // skeleton of each ASCII character, folded
+  std::array<std::string, 128> ascii_;         // skeleton of each ASCII character, folded
+  std::array<std::string, 128> ascii_strict_;  // the same without the extra folds
 };
 
 }  // namespace rcptguard

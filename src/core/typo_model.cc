@@ -30,7 +30,7 @@ constexpr double kPDotInsertion = 1e-3;
 // A keystroke error inside a suffix that the table does not list, and a dropped
 // or added suffix label ("co.uk" -> "uk") that it does not list.
 constexpr double kPSuffixKeystrokeScale = 1.0;
-constexpr double kPSuffixLabel = 5e-4;
+constexpr double kPSuffixLabel = 2e-3;
 constexpr double kPHomoglyphAscii = 3e-3;
 constexpr double kPHomoglyphUnicode = 5e-2;
 
@@ -38,12 +38,14 @@ constexpr double kPHomoglyphUnicode = 5e-2;
 // How likely a sender deliberately writes to an unknown domain whose label has
 // n characters. Short strings are nearly all registered and in use (every
 // three-letter .com is taken), long random-looking ones rarely are.
-constexpr std::array<double, 10> kLabelDensity = {1.0,   1.0,   1.0,   1.0,    0.5,
-                                                  0.05, 0.012, 0.003, 0.001, 0.0005};
+constexpr std::array<double, 10> kLabelDensity = {1.0,   0.3,   0.1,    0.03,   0.01,
+                                                  0.003, 0.001, 0.0005, 0.0003, 0.0002};
 constexpr double kUnknownDomainPrior = 5e-3;
 // The same label under another suffix: organisations do own several
 // (bbc.co.uk, bbc.com), so this is meant now and then.
 constexpr double kSameLabelOtherSuffixPrior = 1e-3;
+// A widely used domain is meant far more often than it is produced by a slip.
+constexpr double kKnownDomainPrior = 0.05;
 // Only vetted organisations register under .mil, .gov.uk and the like, so an
 // unknown long name there is rarely meant. Short ones are another matter: the
 // two- and three-letter names under .gov are states and agencies (dc.gov,
@@ -282,6 +284,8 @@ double IntendedPrior(std::string_view label, bool same_label, bool restricted, b
   if (!listed) prior *= kUnlistedFactor;
   return prior;
 }
+
+double KnownDomainPrior() { return kKnownDomainPrior; }
 
 double HomoglyphProbability(bool non_ascii) {
   return non_ascii ? kPHomoglyphUnicode : kPHomoglyphAscii;

@@ -45,6 +45,10 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
 // registrants; `listed` that the typed suffix exists at all.
 double IntendedPrior(std::string_view label, bool same_label, bool restricted, bool listed);
 
+// The prior that a sender means a widely used domain (see DetectorOptions::
+// known_domains) as typed: far above any unknown name's.
+double KnownDomainPrior();
+
 // Channel probability of a Unicode or ASCII look-alike with the same confusable
 // skeleton as an expected domain. Non-ASCII look-alikes are almost always
 // deliberate, so they weigh more than an accidental "rn" for "m".

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "platform/suffix_list_file.h"
+#include "rcptguard/domain_list.h"
 #include "rcptguard/typo_data.h"
 
 namespace rcptguard {
@@ -14,12 +15,16 @@ namespace {
 
 class DetectorTest : public ::testing::Test {
  protected:
-  static LookalikeDetector Build(const std::vector<ExpectedDomain>& expected) {
+  // Builds as the default policy does: reporting from 0.5 (the warn band), with
+  // the shipped known-domain lists unless `with_known` is false.
+  static LookalikeDetector Build(const std::vector<ExpectedDomain>& expected,
+                                 bool with_known = true) {
     auto data = TypoData::Embedded();
     EXPECT_TRUE(data.has_value());
-    // Report from 0.5, the default policy's lowest band (warn).
-    auto detector =
-        LookalikeDetector::Build(expected, LoadSystemSuffixList(), *data, DetectorOptions{0.5});
+    DetectorOptions options;
+    options.report_threshold = 0.5;
+    if (with_known) options.known_domains = ShippedKnownDomains();
+    auto detector = LookalikeDetector::Build(expected, LoadSystemSuffixList(), *data, options);
     EXPECT_TRUE(detector.has_value()) << detector.error().ToString();
     return std::move(*detector);
   }
@@ -112,6 +117,36 @@ TEST_F(DetectorTest, LeavesDistinctWidelyUsedDomainsAlone) {
     EXPECT_FALSE(match.has_value())
         << typed << ": flagged as a slip of " << match->intended.ascii << " ("
         << TypoClassName(match->typo_class) << ", " << match->score << ")";
+  }
+}
+
+TEST_F(DetectorTest, WithoutKnowledgeShortUnknownNamesNearExpectedOnesAreFlagged) {
+  // The known-domain list is what tells ups.com from a slip for usps.com.
+  LookalikeDetector detector = Build(Trusted({"usps.com"}), /*with_known=*/false);
+  EXPECT_TRUE(detector.Check(Name("ups.com")).has_value());
+  EXPECT_FALSE(Build(Trusted({"usps.com"})).Check(Name("ups.com")).has_value());
+}
+
+TEST_F(DetectorTest, KnownRegistrableDomainDoesNotExcuseADotInsideALabel) {
+  LookalikeDetector detector = Build(Trusted({"hotmail.com"}));
+  auto match = detector.Check(Name("hot.mail.com"));  // mail.com is a known provider
+  ASSERT_TRUE(match.has_value());
+  EXPECT_EQ(match->intended.ascii, "hotmail.com");
+  EXPECT_EQ(match->typo_class, TypoClass::kDotInsertion);
+}
+
+TEST_F(DetectorTest, PrefersTheCloserOfTwoLookalikeTargets) {
+  // dia.mil and dla.mil share a folded skeleton (i/l); Cyrillic а is closest to dia.
+  LookalikeDetector detector = Build(Trusted({"dia.mil", "dla.mil"}));
+  auto match = detector.Check(Name("di\xd0\xb0.mil"));
+  ASSERT_TRUE(match.has_value());
+  EXPECT_EQ(match->intended.ascii, "dia.mil");
+}
+
+TEST_F(DetectorTest, ReadsTypedPublicSuffixNamesLikeExpectedOnes) {
+  LookalikeDetector detector = Build(Trusted({"city.sapporo.jp", "police.uk"}));
+  for (const char* typed : {"cty.sapporo.jp", "polise.uk"}) {
+    EXPECT_TRUE(detector.Check(Name(typed)).has_value()) << typed;
   }
 }
 
