@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
+#include <thread>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,63 +20,100 @@ struct CheckOptions {
   std::vector<std::string> trusted_files;
   std::string from;
   std::string format = "text";
+  unsigned threads = 0;  // 0: one per core
   std::vector<std::string> addresses;
 };
 
-// Buffers output and writes it in large blocks: a million verdicts must not cost
-// a million write calls.
-class OutputBuffer {
- public:
-  ~OutputBuffer() { Flush(); }
-  std::string& text() { return text_; }
-  void MaybeFlush() {
-    if (text_.size() >= kFlushSize) Flush();
+enum class Format { kText, kJson, kJsonl };
+
+// Appends one verdict in the chosen format; `first` is the first of a json array.
+void Render(const Verdict& verdict, Format format, bool first, std::string* out) {
+  switch (format) {
+    case Format::kJsonl:
+      AppendVerdictJson(verdict, out);
+      out->push_back('\n');
+      break;
+    case Format::kJson:
+      out->append(first ? "[\n" : ",\n");
+      AppendVerdictJson(verdict, out);
+      break;
+    case Format::kText:
+      AppendVerdictText(verdict, out);
+      break;
   }
-  void Flush() {
-    if (!text_.empty()) std::fwrite(text_.data(), 1, text_.size(), stdout);
-    text_.clear();
-  }
+}
 
- private:
-  static constexpr size_t kFlushSize = 1 << 16;
-  std::string text_;
-};
-
-class Checker {
+// Checks recipients in batches, several batches at once on a multi-core
+// machine, and writes the results in input order. Memory is bounded by one
+// round of batches whatever the input size.
+class BatchChecker {
  public:
-  Checker(const Policy& policy, const Address* sender, std::string_view format)
-      : policy_(policy), sender_(sender), format_(format) {}
+  BatchChecker(const Policy& policy, const Address* sender, Format format, unsigned threads)
+      : policy_(policy), sender_(sender), format_(format), batches_(std::max(threads, 1u)) {}
 
-  void Check(std::string_view recipient) {
-    Verdict verdict = policy_.Evaluate(sender_, recipient);
-    if (verdict.action != Action::kAllow) all_allowed_ = false;
-    std::string& out = output_.text();
-    if (format_ == "jsonl") {
-      AppendVerdictJson(verdict, &out);
-      out.push_back('\n');
-    } else if (format_ == "json") {
-      out.append(count_ == 0 ? "[\n" : ",\n");
-      AppendVerdictJson(verdict, &out);
-    } else {
-      AppendVerdictText(verdict, &out);
-    }
-    ++count_;
-    output_.MaybeFlush();
+  void Add(std::string_view line) {
+    Batch& batch = batches_[filling_];
+    batch.lines.emplace_back(batch.text.size(), line.size());
+    batch.text.append(line);
+    if (batch.lines.size() == kBatchLines && ++filling_ == batches_.size()) RunRound();
   }
 
   int Finish() {
-    if (format_ == "json") output_.text().append(count_ == 0 ? "[]\n" : "\n]\n");
-    output_.Flush();
+    RunRound();
+    if (format_ == Format::kJson) std::fputs(checked_ == 0 ? "[]\n" : "\n]\n", stdout);
     std::fflush(stdout);
     return all_allowed_ ? kExitAllAllowed : kExitNotAllowed;
   }
 
  private:
+  static constexpr size_t kBatchLines = 4096;
+
+  struct Batch {
+    std::string text;                                // the lines, back to back
+    std::vector<std::pair<size_t, size_t>> lines;   // offset and length of each
+    std::string out;
+    bool all_allowed = true;
+  };
+
+  void CheckBatch(Batch& batch, bool first_of_all) const {
+    for (size_t i = 0; i < batch.lines.size(); ++i) {
+      auto [offset, length] = batch.lines[i];
+      Verdict verdict =
+          policy_.Evaluate(sender_, std::string_view(batch.text).substr(offset, length));
+      if (verdict.action != Action::kAllow) batch.all_allowed = false;
+      Render(verdict, format_, first_of_all && i == 0, &batch.out);
+    }
+  }
+
+  // Checks every batch filled so far, the first on this thread and the others
+  // on their own (the policy is immutable and shared), then writes in order.
+  void RunRound() {
+    size_t used = filling_ < batches_.size() ? filling_ + 1 : batches_.size();
+    std::vector<std::thread> workers;
+    for (size_t b = 1; b < used; ++b) {
+      workers.emplace_back([this, b] { CheckBatch(batches_[b], false); });
+    }
+    CheckBatch(batches_[0], checked_ == 0);
+    for (std::thread& worker : workers) worker.join();
+    for (size_t b = 0; b < used; ++b) {
+      Batch& batch = batches_[b];
+      std::fwrite(batch.out.data(), 1, batch.out.size(), stdout);
+      checked_ += batch.lines.size();
+      all_allowed_ = all_allowed_ && batch.all_allowed;
+      batch.text.clear();
+      batch.lines.clear();
+      batch.out.clear();
+      batch.all_allowed = true;
+    }
+    filling_ = 0;
+  }
+
   const Policy& policy_;
   const Address* sender_;
-  std::string_view format_;
-  OutputBuffer output_;
-  size_t count_ = 0;
+  Format format_;
+  std::vector<Batch> batches_;
+  size_t filling_ = 0;  // the batch being filled
+  size_t checked_ = 0;
   bool all_allowed_ = true;
 };
 
@@ -133,12 +172,17 @@ int RunCheck(const CheckOptions& options) {
     }
     sender = std::move(*parsed);
   }
-  Checker checker(**policy, sender ? &*sender : nullptr, options.format);
+  Format format = options.format == "json"    ? Format::kJson
+                  : options.format == "jsonl" ? Format::kJsonl
+                                              : Format::kText;
+  unsigned threads = options.threads != 0 ? options.threads
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  BatchChecker checker(**policy, sender ? &*sender : nullptr, format, threads);
   for (const std::string& address : options.addresses) {
     if (address == "-") {
-      ForEachStdinLine([&](std::string_view line) { checker.Check(line); });
+      ForEachStdinLine([&](std::string_view line) { checker.Add(line); });
     } else {
-      checker.Check(address);
+      checker.Add(address);
     }
   }
   return checker.Finish();
@@ -161,6 +205,10 @@ CommandRunner AddCheckCommand(CLI::App& app) {
   check->add_option("--from", options->from, "The sender, for rules that depend on it");
   check->add_option("--format", options->format, "Output: text (for people), json or jsonl")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));
+  check
+      ->add_option("--threads", options->threads,
+                   "Threads checking a batch from stdin (default: one per core)")
+      ->check(CLI::Range(1u, 256u));
   check
       ->add_option("addresses", options->addresses,
                    "Recipient addresses; '-' reads one per line from stdin")

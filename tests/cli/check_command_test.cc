@@ -105,6 +105,24 @@ TEST(CheckCommand, TrustedFileFlagTakesOneFileAndIsRepeatable) {
   EXPECT_EQ(lines[1]["intended_domain"], "nato.int");
 }
 
+TEST(CheckCommand, ParallelBatchesKeepInputOrder) {
+  // More lines than one round of batches, so several rounds run on 3 threads.
+  std::string input;
+  const int kLines = 30000;
+  for (int i = 0; i < kLines; ++i) {
+    input += "u" + std::to_string(i) + (i % 7 == 0 ? "@gmial.com\n" : "@gmail.com\n");
+  }
+  ProcessResult run = Rcptguard("check --threads 3 --format jsonl -", input);
+  EXPECT_EQ(run.status, 1);
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kLines));
+  for (int i = 0; i < kLines; ++i) {
+    std::string want = "u" + std::to_string(i) + (i % 7 == 0 ? "@gmial.com" : "@gmail.com");
+    ASSERT_EQ(lines[i]["recipient"], want) << "line " << i;
+    ASSERT_EQ(lines[i]["verdict"] == "allow", i % 7 != 0) << "line " << i;
+  }
+}
+
 TEST(CheckCommand, JsonFormatIsOneArray) {
   ProcessResult run = Rcptguard("check --format json a@gmail.com b@gmial.com");
   auto doc = nlohmann::json::parse(run.out);
