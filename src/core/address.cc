@@ -174,11 +174,13 @@ Result<Address> ParseAddress(std::string_view text) {
     return address;
   }
 
-  if (domain.back() == '.') domain.remove_suffix(1);
   for (char c : domain) {
     if (IsSpace(c)) return Invalid("the address contains a space");
   }
+  // NormalizeDomain drops the one trailing dot a fully qualified name may have;
+  // a second one is an empty label.
   auto normalized = NormalizeDomain(domain);
+  if (domain.back() == '.') domain.remove_suffix(1);
   if (!normalized) return tl::unexpected(normalized.error());
   if (normalized->ascii.find('.') == std::string::npos) {
     return Invalid("the domain '" + normalized->unicode + "' has no dot");

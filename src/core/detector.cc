@@ -162,17 +162,23 @@ class Query {
     SearchMergedSuffix(split);
     SearchSkeleton(split);
     SearchWildcardSuffixes(split);
-    Candidate* best = Score();
-    if (best == nullptr || best->score < impl_.options.report_threshold) return std::nullopt;
-    LookalikeMatch match;
-    auto normalized = NormalizeDomain(best->intended);
-    match.intended = normalized ? *normalized : DomainName{best->intended, best->intended};
-    match.typo_class = best->typo_class;
-    match.score = best->score;
-    match.source =
-        best->id == kWildcardId ? DomainSource::kTrusted : impl_.entries[best->id].source;
-    match.explanation = std::move(best->explanation);
-    return match;
+    Score();
+    // The best candidate whose intended name is itself a valid domain: one
+    // built by editing the typed name can be too long or an invalid IDN.
+    for (Candidate& best : candidates_) {
+      if (best.score < impl_.options.report_threshold) break;
+      auto intended = NormalizeDomain(best.intended);
+      if (!intended) continue;
+      LookalikeMatch match;
+      match.intended = std::move(*intended);
+      match.typo_class = best.typo_class;
+      match.score = best.score;
+      match.source =
+          best.id == kWildcardId ? DomainSource::kTrusted : impl_.entries[best.id].source;
+      match.explanation = std::move(best.explanation);
+      return match;
+    }
+    return std::nullopt;
   }
 
  private:
@@ -204,27 +210,25 @@ class Query {
     return candidate;
   }
 
-  // Fills in every candidate's posterior and returns the best, or nullptr. The
-  // prior that the typed name is meant belongs to the name, not to a
-  // candidate: if any expected domain has its very label, that holds for all.
-  Candidate* Score() {
+  // Fills in every candidate's posterior and sorts them, best first. The prior
+  // that the typed name is meant belongs to the name, not to a candidate: if
+  // any expected domain has its very label, that holds for all.
+  void Score() {
     bool same_label = std::any_of(candidates_.begin(), candidates_.end(),
                                   [](const Candidate& c) { return c.same_label; });
-    Candidate* best = nullptr;
     for (Candidate& candidate : candidates_) {
-      double prior =
-          IntendedPrior(candidate.prior_label, same_label, candidate.restricted, candidate.listed) *
-          candidate.prior_scale;
+      double prior = IntendedPrior(candidate.prior_label, same_label, candidate.restricted,
+                                   candidate.listed) *
+                     candidate.prior_scale;
       if (candidate.known_applies && (known_name_ || known_registrable_)) {
         prior = std::max(prior, KnownDomainPrior() * candidate.prior_scale);
       }
       candidate.score = Posterior(candidate.channel, prior);
-      if (best == nullptr || candidate.score > best->score ||
-          (candidate.score == best->score && candidate.channel > best->channel)) {
-        best = &candidate;
-      }
     }
-    return best;
+    std::stable_sort(candidates_.begin(), candidates_.end(),
+                     [](const Candidate& a, const Candidate& b) {
+                       return a.score != b.score ? a.score > b.score : a.channel > b.channel;
+                     });
   }
 
   // Candidates whose left part is within one deletion of `left` on either side.

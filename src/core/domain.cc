@@ -35,8 +35,10 @@ Result<void> CheckAsciiLabels(std::string_view name) {
     std::string_view label =
         name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty()) {
-      return MakeError(ErrorCode::kInvalidAddress, start == 0 ? "the domain starts with a dot"
-                                                              : "the domain has two dots in a row");
+      return MakeError(ErrorCode::kInvalidAddress,
+                       start == 0                      ? "the domain starts with a dot"
+                       : dot == std::string_view::npos ? "the domain ends with two dots"
+                                                       : "the domain has two dots in a row");
     }
     if (label.size() > kMaxLabelLength) {
       return MakeError(ErrorCode::kInvalidAddress, "the domain part '" +
@@ -66,6 +68,33 @@ struct FreeDeleter {
 };
 using IdnString = std::unique_ptr<char, FreeDeleter>;
 
+// Checks that an A-label name decodes to a Unicode name that IDNA2008 itself
+// (RFC 5891, without UTS #46 mapping) accepts and that encodes back to the same
+// A-labels, and returns that Unicode form. UTS #46 alone would also pass names
+// IDNA2008 disallows ("≠.com"), and a mail domain must be valid IDNA2008.
+Result<std::string> StrictUnicodeForm(const std::string& ascii) {
+  char* unicode = nullptr;
+  int rc = idn2_to_unicode_8z8z(ascii.c_str(), &unicode, 0);
+  IdnString owned_unicode(unicode);
+  if (rc != IDN2_OK) {
+    return MakeError(ErrorCode::kInvalidAddress,
+                     std::string("the domain is not a valid internationalised name (") +
+                         idn2_strerror(rc) + ")");
+  }
+  char* strict = nullptr;
+  rc = idn2_to_ascii_8z(owned_unicode.get(), &strict, IDN2_NO_TR46);
+  IdnString owned_strict(strict);
+  if (rc != IDN2_OK || ascii != owned_strict.get()) {
+    return MakeError(ErrorCode::kInvalidAddress,
+                     rc != IDN2_OK ? std::string("the domain is not a valid internationalised "
+                                                 "name (") +
+                                         idn2_strerror(rc) + ")"
+                                   : "the domain contains a non-canonical internationalised "
+                                     "label (xn--)");
+  }
+  return std::string(owned_unicode.get());
+}
+
 }  // namespace
 
 Result<DomainName> NormalizeDomain(std::string_view typed) {
@@ -74,57 +103,43 @@ Result<DomainName> NormalizeDomain(std::string_view typed) {
   if (typed.size() > 4 * kMaxDomainLength) {
     return MakeError(ErrorCode::kInvalidAddress, "the domain is longer than 253 characters");
   }
+  // Control characters (a NUL above all) would cut the name short in the C
+  // libraries below and let "bücher.de\0.evil.ml" pass for bücher.de.
+  for (unsigned char c : typed) {
+    if (c < 0x20 || c == 0x7f) {
+      return MakeError(ErrorCode::kInvalidAddress, "the domain contains a control character");
+    }
+  }
 
+  DomainName out;
   if (IsAscii(typed)) {
-    DomainName out;
     out.ascii.resize(typed.size());
     for (size_t i = 0; i < typed.size(); ++i) out.ascii[i] = ToLowerAscii(typed[i]);
-    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
-    // Plain LDH names need no IDNA processing; only A-labels must be decoded (and
-    // so validated) to give the Unicode form.
-    if (out.ascii.find("xn--") == std::string::npos) {
-      out.unicode = out.ascii;
-      return out;
-    }
-    char* unicode = nullptr;
-    int rc = idn2_to_unicode_8z8z(out.ascii.c_str(), &unicode, 0);
-    IdnString owned(unicode);
+  } else {
+    // UTS #46 maps case, width and compatibility forms. STD3 rules are left off
+    // on purpose: libidn2 2.3 then drops '_', '@', ':' and spaces silently
+    // instead of failing; the host-name check below refuses them instead.
+    std::string input(typed);
+    char* ascii = nullptr;
+    int rc = idn2_to_ascii_8z(input.c_str(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    IdnString owned_ascii(ascii);
     if (rc != IDN2_OK) {
       return MakeError(ErrorCode::kInvalidAddress,
                        std::string("the domain is not a valid internationalised name (") +
                            idn2_strerror(rc) + ")");
     }
-    // Round-trip: a decodable but non-canonical A-label (wrong case mapping,
-    // disallowed code points) must not be accepted as if it were canonical.
-    char* ascii = nullptr;
-    rc = idn2_to_ascii_8z(owned.get(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
-    IdnString owned_ascii(ascii);
-    if (rc != IDN2_OK || out.ascii != owned_ascii.get()) {
-      return MakeError(ErrorCode::kInvalidAddress,
-                       "the domain contains an invalid internationalised label (xn--)");
-    }
-    out.unicode = owned.get();
+    out.ascii = owned_ascii.get();
+  }
+  if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
+  // Plain LDH names need no IDNA processing; names with A-labels must decode
+  // to valid IDNA2008 and give the Unicode form.
+  if (out.ascii.find("xn--") == std::string::npos) {
+    out.unicode = out.ascii;
     return out;
   }
-
-  std::string input(typed);
-  char* ascii = nullptr;
-  int rc = idn2_to_ascii_8z(input.c_str(), &ascii,
-                            IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT | IDN2_USE_STD3_ASCII_RULES);
-  IdnString owned_ascii(ascii);
-  if (rc != IDN2_OK) {
-    return MakeError(ErrorCode::kInvalidAddress,
-                     std::string("the domain is not a valid internationalised name (") +
-                         idn2_strerror(rc) + ")");
-  }
-  DomainName out;
-  out.ascii = owned_ascii.get();
-  if (!out.ascii.empty() && out.ascii.back() == '.') out.ascii.pop_back();
-  if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
-  char* unicode = nullptr;
-  rc = idn2_to_unicode_8z8z(out.ascii.c_str(), &unicode, 0);
-  IdnString owned_unicode(unicode);
-  out.unicode = rc == IDN2_OK ? owned_unicode.get() : out.ascii;
+  auto unicode = StrictUnicodeForm(out.ascii);
+  if (!unicode) return tl::unexpected(unicode.error());
+  out.unicode = std::move(*unicode);
   return out;
 }
 

@@ -87,6 +87,14 @@ TEST(ParseAddress, NamesWhatIsWrong) {
       {"two at signs", "a@b@example.com", "more than one @"},
       {"bad ip literal", "user@[999.1.1.1]", "IP address literal"},
       {"hyphen at label end", "user@example-.com", "starts or ends with '-'"},
+      // Found by the address fuzzer: each once slipped through as another name.
+      {"two trailing dots", "user@example.com..", "ends with two dots"},
+      {"underscore in an IDN", "user@b\xc3\xbc_cher.de", "not allowed in a host name: '_'"},
+      {"port after an IDN", "user@b\xc3\xbc" "cher.de:25", "not allowed in a host name: ':'"},
+      {"NUL inside an IDN", std::string("user@b\xc3\xbc" "cher.de\0.evil.ml", 23),
+       "control character"},
+      {"IDNA2008-disallowed A-label", "user@xn--1ch.com", "internationalised"},
+      {"IDNA2008-disallowed U-label", "user@\xe2\x89\xa0.com", "internationalised"},
   };
   for (const InvalidCase& c : cases) {
     auto got = ParseAddress(c.input);

@@ -159,6 +159,16 @@ TEST_F(DetectorTest, TrustedWildcardSuffixProtectsEveryNameUnderIt) {
   EXPECT_EQ(match->typo_class, TypoClass::kTldSwap);
 }
 
+TEST_F(DetectorTest, NeverSuggestsAnInvalidDomain) {
+  // Found by the detector fuzzer: "*.mil" turned a 253-octet .ml name into a
+  // 254-octet .mil suggestion.
+  LookalikeDetector detector = Build(Trusted({"*.mil"}));
+  std::string label(63, 'a');
+  std::string typed = label + "." + label + "." + label + "." + std::string(58, 'a') + ".ml";
+  ASSERT_EQ(typed.size(), 253u);
+  EXPECT_FALSE(detector.Check(Name(typed.c_str())).has_value());
+}
+
 TEST_F(DetectorTest, RefusesInvalidExpectedDomains) {
   auto data = TypoData::Embedded();
   auto detector =
