@@ -204,6 +204,12 @@ int RunEval(const EvalOptions& options) {
         "\nfalse alarms: %.2f%% of %zu legitimate domains; %.2f%% of %zu hard near-misses\n",
         Percent(tallies.legit_flagged, tallies.legit), tallies.legit,
         Percent(tallies.hard_flagged, tallies.hard), tallies.hard);
+    if (!options.without_known) {
+      std::printf(
+          "  on those not in the shipped known-domain lists: %.2f%% of %zu; %.2f%% of %zu hard\n",
+          Percent(tallies.unlisted_flagged, tallies.unlisted), tallies.unlisted,
+          Percent(tallies.unlisted_hard_flagged, tallies.unlisted_hard), tallies.unlisted_hard);
+    }
     std::printf(
         "speed: %.0f verdicts/s (parse + detect, one thread); index build %.1f ms for %zu "
         "domains\n",

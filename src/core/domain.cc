@@ -68,31 +68,61 @@ struct FreeDeleter {
 };
 using IdnString = std::unique_ptr<char, FreeDeleter>;
 
-// Checks that an A-label name decodes to a Unicode name that IDNA2008 itself
-// (RFC 5891, without UTS #46 mapping) accepts and that encodes back to the same
-// A-labels, and returns that Unicode form. UTS #46 alone would also pass names
-// IDNA2008 disallows ("≠.com"), and a mail domain must be valid IDNA2008.
-Result<std::string> StrictUnicodeForm(const std::string& ascii) {
+tl::unexpected<Error> InvalidIdn(int rc) {
+  return MakeError(ErrorCode::kInvalidAddress,
+                   std::string("the domain is not a valid internationalised name (") +
+                       idn2_strerror(rc) + ")");
+}
+
+// Decodes one A-label ("xn--...") and returns its U-label, after checking what
+// IDNA2008 (RFC 5891, without UTS #46 mapping) requires of it: it encodes back
+// to the same A-label, and the U-label neither starts nor ends with a hyphen
+// nor has "--" in its third and fourth places. UTS #46 alone would also pass
+// labels IDNA2008 disallows ("≠").
+Result<std::string> DecodeALabel(const std::string& a_label) {
   char* unicode = nullptr;
-  int rc = idn2_to_unicode_8z8z(ascii.c_str(), &unicode, 0);
+  int rc = idn2_to_unicode_8z8z(a_label.c_str(), &unicode, 0);
   IdnString owned_unicode(unicode);
-  if (rc != IDN2_OK) {
+  if (rc != IDN2_OK) return InvalidIdn(rc);
+  std::string u_label = owned_unicode.get();
+  if (u_label.empty() || u_label.front() == '-' || u_label.back() == '-' ||
+      (u_label.size() >= 4 && u_label.compare(2, 2, "--") == 0)) {
     return MakeError(ErrorCode::kInvalidAddress,
-                     std::string("the domain is not a valid internationalised name (") +
-                         idn2_strerror(rc) + ")");
+                     "the domain contains an invalid internationalised label (hyphens)");
   }
   char* strict = nullptr;
-  rc = idn2_to_ascii_8z(owned_unicode.get(), &strict, IDN2_NO_TR46);
+  rc = idn2_to_ascii_8z(u_label.c_str(), &strict, IDN2_NO_TR46);
   IdnString owned_strict(strict);
-  if (rc != IDN2_OK || ascii != owned_strict.get()) {
+  if (rc != IDN2_OK) return InvalidIdn(rc);
+  if (a_label != owned_strict.get()) {
     return MakeError(ErrorCode::kInvalidAddress,
-                     rc != IDN2_OK ? std::string("the domain is not a valid internationalised "
-                                                 "name (") +
-                                         idn2_strerror(rc) + ")"
-                                   : "the domain contains a non-canonical internationalised "
-                                     "label (xn--)");
+                     "the domain contains a non-canonical internationalised label (xn--)");
   }
-  return std::string(owned_unicode.get());
+  return u_label;
+}
+
+// Maps one non-ASCII label to its A-label with UTS #46 (case, width and
+// compatibility mapping, non-transitional). STD3 rules are left off on
+// purpose: libidn2 2.3 then drops '_', '@', ':' and spaces silently instead of
+// failing; the host-name check refuses them instead.
+Result<std::string> MapUnicodeLabel(std::string_view label) {
+  std::string input(label);
+  char* ascii = nullptr;
+  int rc = idn2_to_ascii_8z(input.c_str(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  IdnString owned_ascii(ascii);
+  if (rc != IDN2_OK) return InvalidIdn(rc);
+  return std::string(owned_ascii.get());
+}
+
+// UTS #46 maps these full stops to '.'; they separate labels like it.
+std::string UnifyFullStops(std::string_view typed) {
+  std::string out(typed);
+  for (std::string_view stop : {"\u3002", "\uff0e", "\uff61"}) {
+    for (size_t at = out.find(stop); at != std::string::npos; at = out.find(stop, at + 1)) {
+      out.replace(at, stop.size(), ".");
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -115,31 +145,49 @@ Result<DomainName> NormalizeDomain(std::string_view typed) {
   if (IsAscii(typed)) {
     out.ascii.resize(typed.size());
     for (size_t i = 0; i < typed.size(); ++i) out.ascii[i] = ToLowerAscii(typed[i]);
-  } else {
-    // UTS #46 maps case, width and compatibility forms. STD3 rules are left off
-    // on purpose: libidn2 2.3 then drops '_', '@', ':' and spaces silently
-    // instead of failing; the host-name check below refuses them instead.
-    std::string input(typed);
-    char* ascii = nullptr;
-    int rc = idn2_to_ascii_8z(input.c_str(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
-    IdnString owned_ascii(ascii);
-    if (rc != IDN2_OK) {
-      return MakeError(ErrorCode::kInvalidAddress,
-                       std::string("the domain is not a valid internationalised name (") +
-                           idn2_strerror(rc) + ")");
+    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
+    // Plain LDH names need no IDNA processing.
+    if (out.ascii.find("xn--") == std::string::npos) {
+      out.unicode = out.ascii;
+      return out;
     }
-    out.ascii = owned_ascii.get();
+  } else {
+    // Label by label, so an ASCII label is treated exactly as in an ASCII name
+    // and only the Unicode labels go through UTS #46.
+    std::string unified = UnifyFullStops(typed);
+    std::string_view rest = unified;
+    while (true) {
+      size_t dot = rest.find('.');
+      std::string_view label = rest.substr(0, dot);
+      if (IsAscii(label)) {
+        for (char c : label) out.ascii.push_back(ToLowerAscii(c));
+      } else {
+        auto mapped = MapUnicodeLabel(label);
+        if (!mapped) return tl::unexpected(mapped.error());
+        out.ascii.append(*mapped);
+      }
+      if (dot == std::string_view::npos) break;
+      out.ascii.push_back('.');
+      rest.remove_prefix(dot + 1);
+    }
+    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
   }
-  if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
-  // Plain LDH names need no IDNA processing; names with A-labels must decode
-  // to valid IDNA2008 and give the Unicode form.
-  if (out.ascii.find("xn--") == std::string::npos) {
-    out.unicode = out.ascii;
-    return out;
+  // Every A-label must decode to a valid U-label; the Unicode form is made of them.
+  std::string_view rest = out.ascii;
+  while (true) {
+    size_t dot = rest.find('.');
+    std::string_view label = rest.substr(0, dot);
+    if (label.size() > 4 && label.substr(0, 4) == "xn--") {
+      auto u_label = DecodeALabel(std::string(label));
+      if (!u_label) return tl::unexpected(u_label.error());
+      out.unicode.append(*u_label);
+    } else {
+      out.unicode.append(label);
+    }
+    if (dot == std::string_view::npos) break;
+    out.unicode.push_back('.');
+    rest.remove_prefix(dot + 1);
   }
-  auto unicode = StrictUnicodeForm(out.ascii);
-  if (!unicode) return tl::unexpected(unicode.error());
-  out.unicode = std::move(*unicode);
   return out;
 }
 

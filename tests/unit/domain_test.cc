@@ -31,6 +31,25 @@ TEST(NormalizeDomain, ReportsTheUnicodeForm) {
   EXPECT_EQ(got->unicode, "пример.рф");
 }
 
+TEST(NormalizeDomain, AsciiAndUnicodeFormsGetTheSameAnswer) {
+  // Found by the address fuzzer: an ASCII label with "--" beside an IDN label
+  // was accepted in A-label form and refused in Unicode form.
+  for (const char* typed : {"ab--c.xn--bcher-kva.de", "ab--c.b\xc3\xbc" "cher.de"}) {
+    auto got = NormalizeDomain(typed);
+    ASSERT_TRUE(got.has_value()) << typed << ": " << got.error().message;
+    auto again = NormalizeDomain(got->unicode);
+    ASSERT_TRUE(again.has_value()) << got->unicode;
+    EXPECT_EQ(again->ascii, got->ascii);
+  }
+  EXPECT_FALSE(NormalizeDomain("xn--bchn--bva.de").has_value());  // U-label ends with '-'
+}
+
+TEST(NormalizeDomain, MapsFullwidthFormsAndIdeographicFullStops) {
+  auto got = NormalizeDomain("\xef\xbc\xa5\xef\xbc\xb8\xe3\x80\x82" "com");  // ＥＸ。com
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->ascii, "ex.com");
+}
+
 TEST(NormalizeDomain, RefusesNonCanonicalALabels) {
   EXPECT_FALSE(NormalizeDomain("xn--zz.com").has_value());
   EXPECT_FALSE(NormalizeDomain("xn--.com").has_value());
