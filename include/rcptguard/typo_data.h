@@ -43,7 +43,7 @@ class TypoData {
   // `typed` ("ml" gives mil -> ml).
   template <typename Fn>
   void ForEachTyped(std::string_view typed, Fn&& fn) const {
-    auto it = by_typed_.find(std::string(typed));
+    auto it = by_typed_.find(typed);
     if (it == by_typed_.end()) return;
     for (size_t index : it->second) fn(confusions_[index]);
   }
@@ -52,15 +52,26 @@ class TypoData {
   // `suffix` ("mil", "gov.uk"), so an unknown domain there is rarely intended.
   bool IsRestricted(std::string_view suffix) const;
 
+  // Calls fn(const SuffixConfusion&) for every entry of the table.
+  template <typename Fn>
+  void ForEachConfusion(Fn&& fn) const {
+    for (const SuffixConfusion& confusion : confusions_) fn(confusion);
+  }
+
   size_t confusion_count() const { return confusions_.size(); }
 
  private:
   std::vector<SuffixConfusion> confusions_;
   // Keyed by "intended\ttyped".
-  std::unordered_map<std::string, size_t> by_pair_;
+  // Lets the maps below be searched with a string_view, without a copy.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> by_pair_;
   // Indexes into confusions_ (not pointers, so copies stay valid).
-  std::unordered_map<std::string, std::vector<size_t>> by_typed_;
-  std::unordered_set<std::string> restricted_;
+  std::unordered_map<std::string, std::vector<size_t>, StringHash, std::equal_to<>> by_typed_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> restricted_;
 };
 
 // The texts of data/ as compiled into the library (generated at build time).

@@ -13,6 +13,12 @@
 
 namespace rcptguard {
 
+// Lets unordered containers of strings be searched with a string_view.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
 struct DetectorIndex {
   struct Entry {
     uint32_t offset = 0;      // into strings
@@ -41,6 +47,14 @@ struct DetectorIndex {
   // ("gov.ukk", "com.uk") is worth re-splitting the typed name for.
   std::unordered_set<uint64_t> multi_suffix_deletions;
   std::vector<uint64_t> known;  // sorted HashString of known domains
+  // Whether each suffix of an expected name, and each suffix of the typo table,
+  // is a listed public suffix: asked of libpsl once here, not on every query.
+  std::unordered_map<std::string, bool, StringHash, std::equal_to<>> listed_suffixes;
+
+  bool IsListedSuffix(std::string_view suffix) const {
+    auto it = listed_suffixes.find(suffix);
+    return it != listed_suffixes.end() ? it->second : suffixes->IsListedSuffix(suffix);
+  }
 
   bool IsKnownName(std::string_view name) const {
     return std::binary_search(known.begin(), known.end(), HashString(name));
@@ -77,16 +91,22 @@ struct Candidate {
   double score = 0;    // posterior, filled in once every candidate is known
   TypoClass typo_class = TypoClass::kSubstitution;
   uint32_t id = 0;
-  std::string intended;  // canonical ASCII
-  std::string explanation;
-  // Prior inputs: the typed label it is judged by, its suffix, whether only the
-  // suffix differs, and whether the typed name's own standing (known) counts.
-  std::string prior_label;
+  // Prior inputs: the length of the typed label it is judged by, its suffix,
+  // whether only the suffix differs, and whether the typed name's own standing
+  // (known) counts.
+  size_t prior_label_length = 0;
   bool restricted = false;
   bool listed = true;
   bool same_label = false;
   bool known_applies = true;
   double prior_scale = 1.0;
+  // What is reported. Edit candidates, by far the most numerous, fill these in
+  // only if they win (Describe): the views below say how.
+  std::string intended;  // canonical ASCII
+  std::string explanation;
+  std::optional<Edit> label_edit;
+  std::optional<Edit> suffix_edit;
+  std::string_view left, expected_left, suffix, expected_suffix, kept_subdomain;
 };
 
 bool IsAscii(std::string_view s) {
@@ -167,6 +187,7 @@ class Query {
     // built by editing the typed name can be too long or an invalid IDN.
     for (Candidate& best : candidates_) {
       if (best.score < impl_.options.report_threshold) break;
+      Describe(best);
       auto intended = NormalizeDomain(best.intended);
       if (!intended) continue;
       LookalikeMatch match;
@@ -191,7 +212,7 @@ class Query {
     split.label = dot == std::string_view::npos ? left : left.substr(dot + 1);
     split.suffix = suffix;
     split.restricted = impl_.typo_data->IsRestricted(suffix);
-    split.listed = impl_.suffixes->IsListedSuffix(suffix);
+    split.listed = impl_.IsListedSuffix(suffix);
     return split;
   }
 
@@ -201,10 +222,8 @@ class Query {
     Candidate candidate;
     candidate.id = id;
     candidate.channel = channel;
-    candidate.prior_label.assign(label);
-    candidate.prior_label.erase(
-        std::remove(candidate.prior_label.begin(), candidate.prior_label.end(), '.'),
-        candidate.prior_label.end());
+    candidate.prior_label_length =
+        label.size() - static_cast<size_t>(std::count(label.begin(), label.end(), '.'));
     candidate.restricted = split.restricted;
     candidate.listed = split.listed;
     return candidate;
@@ -217,7 +236,7 @@ class Query {
     bool same_label = std::any_of(candidates_.begin(), candidates_.end(),
                                   [](const Candidate& c) { return c.same_label; });
     for (Candidate& candidate : candidates_) {
-      double prior = IntendedPrior(candidate.prior_label, same_label, candidate.restricted,
+      double prior = IntendedPrior(candidate.prior_label_length, same_label, candidate.restricted,
                                    candidate.listed) *
                      candidate.prior_scale;
       if (candidate.known_applies && (known_name_ || known_registrable_)) {
@@ -229,6 +248,28 @@ class Query {
                      [](const Candidate& a, const Candidate& b) {
                        return a.score != b.score ? a.score > b.score : a.channel > b.channel;
                      });
+  }
+
+  // Fills in the intended name and the explanation of an edit candidate.
+  void Describe(Candidate& candidate) const {
+    if (!candidate.intended.empty()) return;
+    const auto& label_edit = candidate.label_edit;
+    const auto& suffix_edit = candidate.suffix_edit;
+    if (label_edit && suffix_edit) {
+      candidate.explanation =
+          ExplainEdit(*label_edit, candidate.left, candidate.expected_left) + ", and " +
+          ExplainEdit(*suffix_edit, candidate.suffix, candidate.expected_suffix);
+    } else if (label_edit) {
+      candidate.explanation = ExplainEdit(*label_edit, candidate.left, candidate.expected_left);
+    } else if (suffix_edit) {
+      candidate.explanation =
+          ExplainEdit(*suffix_edit, candidate.suffix, candidate.expected_suffix);
+    }
+    if (!candidate.kept_subdomain.empty()) {
+      candidate.intended.assign(candidate.kept_subdomain);
+      candidate.intended.push_back('.');
+    }
+    candidate.intended.append(impl_.Name(candidate.id));
   }
 
   // Candidates whose left part is within one deletion of `left` on either side.
@@ -274,20 +315,16 @@ class Query {
     candidate.known_applies = known_name_ || (!kept_subdomain.empty() && known_registrable_) ||
                               (label_edit && label_edit->typo_class != TypoClass::kDotInsertion &&
                                parts_.subdomain.empty());
-    if (label_edit && suffix_edit) {
-      candidate.typo_class = TypoClass::kCombined;
-      candidate.explanation = ExplainEdit(*label_edit, left, expected_left) + ", and " +
-                              ExplainEdit(*suffix_edit, split.suffix, expected_suffix);
-    } else if (label_edit) {
-      candidate.typo_class = label_edit->typo_class;
-      candidate.explanation = ExplainEdit(*label_edit, left, expected_left);
-    } else {
-      candidate.typo_class = suffix_edit->typo_class;
-      candidate.explanation = ExplainEdit(*suffix_edit, split.suffix, expected_suffix);
-    }
-    candidate.intended = kept_subdomain.empty()
-                             ? std::string(impl_.Name(id))
-                             : std::string(kept_subdomain) + "." + std::string(impl_.Name(id));
+    candidate.typo_class = label_edit && suffix_edit ? TypoClass::kCombined
+                           : label_edit              ? label_edit->typo_class
+                                                     : suffix_edit->typo_class;
+    candidate.label_edit = label_edit;
+    candidate.suffix_edit = suffix_edit;
+    candidate.left = left;
+    candidate.expected_left = expected_left;
+    candidate.suffix = split.suffix;
+    candidate.expected_suffix = expected_suffix;
+    candidate.kept_subdomain = kept_subdomain;
     candidates_.push_back(std::move(candidate));
   }
 
@@ -513,6 +550,16 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     if (auto name = NormalizeDomain(known)) impl->known.push_back(HashString(name->ascii));
   }
   std::sort(impl->known.begin(), impl->known.end());
+  auto remember_suffix = [&](std::string_view suffix) {
+    if (impl->listed_suffixes.find(suffix) == impl->listed_suffixes.end()) {
+      impl->listed_suffixes.emplace(std::string(suffix), impl->suffixes->IsListedSuffix(suffix));
+    }
+  };
+  for (uint32_t id = 0; id < impl->entries.size(); ++id) remember_suffix(impl->Suffix(id));
+  impl->typo_data->ForEachConfusion([&](const SuffixConfusion& confusion) {
+    remember_suffix(confusion.intended);
+    remember_suffix(confusion.typed);
+  });
   impl->known.erase(std::unique(impl->known.begin(), impl->known.end()), impl->known.end());
   impl->options.known_domains.clear();  // indexed above; not kept twice
   impl->exact = HashIndex(std::move(exact_pairs));

@@ -35,9 +35,9 @@ Result<void> CheckAsciiLabels(std::string_view name) {
     std::string_view label =
         name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty()) {
-      return MakeError(ErrorCode::kInvalidAddress,
-                       start == 0                      ? "the domain starts with a dot"
-                       : dot == std::string_view::npos ? "the domain ends with two dots"
+      return MakeError(ErrorCode::kInvalidAddress, start == 0 ? "the domain starts with a dot"
+                                                   : dot == std::string_view::npos
+                                                       ? "the domain ends with two dots"
                                                        : "the domain has two dots in a row");
     }
     if (label.size() > kMaxLabelLength) {
@@ -69,9 +69,9 @@ struct FreeDeleter {
 using IdnString = std::unique_ptr<char, FreeDeleter>;
 
 tl::unexpected<Error> InvalidIdn(int rc) {
-  return MakeError(ErrorCode::kInvalidAddress,
-                   std::string("the domain is not a valid internationalised name (") +
-                       idn2_strerror(rc) + ")");
+  return MakeError(
+      ErrorCode::kInvalidAddress,
+      std::string("the domain is not a valid internationalised name (") + idn2_strerror(rc) + ")");
 }
 
 // Decodes one A-label ("xn--...") and returns its U-label, after checking what

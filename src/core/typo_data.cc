@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 #include "core/text_lines.h"
@@ -125,12 +126,18 @@ Result<TypoData> TypoData::Embedded() {
 }
 
 const SuffixConfusion* TypoData::Find(std::string_view intended, std::string_view typed) const {
-  auto it = by_pair_.find(PairKey(intended, typed));
+  // On the hot path: build the key on the stack (suffixes are short).
+  char buffer[128];
+  if (intended.size() + typed.size() + 1 > sizeof(buffer)) return nullptr;
+  std::memcpy(buffer, intended.data(), intended.size());
+  buffer[intended.size()] = '\t';
+  std::memcpy(buffer + intended.size() + 1, typed.data(), typed.size());
+  auto it = by_pair_.find(std::string_view(buffer, intended.size() + 1 + typed.size()));
   return it == by_pair_.end() ? nullptr : &confusions_[it->second];
 }
 
 bool TypoData::IsRestricted(std::string_view suffix) const {
-  return restricted_.count(std::string(suffix)) != 0;
+  return restricted_.find(suffix) != restricted_.end();
 }
 
 }  // namespace rcptguard

@@ -276,11 +276,11 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
   return std::nullopt;
 }
 
-double IntendedPrior(std::string_view label, bool same_label, bool restricted, bool listed) {
+double IntendedPrior(size_t label_length, bool same_label, bool restricted, bool listed) {
   double prior = same_label ? kSameLabelOtherSuffixPrior
                             : kUnknownDomainPrior *
-                                  kLabelDensity[std::min(label.size(), kLabelDensity.size() - 1)];
-  if (restricted) prior *= kRestrictedFactor[std::min(label.size(), kRestrictedFactor.size() - 1)];
+                                  kLabelDensity[std::min(label_length, kLabelDensity.size() - 1)];
+  if (restricted) prior *= kRestrictedFactor[std::min(label_length, kRestrictedFactor.size() - 1)];
   if (!listed) prior *= kUnlistedFactor;
   return prior;
 }

@@ -39,11 +39,11 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
                                          const TypoData& data);
 
 // The prior probability that a sender meant the typed domain exactly as typed,
-// on the scale of the channel probabilities. `label` is the typed registrable
-// label; `same_label` says that an expected domain has this very label under
-// another suffix; `restricted` that the typed suffix only admits vetted
+// on the scale of the channel probabilities. `label_length` is the length of
+// the typed label it is judged by (dots not counted); `same_label` says that an expected domain has
+// this very label under another suffix; `restricted` that the typed suffix only admits vetted
 // registrants; `listed` that the typed suffix exists at all.
-double IntendedPrior(std::string_view label, bool same_label, bool restricted, bool listed);
+double IntendedPrior(size_t label_length, bool same_label, bool restricted, bool listed);
 
 // The prior that a sender means a widely used domain (see DetectorOptions::
 // known_domains) as typed: far above any unknown name's.

@@ -90,8 +90,14 @@ TEST(ParseAddress, NamesWhatIsWrong) {
       // Found by the address fuzzer: each once slipped through as another name.
       {"two trailing dots", "user@example.com..", "ends with two dots"},
       {"underscore in an IDN", "user@b\xc3\xbc_cher.de", "not allowed in a host name: '_'"},
-      {"port after an IDN", "user@b\xc3\xbc" "cher.de:25", "not allowed in a host name: ':'"},
-      {"NUL inside an IDN", std::string("user@b\xc3\xbc" "cher.de\0.evil.ml", 23),
+      {"port after an IDN",
+       "user@b\xc3\xbc"
+       "cher.de:25",
+       "not allowed in a host name: ':'"},
+      {"NUL inside an IDN",
+       std::string("user@b\xc3\xbc"
+                   "cher.de\0.evil.ml",
+                   23),
        "control character"},
       {"IDNA2008-disallowed A-label", "user@xn--1ch.com", "internationalised"},
       {"IDNA2008-disallowed U-label", "user@\xe2\x89\xa0.com", "internationalised"},

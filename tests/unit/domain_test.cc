@@ -34,7 +34,9 @@ TEST(NormalizeDomain, ReportsTheUnicodeForm) {
 TEST(NormalizeDomain, AsciiAndUnicodeFormsGetTheSameAnswer) {
   // Found by the address fuzzer: an ASCII label with "--" beside an IDN label
   // was accepted in A-label form and refused in Unicode form.
-  for (const char* typed : {"ab--c.xn--bcher-kva.de", "ab--c.b\xc3\xbc" "cher.de"}) {
+  for (const char* typed : {"ab--c.xn--bcher-kva.de",
+                            "ab--c.b\xc3\xbc"
+                            "cher.de"}) {
     auto got = NormalizeDomain(typed);
     ASSERT_TRUE(got.has_value()) << typed << ": " << got.error().message;
     auto again = NormalizeDomain(got->unicode);
@@ -45,7 +47,9 @@ TEST(NormalizeDomain, AsciiAndUnicodeFormsGetTheSameAnswer) {
 }
 
 TEST(NormalizeDomain, MapsFullwidthFormsAndIdeographicFullStops) {
-  auto got = NormalizeDomain("\xef\xbc\xa5\xef\xbc\xb8\xe3\x80\x82" "com");  // ＥＸ。com
+  auto got = NormalizeDomain(
+      "\xef\xbc\xa5\xef\xbc\xb8\xe3\x80\x82"
+      "com");  // ＥＸ。com
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->ascii, "ex.com");
 }

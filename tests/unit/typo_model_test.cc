@@ -75,11 +75,14 @@ TEST(ClassifySuffixChange, UsesTheTableThenKeystrokesThenLabels) {
 }
 
 TEST(IntendedPrior, ShortUnknownLabelsAreMoreLikelyMeant) {
-  EXPECT_GT(IntendedPrior("ups", false, false, true), IntendedPrior("gmial", false, false, true));
-  EXPECT_GT(IntendedPrior("gmial", false, false, true),
-            IntendedPrior("microsfot", false, false, true));
-  EXPECT_LT(IntendedPrior("arny", false, true, true), IntendedPrior("arny", false, false, true));
-  EXPECT_LT(IntendedPrior("gmail", true, false, false), IntendedPrior("gmail", true, false, true));
+  EXPECT_GT(IntendedPrior(3 /* ups */, false, false, true),
+            IntendedPrior(5 /* gmial */, false, false, true));
+  EXPECT_GT(IntendedPrior(5 /* gmial */, false, false, true),
+            IntendedPrior(9 /* microsfot */, false, false, true));
+  EXPECT_LT(IntendedPrior(4 /* arny */, false, true, true),
+            IntendedPrior(4 /* arny */, false, false, true));
+  EXPECT_LT(IntendedPrior(5 /* gmail */, true, false, false),
+            IntendedPrior(5 /* gmail */, true, false, true));
 }
 
 TEST(TypoData, ShippedTablesParse) {
