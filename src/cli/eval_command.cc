@@ -174,7 +174,7 @@ int RunEval(const EvalOptions& options) {
       if (!first) out.push_back(',');
       first = false;
       AppendJsonString(name, &out);
-      out += "{\"total\":" + std::to_string(tally.total) +
+      out += ":{\"total\":" + std::to_string(tally.total) +
              ",\"recall\":" + std::to_string(Percent(tally.flagged, tally.total)) +
              ",\"suggestion_accuracy\":" +
              std::to_string(Percent(tally.suggested_right, tally.total)) + "}";

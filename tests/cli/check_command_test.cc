@@ -166,6 +166,21 @@ TEST(CheckCommand, MissingFilesAndBadFlagsAreUsageErrors) {
   EXPECT_EQ(Rcptguard("check").status, 2);
 }
 
+// A regression floor on the labelled set (docs/accuracy.md has the figures):
+// a change to the model that loses recall or raises false alarms fails here.
+TEST(EvalCommand, KeepsRecallAndFalseAlarmsOnTheLabelledSet) {
+  ProcessResult run = Rcptguard("eval --format json --dir " + std::string(RCPTGUARD_SOURCE_DIR) +
+                                "/tests/data/eval");
+  ASSERT_EQ(run.status, 0) << run.out;
+  auto report = nlohmann::json::parse(run.out);
+  EXPECT_GE(report["recall"].get<double>(), 98.5);
+  EXPECT_GE(report["suggestion_accuracy"].get<double>(), 98.0);
+  EXPECT_LE(report["false_alarms"].get<double>(), 1.0);
+  EXPECT_LE(report["false_alarms_hard"].get<double>(), 3.0);
+  EXPECT_GE(report["classes"]["tld-swap"]["recall"].get<double>(), 99.5);
+  EXPECT_GE(report["classes"]["homoglyph"]["recall"].get<double>(), 99.0);
+}
+
 TEST(CheckCommand, VersionAndHelpSucceed) {
   EXPECT_EQ(Rcptguard("--version").status, 0);
   ProcessResult help = Rcptguard("check --help");
