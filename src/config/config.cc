@@ -351,14 +351,6 @@ class Parser {
     for (ExpectedDomain& domain : *providers) config_.policy.expected.push_back(std::move(domain));
   }
 
- public:
-  Config TakeConfig() { return std::move(config_); }
-  void SetDefaults() {
-    config_.source = "embedded defaults";
-    AddProviders();
-    AddKnown();
-  }
-
  private:
   const std::string& path_;
   const FileReader& read_file_;
@@ -382,22 +374,20 @@ Result<Config> LoadConfig(const ConfigRequest& request) {
   if (path.empty() && FileExists(std::string(kDefaultConfigPath))) {
     path = std::string(kDefaultConfigPath);
   }
-  Config config;
-  if (path.empty()) {
-    Parser parser(path, reader);
-    parser.SetDefaults();
-    config = parser.TakeConfig();
-  } else {
-    auto text = ReadFile(path);
-    if (!text) return tl::unexpected(text.error());
-    auto parsed = ParseConfig(*text, path, reader);
-    if (!parsed) return tl::unexpected(parsed.error());
-    config = std::move(*parsed);
+  // The embedded defaults are what an empty file gives.
+  std::string text;
+  if (!path.empty()) {
+    auto contents = ReadFile(path);
+    if (!contents) return tl::unexpected(contents.error());
+    text = std::move(*contents);
   }
+  auto parsed = ParseConfig(text, path.empty() ? "embedded defaults" : path, reader);
+  if (!parsed) return tl::unexpected(parsed.error());
+  Config config = std::move(*parsed);
   for (const std::string& file : request.trusted_files) {
-    auto text = ReadFile(file);
-    if (!text) return tl::unexpected(text.error());
-    auto domains = ParseDomainList(*text, file, DomainSource::kTrusted);
+    auto list = ReadFile(file);
+    if (!list) return tl::unexpected(list.error());
+    auto domains = ParseDomainList(*list, file, DomainSource::kTrusted);
     if (!domains) return tl::unexpected(domains.error());
     for (ExpectedDomain& domain : *domains) config.policy.expected.push_back(std::move(domain));
   }
