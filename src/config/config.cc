@@ -160,12 +160,10 @@ class Parser {
           if (auto ok = LoadTrustedEntry(element); !ok) return ok;
         }
       } else if (key == "files") {
-        auto array = GetArray(node, "trusted.files");
-        if (!array) return tl::unexpected(array.error());
-        for (const toml::node& element : **array) {
-          auto file = GetString(element, "trusted.files");
-          if (!file) return tl::unexpected(file.error());
-          if (auto ok = LoadDomainFile(ResolvePath(*file), &element); !ok) return ok;
+        auto domains = ReadDomainFiles(node, "trusted.files");
+        if (!domains) return tl::unexpected(domains.error());
+        for (ExpectedDomain& domain : *domains) {
+          config_.policy.expected.push_back(std::move(domain));
         }
       }
     }
@@ -202,16 +200,25 @@ class Parser {
     return slash == std::string::npos ? file : path_.substr(0, slash + 1) + file;
   }
 
-  Result<void> LoadDomainFile(const std::string& file, const toml::node* referenced_at) {
-    auto text = read_file_(file);
-    if (!text) {
-      if (referenced_at) return Fail(*referenced_at, text.error().ToString());
-      return tl::unexpected(text.error());
+  // Reads every file named in the array `node` ("key" in errors): one domain per
+  // line, as ParseDomainList reads them.
+  Result<std::vector<ExpectedDomain>> ReadDomainFiles(const toml::node& node,
+                                                      std::string_view key) {
+    auto array = GetArray(node, key);
+    if (!array) return tl::unexpected(array.error());
+    std::vector<ExpectedDomain> all;
+    for (const toml::node& element : **array) {
+      auto file = GetString(element, key);
+      if (!file) return tl::unexpected(file.error());
+      std::string path = ResolvePath(*file);
+      auto text = read_file_(path);
+      if (!text) return Fail(element, text.error().ToString());
+      auto domains = ParseDomainList(*text, path, DomainSource::kTrusted);
+      if (!domains) return tl::unexpected(domains.error());
+      all.insert(all.end(), std::make_move_iterator(domains->begin()),
+                 std::make_move_iterator(domains->end()));
     }
-    auto domains = ParseDomainList(*text, file, DomainSource::kTrusted);
-    if (!domains) return tl::unexpected(domains.error());
-    for (ExpectedDomain& domain : *domains) config_.policy.expected.push_back(std::move(domain));
-    return {};
+    return all;
   }
 
   Result<void> LoadRules(const toml::node& node) {
@@ -317,18 +324,10 @@ class Parser {
         if (!value) return tl::unexpected(value.error());
         known_ = *value;
       } else if (key == "known_files") {
-        auto array = GetArray(node, "detector.known_files");
-        if (!array) return tl::unexpected(array.error());
-        for (const toml::node& element : **array) {
-          auto file = GetString(element, "detector.known_files");
-          if (!file) return tl::unexpected(file.error());
-          auto text = read_file_(ResolvePath(*file));
-          if (!text) return Fail(element, text.error().ToString());
-          auto domains = ParseDomainList(*text, ResolvePath(*file), DomainSource::kTrusted);
-          if (!domains) return tl::unexpected(domains.error());
-          for (ExpectedDomain& domain : *domains) {
-            config_.policy.known_domains.push_back(std::move(domain.domain));
-          }
+        auto domains = ReadDomainFiles(node, "detector.known_files");
+        if (!domains) return tl::unexpected(domains.error());
+        for (ExpectedDomain& domain : *domains) {
+          config_.policy.known_domains.push_back(std::move(domain.domain));
         }
       }
     }

@@ -101,6 +101,16 @@ TEST(Config, ProvidersAreOnByDefaultAndCanBeTurnedOff) {
   EXPECT_TRUE(without->policy.expected.empty());
 }
 
+TEST(Config, KnownDomainsAreShippedByDefaultAndExtendable) {
+  auto shipped = Parse("");
+  ASSERT_TRUE(shipped.has_value());
+  EXPECT_GT(shipped->policy.known_domains.size(), 3000u);
+  auto own_list = Parse("[detector]\nknown_domains = false\nknown_files = [\"sector.txt\"]\n",
+                        {{"/etc/rcptguard/sector.txt", "ga.com\nnga.gov\n"}});
+  ASSERT_TRUE(own_list.has_value()) << own_list.error().ToString();
+  EXPECT_EQ(own_list->policy.known_domains, (std::vector<std::string>{"ga.com", "nga.gov"}));
+}
+
 TEST(Config, RulesAndBandsAreRead) {
   auto config = Parse(
       "audit = true\n[[rule]]\nname = \"no-mali\"\nfrom = \"*.mil\"\nto = \"*.ml\"\n"
