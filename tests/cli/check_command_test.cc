@@ -2,6 +2,7 @@
 // formats and exit statuses, as scripts and mail-client add-ins rely on them.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -16,9 +17,17 @@ struct ProcessResult {
   std::string out;
 };
 
+// A path in the temporary folder private to this test: ctest runs the tests
+// as parallel processes, which must not share files.
+std::string TempPath(const std::string& name) {
+  const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+  return testing::TempDir() + "rcptguard_" + test->test_suite_name() + "_" + test->name() + "_" +
+         std::to_string(getpid()) + "_" + name;
+}
+
 // Runs `rcptguard <args>` through the shell with stdin from `input`, capturing stdout.
 ProcessResult Rcptguard(const std::string& args, const std::string& input = "") {
-  std::string in_path = testing::TempDir() + "rcptguard_stdin.txt";
+  std::string in_path = TempPath("stdin.txt");
   std::ofstream(in_path, std::ios::binary) << input;
   std::string command = std::string(RCPTGUARD_BINARY) + " " + args + " < " + in_path + " 2>&1";
   ProcessResult run;
@@ -33,7 +42,7 @@ ProcessResult Rcptguard(const std::string& args, const std::string& input = "") 
 }
 
 std::string WriteFile(const std::string& name, const std::string& text) {
-  std::string path = testing::TempDir() + name;
+  std::string path = TempPath(name);
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
