@@ -56,7 +56,15 @@ for fuzzer in "${fuzzers[@]}"; do
   "${build}/fuzz/${fuzzer}" \
     -max_total_time="${seconds}" -max_len=1024 -timeout=10 -rss_limit_mb=2048 \
     -dict="${repo}/fuzz/rcptguard.dict" -print_final_stats=1 \
-    -artifact_prefix="${artifacts}/" "${corpus}" || status=$?
+    -artifact_prefix="${artifacts}/" "${corpus}" > "${work}/${fuzzer}.log" 2>&1 || status=$?
+  # libFuzzer's progress lines go to a log; show the final figures, or on a
+  # finding the end of the log with the sanitizer report.
+  if [[ "${status}" == 0 ]]; then
+    grep -E '^(#[0-9]+[[:space:]]+DONE|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb))' \
+      "${work}/${fuzzer}.log" || true
+  else
+    tail -n 80 "${work}/${fuzzer}.log" >&2
+  fi
 
   # libFuzzer exits non-zero on a crash, leak, timeout or OOM and writes the input
   # as crash-*, leak-*, timeout-* or oom-*; check both, in case one is missed.

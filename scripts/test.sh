@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs, builds with warnings as errors, and runs every test: the unit tests,
-# the same tests under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# command-line tests, and each fuzzer for a short bounded time.
+# Installs, builds with warnings as errors, and runs every test: the unit and
+# command-line tests, each fuzzer for a short bounded time, and the tests again
+# under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then bash scripts/setup.sh; fi
@@ -11,10 +11,10 @@ bash scripts/build.sh build
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
+echo "== fuzzers (${FUZZ_SECONDS:-30} s each)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+
 echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 bash scripts/build.sh build-asan -DRCPTGUARD_SANITIZE=ON -DRCPTGUARD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
-
-echo "== fuzzers (${FUZZ_SECONDS:-30} s each)"
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
