@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -114,7 +115,8 @@ bool IsAscii(std::string_view s) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// Returns "U+0430" for the first non-ASCII code point of a UTF-8 string.
+// Describes the first non-ASCII character of a UTF-8 string for a message:
+// "а' (U+0430)" (the caller supplies the opening quote).
 std::string FirstNonAsciiCodePoint(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
