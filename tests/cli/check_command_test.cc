@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -58,7 +59,7 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
 TEST(CheckCommand, RejectsArmyMlForAMilPartnerWithSuggestion) {
   std::string partners = WriteFile("partners.txt", "# partners\narmy.mil\n");
   ProcessResult run = Rcptguard("check --from bob@mod.uk --trusted-file " + partners +
-                      " --format jsonl alice@army.ml");
+                                " --format jsonl alice@army.ml");
   EXPECT_EQ(run.status, 1) << run.out;
   auto lines = JsonLines(run.out);
   ASSERT_EQ(lines.size(), 1u) << run.out;
@@ -155,7 +156,8 @@ TEST(CheckCommand, ExplicitRuleFromConfigAppliesToTheSender) {
   auto lines = JsonLines(from_mil.out);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["reasons"][0]["code"], "policy-rule");
-  ProcessResult from_elsewhere = Rcptguard("check -c " + config + " --from x@example.org y@gouv.ml");
+  ProcessResult from_elsewhere =
+      Rcptguard("check -c " + config + " --from x@example.org y@gouv.ml");
   EXPECT_EQ(from_elsewhere.status, 0) << from_elsewhere.out;
 }
 
@@ -188,6 +190,35 @@ TEST(EvalCommand, KeepsRecallAndFalseAlarmsOnTheLabelledSet) {
   EXPECT_LE(report["false_alarms_hard"].get<double>(), 3.0);
   EXPECT_GE(report["classes"]["tld-swap"]["recall"].get<double>(), 99.5);
   EXPECT_GE(report["classes"]["homoglyph"]["recall"].get<double>(), 99.0);
+}
+
+TEST(CheckCommand, ManPageDocumentsEveryOption) {
+  std::ifstream man(std::string(RCPTGUARD_SOURCE_DIR) + "/man/rcptguard.1");
+  std::string page((std::istreambuf_iterator<char>(man)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(page.empty());
+  // roff writes "--x" as "\-\-x".
+  auto in_page = [&](const std::string& option) {
+    std::string roff;
+    for (char c : option) roff += c == '-' ? std::string("\\-") : std::string(1, c);
+    return page.find(roff) != std::string::npos;
+  };
+  for (const char* command : {"check --help", "eval --help"}) {
+    ProcessResult help = Rcptguard(command);
+    std::istringstream words(help.out);
+    std::string word;
+    int options = 0;
+    while (words >> word) {
+      // "-c,--config" lists the short and the long name.
+      if (size_t comma = word.find(",--"); comma != std::string::npos)
+        word = word.substr(comma + 1);
+      if (word.rfind("--", 0) != 0 || word == "--help") continue;
+      std::string option = word.substr(0, word.find_first_of(",= "));
+      ++options;
+      EXPECT_TRUE(in_page(option))
+          << option << " (from " << command << ") is not in man/rcptguard.1";
+    }
+    EXPECT_GE(options, 3) << command << ": no options found in --help";
+  }
 }
 
 TEST(CheckCommand, VersionAndHelpSucceed) {
