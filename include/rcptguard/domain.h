@@ -63,7 +63,19 @@ class SuffixList {
   // suffix; entries of the list's private section (hosting platforms) are not
   // suffixes here. A TLD the list does not know is a one-label suffix, as
   // browsers treat it.
-  DomainParts Split(std::string_view ascii_domain) const;
+  DomainParts Split(std::string_view ascii_domain) const { return SplitWith(ascii_domain, *this); }
+
+  // The same split with the list's answers taken from `rules`, any object with
+  // IsPublicSuffix and IsIcannSuffix as below: a caller that caches answers for
+  // the suffixes it sees often avoids asking libpsl on every name.
+  template <typename Rules>
+  static DomainParts SplitWith(std::string_view ascii_domain, const Rules& rules);
+
+  // Returns true iff `tail` is a public suffix under the list's rules, both
+  // sections, an unknown TLD counting as one (as psl_is_public_suffix).
+  bool IsPublicSuffix(std::string_view tail) const;
+  // Returns true iff `tail` is a public suffix of the list's ICANN section.
+  bool IsIcannSuffix(std::string_view tail) const;
 
   // Returns true iff `suffix` is explicitly a public suffix in the list (the
   // implicit "*" rule does not count), so "com" and "co.uk" are, "con" is not.
@@ -73,6 +85,43 @@ class SuffixList {
   psl_ctx_st* ctx_;
   bool owned_;
 };
+
+template <typename Rules>
+DomainParts SuffixList::SplitWith(std::string_view ascii_domain, const Rules& rules) {
+  DomainParts parts;
+  if (ascii_domain.empty() || ascii_domain.size() > kMaxDomainLength) {
+    parts.suffix = ascii_domain;
+    return parts;
+  }
+  // The longest tail that is a public suffix, as psl_unregistrable_domain finds it.
+  std::string_view suffix = ascii_domain;
+  while (!rules.IsPublicSuffix(suffix)) {
+    size_t dot = suffix.find('.');
+    if (dot == std::string_view::npos) break;
+    suffix.remove_prefix(dot + 1);
+  }
+  // Mail domains are registered under ICANN suffixes. The list's private section
+  // names hosting platforms and a few organisations ("homeoffice.gov.uk",
+  // "blogspot.com") whose names would otherwise have no registrable label, so
+  // fall back to the ICANN suffix beneath a private one.
+  while (suffix.find('.') != std::string_view::npos && !rules.IsIcannSuffix(suffix)) {
+    suffix.remove_prefix(suffix.find('.') + 1);
+  }
+  if (suffix.size() >= ascii_domain.size()) {
+    parts.suffix = ascii_domain;
+    return parts;
+  }
+  parts.suffix = suffix;
+  parts.left = ascii_domain.substr(0, ascii_domain.size() - suffix.size() - 1);
+  size_t dot = parts.left.rfind('.');
+  if (dot == std::string_view::npos) {
+    parts.label = parts.left;
+  } else {
+    parts.label = parts.left.substr(dot + 1);
+    parts.subdomain = parts.left.substr(0, dot);
+  }
+  return parts;
+}
 
 }  // namespace rcptguard
 

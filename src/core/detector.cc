@@ -48,14 +48,38 @@ struct DetectorIndex {
   // ("gov.ukk", "com.uk") is worth re-splitting the typed name for.
   std::unordered_set<uint64_t> multi_suffix_deletions;
   std::vector<uint64_t> known;  // sorted HashString of known domains
-  // Whether each suffix of an expected name, and each suffix of the typo table,
-  // is a listed public suffix: asked of libpsl once here, not on every query.
-  std::unordered_map<std::string, bool, StringHash, std::equal_to<>> listed_suffixes;
+  // The list's answers for the suffixes of expected names and of the typo
+  // table, and every tail of them: asked of libpsl once here, not on every
+  // query. Unknown tails are asked of libpsl.
+  struct SuffixFacts {
+    bool is_public = false;  // SuffixList::IsPublicSuffix
+    bool icann = false;      // SuffixList::IsIcannSuffix
+    bool listed = false;     // SuffixList::IsListedSuffix
+  };
+  std::unordered_map<std::string, SuffixFacts, StringHash, std::equal_to<>> suffix_facts;
 
-  bool IsListedSuffix(std::string_view suffix) const {
-    auto it = listed_suffixes.find(suffix);
-    return it != listed_suffixes.end() ? it->second : suffixes->IsListedSuffix(suffix);
+  void RememberSuffix(std::string_view suffix) {
+    while (!suffix.empty() && suffix_facts.find(suffix) == suffix_facts.end()) {
+      suffix_facts.emplace(std::string(suffix), SuffixFacts{suffixes->IsPublicSuffix(suffix),
+                                                            suffixes->IsIcannSuffix(suffix),
+                                                            suffixes->IsListedSuffix(suffix)});
+      size_t dot = suffix.find('.');
+      suffix = dot == std::string_view::npos ? std::string_view() : suffix.substr(dot + 1);
+    }
   }
+  bool IsPublicSuffix(std::string_view tail) const {
+    auto it = suffix_facts.find(tail);
+    return it != suffix_facts.end() ? it->second.is_public : suffixes->IsPublicSuffix(tail);
+  }
+  bool IsIcannSuffix(std::string_view tail) const {
+    auto it = suffix_facts.find(tail);
+    return it != suffix_facts.end() ? it->second.icann : suffixes->IsIcannSuffix(tail);
+  }
+  bool IsListedSuffix(std::string_view suffix) const {
+    auto it = suffix_facts.find(suffix);
+    return it != suffix_facts.end() ? it->second.listed : suffixes->IsListedSuffix(suffix);
+  }
+  DomainParts Split(std::string_view name) const { return SuffixList::SplitWith(name, *this); }
 
   bool IsKnownName(std::string_view name) const {
     return std::binary_search(known.begin(), known.end(), HashString(name));
@@ -157,7 +181,7 @@ struct TypedSplit {
 class Query {
  public:
   Query(const Impl& impl, const DomainName& typed) : impl_(impl), typed_(typed) {
-    parts_ = impl.suffixes->Split(typed.ascii);
+    parts_ = impl.Split(typed.ascii);
     // A typed name that is itself a public suffix ("cty.sapporo.jp" under
     // *.sapporo.jp) is read like an expected one: its first label is the label.
     if (parts_.left.empty()) {
@@ -552,15 +576,10 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     if (auto name = NormalizeDomain(known)) impl->known.push_back(HashString(name->ascii));
   }
   std::sort(impl->known.begin(), impl->known.end());
-  auto remember_suffix = [&](std::string_view suffix) {
-    if (impl->listed_suffixes.find(suffix) == impl->listed_suffixes.end()) {
-      impl->listed_suffixes.emplace(std::string(suffix), impl->suffixes->IsListedSuffix(suffix));
-    }
-  };
-  for (uint32_t id = 0; id < impl->entries.size(); ++id) remember_suffix(impl->Suffix(id));
+  for (uint32_t id = 0; id < impl->entries.size(); ++id) impl->RememberSuffix(impl->Suffix(id));
   impl->typo_data->ForEachConfusion([&](const SuffixConfusion& confusion) {
-    remember_suffix(confusion.intended);
-    remember_suffix(confusion.typed);
+    impl->RememberSuffix(confusion.intended);
+    impl->RememberSuffix(confusion.typed);
   });
   impl->known.erase(std::unique(impl->known.begin(), impl->known.end()), impl->known.end());
   impl->options.known_domains.clear();  // indexed above; not kept twice
@@ -592,7 +611,7 @@ std::optional<LookalikeMatch> LookalikeDetector::Check(const DomainName& typed) 
 }
 
 bool LookalikeDetector::IsKnown(const DomainName& domain) const {
-  return rcptguard::IsKnown(*impl_, domain.ascii, impl_->suffixes->Split(domain.ascii));
+  return rcptguard::IsKnown(*impl_, domain.ascii, impl_->Split(domain.ascii));
 }
 
 size_t LookalikeDetector::size() const { return impl_->entries.size(); }

@@ -201,48 +201,29 @@ std::shared_ptr<const SuffixList> SuffixList::Builtin() {
   return std::make_shared<const SuffixList>(const_cast<psl_ctx_t*>(psl_builtin()), false);
 }
 
-DomainParts SuffixList::Split(std::string_view ascii_domain) const {
-  DomainParts parts;
-  // libpsl wants a NUL-terminated string; names are at most 253 octets.
+namespace {
+
+// Asks libpsl about `tail` with `flags`; libpsl wants a NUL-terminated string.
+bool AskPsl(const psl_ctx_st* ctx, std::string_view tail, int flags) {
   std::array<char, kMaxDomainLength + 2> buffer;
-  if (ascii_domain.empty() || ascii_domain.size() > kMaxDomainLength) {
-    parts.suffix = ascii_domain;
-    return parts;
-  }
-  std::memcpy(buffer.data(), ascii_domain.data(), ascii_domain.size());
-  buffer[ascii_domain.size()] = '\0';
-  const char* suffix = psl_unregistrable_domain(ctx_, buffer.data());
-  // Mail domains are registered under ICANN suffixes. The list's private section
-  // names hosting platforms and a few organisations ("homeoffice.gov.uk",
-  // "blogspot.com") whose names would otherwise have no registrable label, so
-  // fall back to the ICANN suffix beneath a private one.
-  while (suffix != nullptr && std::strchr(suffix, '.') != nullptr &&
-         psl_is_public_suffix2(ctx_, suffix, PSL_TYPE_ICANN) == 0) {
-    suffix = std::strchr(suffix, '.') + 1;
-  }
-  size_t suffix_len = suffix ? std::strlen(suffix) : 0;
-  if (suffix_len == 0 || suffix_len >= ascii_domain.size()) {
-    parts.suffix = ascii_domain;
-    return parts;
-  }
-  parts.suffix = ascii_domain.substr(ascii_domain.size() - suffix_len);
-  parts.left = ascii_domain.substr(0, ascii_domain.size() - suffix_len - 1);
-  size_t dot = parts.left.rfind('.');
-  if (dot == std::string_view::npos) {
-    parts.label = parts.left;
-  } else {
-    parts.label = parts.left.substr(dot + 1);
-    parts.subdomain = parts.left.substr(0, dot);
-  }
-  return parts;
+  if (tail.empty() || tail.size() > kMaxDomainLength) return false;
+  std::memcpy(buffer.data(), tail.data(), tail.size());
+  buffer[tail.size()] = '\0';
+  return psl_is_public_suffix2(ctx, buffer.data(), flags) != 0;
+}
+
+}  // namespace
+
+bool SuffixList::IsPublicSuffix(std::string_view tail) const {
+  return AskPsl(ctx_, tail, PSL_TYPE_ANY);
+}
+
+bool SuffixList::IsIcannSuffix(std::string_view tail) const {
+  return AskPsl(ctx_, tail, PSL_TYPE_ICANN);
 }
 
 bool SuffixList::IsListedSuffix(std::string_view suffix) const {
-  std::array<char, kMaxDomainLength + 2> buffer;
-  if (suffix.empty() || suffix.size() > kMaxDomainLength) return false;
-  std::memcpy(buffer.data(), suffix.data(), suffix.size());
-  buffer[suffix.size()] = '\0';
-  return psl_is_public_suffix2(ctx_, buffer.data(), PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+  return AskPsl(ctx_, suffix, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
 }
 
 }  // namespace rcptguard
