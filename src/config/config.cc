@@ -13,8 +13,16 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 20> kKeys = {
+constexpr std::array<std::string_view, 28> kKeys = {
     "audit",
+    "milter",
+    "milter.socket",
+    "milter.on_error",
+    "outbound",
+    "outbound.authenticated",
+    "outbound.networks",
+    "outbound.sender_domains",
+    "outbound.daemon_names",
     "detector",
     "detector.known_domains",
     "detector.known_files",
@@ -309,11 +317,75 @@ class Parser {
       } else if (key == "detector") {
         if (!node.is_table()) return Fail(node, "'detector' must be a table: [detector]");
         ok = LoadDetector(*node.as_table());
+      } else if (key == "milter") {
+        if (!node.is_table()) return Fail(node, "'milter' must be a table: [milter]");
+        ok = LoadMilter(*node.as_table());
+      } else if (key == "outbound") {
+        if (!node.is_table()) return Fail(node, "'outbound' must be a table: [outbound]");
+        ok = LoadOutbound(*node.as_table());
       }
       if (!ok) return ok;
     }
     if (providers_) AddProviders();
     if (known_) AddKnown();
+    return {};
+  }
+
+  Result<void> LoadMilter(const toml::table& milter) {
+    for (const auto& [key, node] : milter) {
+      if (key == "socket") {
+        auto socket = GetString(node, "milter.socket");
+        if (!socket) return tl::unexpected(socket.error());
+        if (socket->rfind("unix:", 0) != 0 && socket->rfind("local:", 0) != 0 &&
+            socket->rfind("inet:", 0) != 0 && socket->rfind("inet6:", 0) != 0) {
+          return Fail(
+              node, "'milter.socket' must be unix:/path or inet:port@host, not '" + *socket + "'");
+        }
+        config_.milter.socket = *socket;
+      } else if (key == "on_error") {
+        auto value = GetString(node, "milter.on_error");
+        if (!value) return tl::unexpected(value.error());
+        if (*value != "tempfail" && *value != "accept") {
+          return Fail(node, "'milter.on_error' must be tempfail or accept, not '" + *value + "'");
+        }
+        config_.milter.tempfail_on_error = *value == "tempfail";
+      }
+    }
+    return {};
+  }
+
+  Result<std::vector<std::string>> GetStrings(const toml::node& node, std::string_view key) {
+    auto array = GetArray(node, key);
+    if (!array) return tl::unexpected(array.error());
+    std::vector<std::string> values;
+    for (const toml::node& element : **array) {
+      auto value = GetString(element, key);
+      if (!value) return tl::unexpected(value.error());
+      values.push_back(std::move(*value));
+    }
+    return values;
+  }
+
+  Result<void> LoadOutbound(const toml::table& outbound) {
+    OutboundSpec& spec = config_.outbound;
+    for (const auto& [key, node] : outbound) {
+      std::string name = "outbound." + std::string(key.str());
+      if (key == "authenticated") {
+        auto value = GetBool(node, name);
+        if (!value) return tl::unexpected(value.error());
+        spec.authenticated = *value;
+        continue;
+      }
+      auto values = GetStrings(node, name);
+      if (!values) return tl::unexpected(values.error());
+      if (key == "networks") spec.networks = std::move(*values);
+      if (key == "sender_domains") spec.sender_domains = std::move(*values);
+      if (key == "daemon_names") spec.daemon_names = std::move(*values);
+    }
+    // Checked here so the error names this file and section.
+    if (auto rules = OutboundRules::Compile(spec); !rules) {
+      return Fail(outbound, rules.error().message);
+    }
     return {};
   }
 

@@ -12,6 +12,7 @@
 
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
+#include "rcptguard/session.h"
 
 namespace rcptguard {
 
@@ -21,8 +22,16 @@ inline constexpr std::string_view kDefaultConfigPath = "/etc/rcptguard/rcptguard
 // written like tables ("rule.action"). An unknown key is an error.
 std::span<const std::string_view> ConfigKeys();
 
+// The [milter] section: how `rcptguard milter` listens and fails.
+struct MilterSettings {
+  std::string socket = "unix:/run/rcptguard/milter.sock";
+  bool tempfail_on_error = true;  // on_error = "tempfail" (else "accept")
+};
+
 struct Config {
   PolicySpec policy;
+  OutboundSpec outbound;
+  MilterSettings milter;
   std::string source;  // the file it came from, or "embedded defaults"
   // Every key seen in the file (dotted, as in ConfigKeys), for the sample test.
   std::vector<std::string> keys_seen;

@@ -1,0 +1,111 @@
+// One message in the mail path, phase by phase as the MTA hands it over
+// (connection facts, envelope sender, each recipient, end of message): which
+// recipients to refuse at once, whether to hold the message, and the header
+// and log line that summarise it. Pure: the milter, tests and benchmarks drive
+// the same code.
+#ifndef RCPTGUARD_SESSION_H_
+#define RCPTGUARD_SESSION_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rcptguard/policy.h"
+#include "rcptguard/result.h"
+
+namespace rcptguard {
+
+// What the MTA tells us about the client (Postfix milter macros).
+struct ConnectionFacts {
+  std::string client_address;  // "192.0.2.1", "::1"; empty if unknown
+  std::string auth_user;       // {auth_authen}: set when the client authenticated
+  std::string daemon_name;     // {daemon_name}: the Postfix service ("submission")
+};
+
+// Which mail counts as outbound, as configured ([outbound]).
+struct OutboundSpec {
+  bool authenticated = true;                                       // any SMTP AUTH login
+  std::vector<std::string> networks = {"127.0.0.0/8", "::1/128"};  // client CIDRs
+  std::vector<std::string> sender_domains;  // envelope sender domains (and subdomains)
+  std::vector<std::string> daemon_names;    // Postfix services, e.g. "submission"
+};
+
+class OutboundRules {
+ public:
+  // Fails (kConfig) on a network that is not an address/prefix, or a sender
+  // domain that is not a domain, naming it.
+  static Result<OutboundRules> Compile(const OutboundSpec& spec);
+
+  // Returns true iff a message with these facts and this envelope sender (may
+  // be null: the null sender) is outbound.
+  bool IsOutbound(const ConnectionFacts& facts, const Address* sender) const;
+
+ private:
+  struct Network {
+    bool v6 = false;
+    std::array<uint8_t, 16> bytes{};
+    int prefix = 0;
+  };
+  bool InNetworks(std::string_view address) const;
+
+  bool authenticated_ = true;
+  std::vector<Network> networks_;
+  std::vector<std::string> sender_domains_;  // canonical ASCII
+  std::vector<std::string> daemon_names_;
+};
+
+// What to answer for one recipient at RCPT TO.
+struct RecipientOutcome {
+  Verdict verdict;
+  bool refuse = false;  // reply 550 5.7.1 `reply` for this recipient only
+  std::string reply;    // one plain ASCII line for the sender
+};
+
+// What to do at the end of the message.
+struct MessageOutcome {
+  bool hold = false;        // put the message in the hold queue
+  std::string hold_reason;  // names the recipients and why (never message text)
+  std::string header;       // value of X-Rcptguard; empty: add none
+  std::string summary;      // the log line after the queue id
+};
+
+// One message, from MAIL FROM to end of message. Not thread-safe (one per
+// SMTP transaction); the policy it holds is shared and immutable.
+class MessageSession {
+ public:
+  // `can_refuse` is false where the MTA cannot refuse a recipient (Postfix's
+  // non_smtpd_milters, mail from sendmail(1)): a reject becomes a hold.
+  MessageSession(std::shared_ptr<const Policy> policy, bool can_refuse);
+
+  // The envelope sender as the MTA gives it ("<bob@mod.uk>", "<>").
+  void SetSender(std::string_view envelope_from);
+  const Address* sender() const { return sender_ ? &*sender_ : nullptr; }
+
+  RecipientOutcome AddRecipient(std::string_view envelope_rcpt);
+  MessageOutcome Finish() const;
+
+ private:
+  std::shared_ptr<const Policy> policy_;
+  bool can_refuse_;
+  std::optional<Address> sender_;
+  std::string sender_text_;
+  std::vector<Verdict> accepted_;  // recipients still in the message
+  size_t refused_ = 0;
+  std::vector<std::string> refused_summaries_;
+};
+
+// Strips one pair of angle brackets and surrounding space from an envelope
+// address as milters receive it ("<a@b>" -> "a@b").
+std::string_view StripAngleBrackets(std::string_view envelope_address);
+
+// Makes untrusted text safe for one log line or an SMTP reply: control
+// characters, '%', and (if `ascii_only`) non-ASCII bytes become '?'; at most
+// `max_length` bytes.
+std::string SanitizeForLine(std::string_view text, size_t max_length, bool ascii_only);
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_SESSION_H_

@@ -1,0 +1,144 @@
+// A message in the mail path: which mail is outbound, what each recipient is
+// answered, and what happens at the end of the message.
+#include "rcptguard/session.h"
+
+#include <gtest/gtest.h>
+
+#include "platform/suffix_list_file.h"
+
+namespace rcptguard {
+namespace {
+
+std::shared_ptr<const Policy> MakePolicy(bool audit = false,
+                                         std::vector<ScoreBand> bands = {{0.9, Action::kReject},
+                                                                         {0.5, Action::kWarn}}) {
+  PolicySpec spec;
+  spec.expected = {{"army.mil", DomainSource::kTrusted},
+                   {"mod.uk", DomainSource::kOwn},
+                   {"gmail.com", DomainSource::kProvider}};
+  spec.lookalike_bands = std::move(bands);
+  spec.audit = audit;
+  auto data = TypoData::Embedded();
+  auto policy = Policy::Compile(spec, LoadSystemSuffixList(), *data);
+  EXPECT_TRUE(policy.has_value()) << policy.error().ToString();
+  return *policy;
+}
+
+TEST(OutboundRules, DefaultsCountAuthenticatedAndLocalClients) {
+  auto rules = OutboundRules::Compile(OutboundSpec{});
+  ASSERT_TRUE(rules.has_value());
+  EXPECT_TRUE(rules->IsOutbound({"198.51.100.7", "alice", ""}, nullptr));
+  EXPECT_TRUE(rules->IsOutbound({"127.0.0.1", "", ""}, nullptr));
+  EXPECT_TRUE(rules->IsOutbound({"::1", "", ""}, nullptr));
+  EXPECT_TRUE(rules->IsOutbound({"::ffff:127.0.0.1", "", ""}, nullptr));
+  EXPECT_FALSE(rules->IsOutbound({"198.51.100.7", "", "smtpd"}, nullptr));
+  EXPECT_FALSE(rules->IsOutbound({"", "", ""}, nullptr));
+}
+
+TEST(OutboundRules, NetworksSenderDomainsAndServices) {
+  OutboundSpec spec;
+  spec.authenticated = false;
+  spec.networks = {"192.0.2.0/24", "2001:db8::/32", "10.1.2.3"};
+  spec.sender_domains = {"mod.uk"};
+  spec.daemon_names = {"submission"};
+  auto rules = OutboundRules::Compile(spec);
+  ASSERT_TRUE(rules.has_value()) << rules.error().ToString();
+  auto sender = ParseAddress("bob@hq.mod.uk");
+  auto other = ParseAddress("eve@example.org");
+  EXPECT_TRUE(rules->IsOutbound({"192.0.2.200", "", ""}, nullptr));
+  EXPECT_FALSE(rules->IsOutbound({"192.0.3.1", "", ""}, nullptr));
+  EXPECT_TRUE(rules->IsOutbound({"2001:db8:ffff::1", "", ""}, nullptr));
+  EXPECT_TRUE(rules->IsOutbound({"10.1.2.3", "", ""}, nullptr));
+  EXPECT_FALSE(rules->IsOutbound({"10.1.2.4", "", ""}, nullptr));
+  EXPECT_FALSE(rules->IsOutbound({"203.0.113.9", "alice", ""}, nullptr));  // AUTH not counted
+  EXPECT_TRUE(rules->IsOutbound({"203.0.113.9", "", "submission"}, nullptr));
+  EXPECT_TRUE(rules->IsOutbound({"203.0.113.9", "", ""}, &*sender));
+  EXPECT_FALSE(rules->IsOutbound({"203.0.113.9", "", ""}, &*other));
+}
+
+TEST(OutboundRules, BadNetworksAreNamed) {
+  for (const char* bad : {"192.0.2.0/33", "not-an-ip", "10.0.0.0/", "::1/129"}) {
+    OutboundSpec spec;
+    spec.networks = {bad};
+    auto rules = OutboundRules::Compile(spec);
+    ASSERT_FALSE(rules.has_value()) << bad;
+    EXPECT_NE(rules.error().message.find(bad), std::string::npos) << rules.error().message;
+  }
+}
+
+TEST(MessageSession, RefusesOnlyTheLookalikeRecipientWithAPlainSentence) {
+  MessageSession session(MakePolicy(), /*can_refuse=*/true);
+  session.SetSender("<bob@mod.uk>");
+  RecipientOutcome bad = session.AddRecipient("<alice@army.ml>");
+  EXPECT_TRUE(bad.refuse);
+  EXPECT_EQ(bad.reply,
+            "recipient domain army.ml looks like a mistyping of army.mil; did you mean "
+            "alice@army.mil? Not sent.");
+  RecipientOutcome good = session.AddRecipient("<carol@army.mil>");
+  EXPECT_FALSE(good.refuse);
+  MessageOutcome end = session.Finish();
+  EXPECT_FALSE(end.hold);
+  EXPECT_NE(end.summary.find("refused=1"), std::string::npos) << end.summary;
+  EXPECT_NE(end.summary.find("alice@army.ml reject lookalike-domain tld-swap -> army.mil"),
+            std::string::npos)
+      << end.summary;
+  EXPECT_EQ(end.header, "checked 2 recipients");
+}
+
+TEST(MessageSession, HoldBandHoldsTheWholeMessageAndSaysWhy) {
+  MessageSession session(MakePolicy(false, {{0.5, Action::kHold}}), true);
+  session.SetSender("<bob@mod.uk>");
+  EXPECT_FALSE(session.AddRecipient("<alice@army.ml>").refuse);
+  EXPECT_FALSE(session.AddRecipient("<carol@army.mil>").refuse);
+  MessageOutcome end = session.Finish();
+  EXPECT_TRUE(end.hold);
+  EXPECT_NE(end.hold_reason.find("alice@army.ml hold lookalike-domain"), std::string::npos)
+      << end.hold_reason;
+  EXPECT_NE(end.header.find("alice@army.ml hold"), std::string::npos) << end.header;
+}
+
+TEST(MessageSession, WithoutRefusalARejectBecomesAHold) {
+  // Mail from sendmail(1) reaches non_smtpd_milters, where a recipient cannot
+  // be refused on its own.
+  MessageSession session(MakePolicy(), /*can_refuse=*/false);
+  session.SetSender("<bob@mod.uk>");
+  EXPECT_FALSE(session.AddRecipient("<alice@army.ml>").refuse);
+  EXPECT_TRUE(session.Finish().hold);
+}
+
+TEST(MessageSession, AuditModeDecidesAndChangesNothing) {
+  MessageSession session(MakePolicy(/*audit=*/true), true);
+  session.SetSender("<>");
+  RecipientOutcome bad = session.AddRecipient("<alice@army.ml>");
+  EXPECT_FALSE(bad.refuse);
+  EXPECT_EQ(bad.verdict.action, Action::kReject);
+  MessageOutcome end = session.Finish();
+  EXPECT_FALSE(end.hold);
+  EXPECT_TRUE(end.header.empty());
+  EXPECT_NE(end.summary.find("action=audit"), std::string::npos) << end.summary;
+  EXPECT_NE(end.summary.find("alice@army.ml reject"), std::string::npos) << end.summary;
+}
+
+TEST(MessageSession, RepliesAndLogLinesAreSafeWhateverTheInput) {
+  MessageSession session(MakePolicy(), true);
+  session.SetSender("<b%ob\r\n@mod.uk>");
+  RecipientOutcome idn = session.AddRecipient("<\xd0\xb0lice@\xd0\xb0rmy.mil>");  // Cyrillic
+  ASSERT_TRUE(idn.refuse);
+  for (char c : idn.reply) {
+    EXPECT_TRUE(c >= 0x20 && c < 0x7f && c != '%') << "byte " << static_cast<int>(c);
+  }
+  EXPECT_NE(idn.reply.find("xn--"), std::string::npos) << idn.reply;
+  MessageOutcome end = session.Finish();
+  EXPECT_EQ(end.summary.find('\n'), std::string::npos);
+  EXPECT_EQ(end.summary.find('%'), std::string::npos);
+}
+
+TEST(StripAngleBrackets, TakesTheAddressOutOfTheEnvelopeForm) {
+  EXPECT_EQ(StripAngleBrackets("<a@b.c>"), "a@b.c");
+  EXPECT_EQ(StripAngleBrackets(" <a@b.c> "), "a@b.c");
+  EXPECT_EQ(StripAngleBrackets("a@b.c"), "a@b.c");
+  EXPECT_EQ(StripAngleBrackets("<>"), "");
+}
+
+}  // namespace
+}  // namespace rcptguard
