@@ -14,9 +14,10 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   # libraries the core and the commands use
   libidn2-dev libpsl-dev publicsuffix libicu-dev
-  libtomlplusplus-dev libcli11-dev libexpected-dev
+  libtomlplusplus-dev libcli11-dev libexpected-dev libmilter-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev hyperfine valgrind time
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev miltertest procps
+  hyperfine valgrind time
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -21,6 +21,9 @@ using CommandRunner = std::function<int()>;
 // `rcptguard check`: verdicts for addresses given as arguments or on stdin.
 CommandRunner AddCheckCommand(CLI::App& app);
 
+// `rcptguard milter`: the mail-path daemon.
+CommandRunner AddMilterCommand(CLI::App& app);
+
 // `rcptguard eval`: recall and false alarms on the labelled set in tests/data/eval.
 CommandRunner AddEvalCommand(CLI::App& app);
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     rcptguard::CommandRunner check = rcptguard::AddCheckCommand(app);
     rcptguard::CommandRunner eval = rcptguard::AddEvalCommand(app);
+    rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("check")) return check();
     if (app.got_subcommand("eval")) return eval();
+    if (app.got_subcommand("milter")) return milter();
     return rcptguard::kExitUsage;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "rcptguard: internal error: %s\n", error.what());

@@ -1,0 +1,213 @@
+// `rcptguard milter`: the mail-path daemon. A small supervisor process keeps
+// the pid file, turns SIGHUP into a reload, and restarts the milter process
+// if it dies; the milter process runs libmilter. The split exists because
+// libmilter itself stops on SIGHUP: its signal thread would race a reload
+// thread for the signal, so the milter process is reloaded with SIGUSR1,
+// which libmilter leaves alone.
+#include <signal.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "milter/milter.h"
+#include "platform/logger.h"
+#include "platform/process.h"
+
+namespace rcptguard {
+namespace {
+
+struct MilterOptions {
+  std::string config_path;
+  std::vector<std::string> trusted_files;
+  bool foreground = false;
+  bool check_only = false;
+  std::string socket;  // -p; empty: from the config
+  std::string pid_file;
+  std::string user;
+  bool version = false;
+};
+
+// Loads and compiles everything a message is checked with.
+Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(const MilterOptions& options,
+                                                             std::string* socket) {
+  auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
+  if (!config) return tl::unexpected(config.error());
+  auto policy = CompilePolicy(*config);
+  if (!policy) return tl::unexpected(policy.error());
+  auto outbound = OutboundRules::Compile(config->outbound);
+  if (!outbound) {
+    Error error = outbound.error();
+    error.where = config->source;
+    return tl::unexpected(std::move(error));
+  }
+  if (socket != nullptr) *socket = options.socket.empty() ? config->milter.socket : options.socket;
+  auto milter = std::make_shared<MilterConfig>();
+  milter->policy = std::move(*policy);
+  milter->outbound = std::move(*outbound);
+  milter->tempfail_on_error = config->milter.tempfail_on_error;
+  milter->source = config->source;
+  return std::shared_ptr<const MilterConfig>(std::move(milter));
+}
+
+sigset_t SignalSet(std::initializer_list<int> signals) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : signals) sigaddset(&set, signal);
+  return set;
+}
+
+// The milter process: serves until SIGTERM; SIGUSR1 reloads the configuration.
+int RunMilterProcess(const MilterOptions& options, const std::string& socket,
+                     std::shared_ptr<const MilterConfig> config, Logger& logger) {
+  LiveMilterConfig live(std::move(config));
+  // SIGUSR1 is blocked here, before libmilter starts its threads, so that only
+  // the reload thread ever receives it.
+  sigset_t reload_set = SignalSet({SIGUSR1});
+  pthread_sigmask(SIG_BLOCK, &reload_set, nullptr);
+  std::thread([&options, &live, &logger, reload_set] {
+    while (true) {
+      int signal = 0;
+      if (sigwait(&reload_set, &signal) != 0) continue;
+      auto reloaded = LoadMilterConfig(options, nullptr);
+      if (!reloaded) {
+        // A bad configuration never replaces a good one.
+        logger.Error("reload failed, keeping the running configuration: " +
+                     reloaded.error().ToString());
+        continue;
+      }
+      live.Set(std::move(*reloaded));
+      logger.Info("configuration reloaded from " + live.Get()->source);
+    }
+  }).detach();
+  auto result = RunMilter(socket, &live, &logger, [&]() -> Result<void> {
+    if (options.user.empty()) return {};
+    return DropPrivileges(options.user);
+  });
+  if (!result) {
+    logger.Error(result.error().ToString());
+    return result.error().code == ErrorCode::kConfig ? EX_CONFIG : EX_UNAVAILABLE;
+  }
+  return EX_OK;
+}
+
+// The supervisor: starts the milter process, forwards SIGHUP as a reload and
+// SIGTERM/SIGINT as a stop, and starts a new milter process if one dies.
+int Supervise(const MilterOptions& options, const std::string& socket,
+              std::shared_ptr<const MilterConfig> config, Logger& logger) {
+  sigset_t handled = SignalSet({SIGHUP, SIGTERM, SIGINT, SIGCHLD});
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
+  int restarts_in_a_row = 0;
+  while (true) {
+    pid_t child = fork();
+    if (child < 0) {
+      logger.Error("cannot start the milter process");
+      return EX_OSERR;
+    }
+    if (child == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      pthread_sigmask(SIG_SETMASK, &none, nullptr);
+      std::exit(RunMilterProcess(options, socket, config, logger));
+    }
+    while (true) {
+      int signal = 0;
+      sigwait(&handled, &signal);
+      if (signal == SIGHUP) {
+        kill(child, SIGUSR1);
+        continue;
+      }
+      if (signal == SIGTERM || signal == SIGINT) {
+        kill(child, SIGTERM);
+        int status = 0;
+        waitpid(child, &status, 0);
+        if (!options.pid_file.empty()) unlink(options.pid_file.c_str());
+        logger.Info("stopped");
+        return EX_OK;
+      }
+      int status = 0;
+      if (waitpid(child, &status, WNOHANG) != child) continue;  // another SIGCHLD
+      if (WIFEXITED(status)) {
+        // The milter process stopped on its own (it cannot listen, for one):
+        // starting it again would fail the same way.
+        if (!options.pid_file.empty()) unlink(options.pid_file.c_str());
+        return WEXITSTATUS(status) == EX_OK ? EX_SOFTWARE : WEXITSTATUS(status);
+      }
+      logger.Error("milter process died (signal " + std::to_string(WTERMSIG(status)) +
+                   "); starting a new one");
+      break;
+    }
+    // While no milter process listens, the MTA answers tempfail (with
+    // milter_default_action = tempfail) and senders retry: nothing is lost.
+    // A process that dies at once again and again is not restarted in a tight loop.
+    if (++restarts_in_a_row > 5) {
+      timespec pause = {1, 0};
+      sigset_t child_set = SignalSet({SIGCHLD});
+      sigtimedwait(&child_set, nullptr, &pause);
+    }
+    // The replacement reads the configuration afresh.
+    if (auto reloaded = LoadMilterConfig(options, nullptr)) config = std::move(*reloaded);
+  }
+}
+
+int RunMilterCommand(const MilterOptions& options) {
+  if (options.version) {
+    std::printf("rcptguard %s\n", RCPTGUARD_VERSION);
+    return EX_OK;
+  }
+  std::string socket;
+  auto config = LoadMilterConfig(options, &socket);
+  if (!config) {
+    std::fprintf(stderr, "rcptguard: %s\n", config.error().ToString().c_str());
+    return EX_CONFIG;
+  }
+  if (options.check_only) {
+    std::printf("rcptguard: configuration OK (%s)\n", (*config)->source.c_str());
+    return EX_OK;
+  }
+  Logger logger(options.foreground ? Logger::Sink::kStderr : Logger::Sink::kSyslog, "rcptguard");
+  if (!options.foreground && daemon(0, 0) != 0) {
+    std::fprintf(stderr, "rcptguard: cannot run in the background\n");
+    return EX_OSERR;
+  }
+  if (!options.pid_file.empty()) {
+    if (auto written = WritePidFile(options.pid_file); !written) {
+      logger.Error(written.error().ToString());
+      return EX_CANTCREAT;
+    }
+  }
+  logger.Info("starting with " + (*config)->source);
+  return Supervise(options, socket, std::move(*config), logger);
+}
+
+}  // namespace
+
+CommandRunner AddMilterCommand(CLI::App& app) {
+  auto options = std::make_shared<MilterOptions>();
+  CLI::App* milter =
+      app.add_subcommand("milter", "Run the milter daemon in front of Postfix or Sendmail");
+  milter->add_option("-c,--config", options->config_path,
+                     "Configuration file (default /etc/rcptguard/rcptguard.toml if present)");
+  milter
+      ->add_option("--trusted-file", options->trusted_files,
+                   "File of expected domains, one per line; repeatable")
+      ->allow_extra_args(false);
+  milter->add_flag("-f,--foreground", options->foreground,
+                   "Stay in the foreground and log to stderr");
+  milter->add_flag("-n,--check-config", options->check_only, "Check the configuration and exit");
+  milter->add_option("-p,--socket", options->socket,
+                     "Socket: unix:/path or inet:port@host (default from the config)");
+  milter->add_option("-P,--pid-file", options->pid_file, "Write the process id here");
+  milter->add_option("-u,--user", options->user, "Run as this user once the socket is open");
+  milter->add_flag("-V", options->version, "Print the version and exit");
+  return [options] { return RunMilterCommand(*options); };
+}
+
+}  // namespace rcptguard

@@ -1,0 +1,213 @@
+// libmilter callbacks for rcptguard. Every callback catches everything: no
+// exception may unwind through libmilter, and a failure answers the configured
+// safe action (tempfail by default) so no mail passes unchecked.
+#include "milter/milter.h"
+
+#include <arpa/inet.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <exception>
+#include <optional>
+
+namespace rcptguard {
+namespace {
+
+// libmilter's callbacks carry no user data, so the adapter reaches the live
+// configuration and the logger through these, set once by RunMilter.
+LiveMilterConfig* g_live = nullptr;
+Logger* g_logger = nullptr;
+
+// One SMTP connection: the configuration it started with, what the MTA told
+// us about the client, and the message in progress.
+struct Connection {
+  std::shared_ptr<const MilterConfig> config;
+  ConnectionFacts facts;
+  std::optional<MessageSession> message;
+};
+
+Connection* Get(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
+
+std::string Macro(SMFICTX* ctx, const char* name) {
+  const char* value = smfi_getsymval(ctx, const_cast<char*>(name));
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+std::string QueueId(SMFICTX* ctx) {
+  std::string id = SanitizeForLine(Macro(ctx, "i"), 64, true);
+  return id.empty() ? "NOQUEUE" : id;
+}
+
+sfsistat FailSafe(Connection* connection) {
+  bool tempfail = connection == nullptr || connection->config == nullptr ||
+                  connection->config->tempfail_on_error;
+  return tempfail ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
+}
+
+// Runs a callback body; any exception is logged and answered with the safe action.
+template <typename Body>
+sfsistat Guarded(SMFICTX* ctx, const char* stage, Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& error) {
+    g_logger->Error(QueueId(ctx) + ": internal error at " + stage + ": " +
+                    SanitizeForLine(error.what(), 300, true));
+  } catch (...) {
+    g_logger->Error(QueueId(ctx) + ": internal error at " + stage);
+  }
+  return FailSafe(Get(ctx));
+}
+
+std::string ClientAddress(_SOCK_ADDR* address) {
+  if (address == nullptr) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address->sa_family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(address);
+    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+  } else if (address->sa_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(address);
+    inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+  }
+  return text;
+}
+
+sfsistat OnNegotiate(SMFICTX* /*ctx*/, unsigned long offered_actions, unsigned long offered_steps,
+                     unsigned long, unsigned long, unsigned long* actions, unsigned long* steps,
+                     unsigned long* flags2, unsigned long* flags3) {
+  // Only the envelope and the end of message matter: skipping HELO, headers
+  // and body makes a checked message cost what a minimal milter costs.
+  *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
+  *steps = offered_steps & (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY |
+                            SMFIP_NOUNKNOWN | SMFIP_NODATA);
+  *flags2 = 0;
+  *flags3 = 0;
+  return SMFIS_CONTINUE;
+}
+
+sfsistat OnConnect(SMFICTX* ctx, char* /*hostname*/, _SOCK_ADDR* address) {
+  return Guarded(ctx, "connect", [&] {
+    auto connection = std::make_unique<Connection>();
+    connection->config = g_live->Get();
+    connection->facts.client_address = ClientAddress(address);
+    connection->facts.daemon_name = Macro(ctx, "{daemon_name}");
+    smfi_setpriv(ctx, connection.release());
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
+  return Guarded(ctx, "MAIL FROM", [&] {
+    Connection* connection = Get(ctx);
+    if (connection == nullptr) return FailSafe(nullptr);
+    connection->message.reset();
+    connection->facts.auth_user = Macro(ctx, "{auth_authen}");
+    MessageSession message(connection->config->policy, /*can_refuse=*/true);
+    message.SetSender(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
+    if (!connection->config->outbound.IsOutbound(connection->facts, message.sender())) {
+      return SMFIS_ACCEPT;  // not outbound: untouched, and no more callbacks for it
+    }
+    connection->message.emplace(std::move(message));
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
+  return Guarded(ctx, "RCPT TO", [&] {
+    Connection* connection = Get(ctx);
+    if (connection == nullptr || !connection->message) return FailSafe(connection);
+    RecipientOutcome outcome =
+        connection->message->AddRecipient(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
+    if (!outcome.refuse) return SMFIS_CONTINUE;
+    // Refuses this recipient only; the others of the message go through.
+    if (smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
+                      const_cast<char*>(outcome.reply.c_str())) != MI_SUCCESS) {
+      g_logger->Warning(QueueId(ctx) + ": could not set the reply text");
+    }
+    return SMFIS_REJECT;
+  });
+}
+
+sfsistat OnEndOfMessage(SMFICTX* ctx) {
+  return Guarded(ctx, "end of message", [&] {
+    Connection* connection = Get(ctx);
+    if (connection == nullptr || !connection->message) return FailSafe(connection);
+    MessageOutcome outcome = connection->message->Finish();
+    connection->message.reset();
+    std::string queue_id = QueueId(ctx);
+    if (!outcome.header.empty() &&
+        smfi_addheader(ctx, const_cast<char*>("X-Rcptguard"),
+                       const_cast<char*>(outcome.header.c_str())) != MI_SUCCESS) {
+      g_logger->Warning(queue_id + ": could not add the X-Rcptguard header");
+    }
+    if (outcome.hold &&
+        smfi_quarantine(ctx, const_cast<char*>(outcome.hold_reason.c_str())) != MI_SUCCESS) {
+      // Not held means it would be delivered: refuse it for now instead.
+      g_logger->Error(queue_id + ": could not hold the message; tempfail");
+      return SMFIS_TEMPFAIL;
+    }
+    g_logger->Info(queue_id + ": " + outcome.summary);
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnAbort(SMFICTX* ctx) {
+  return Guarded(ctx, "abort", [&] {
+    if (Connection* connection = Get(ctx)) connection->message.reset();
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnClose(SMFICTX* ctx) {
+  try {
+    delete Get(ctx);
+    smfi_setpriv(ctx, nullptr);
+  } catch (...) {
+    // Nothing to answer at close; never unwind into libmilter.
+  }
+  return SMFIS_CONTINUE;
+}
+
+}  // namespace
+
+Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
+                       const std::function<Result<void>()>& after_listen) {
+  g_live = live;
+  g_logger = logger;
+  smfiDesc description = {};
+  description.xxfi_name = const_cast<char*>("rcptguard");
+  description.xxfi_version = SMFI_VERSION;
+  description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_QUARANTINE;
+  description.xxfi_connect = OnConnect;
+  description.xxfi_envfrom = OnEnvFrom;
+  description.xxfi_envrcpt = OnEnvRcpt;
+  description.xxfi_eom = OnEndOfMessage;
+  description.xxfi_abort = OnAbort;
+  description.xxfi_close = OnClose;
+  description.xxfi_negotiate = OnNegotiate;
+
+  if (smfi_setconn(const_cast<char*>(socket.c_str())) != MI_SUCCESS) {
+    return MakeError(ErrorCode::kConfig, "invalid milter socket '" + socket + "'");
+  }
+  if (smfi_register(description) != MI_SUCCESS) {
+    return MakeError(ErrorCode::kInternal, "libmilter refused to register the filter");
+  }
+  // The socket's group (the MTA's) must be able to connect: owner and group
+  // get read and write, others nothing.
+  mode_t old_mask = umask(007);
+  bool opened = smfi_opensocket(/*rmsocket=*/true) == MI_SUCCESS;
+  umask(old_mask);
+  if (!opened) {
+    return MakeError(ErrorCode::kIo, "cannot listen on milter socket '" + socket + "'");
+  }
+  if (auto ok = after_listen(); !ok) return ok;
+  logger->Info("listening on " + socket);
+  if (smfi_main() != MI_SUCCESS) {
+    return MakeError(ErrorCode::kInternal, "libmilter stopped with an error");
+  }
+  return {};
+}
+
+}  // namespace rcptguard

@@ -1,0 +1,51 @@
+// The libmilter adapter: turns milter callbacks into MessageSession calls and
+// their outcomes into milter replies. Thin by design; all decisions are in the
+// core (rcptguard/session.h).
+#ifndef RCPTGUARD_MILTER_MILTER_H_
+#define RCPTGUARD_MILTER_MILTER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "platform/logger.h"
+#include "rcptguard/policy.h"
+#include "rcptguard/result.h"
+#include "rcptguard/session.h"
+
+namespace rcptguard {
+
+// Everything a message is checked with. Immutable; a reload builds a new one.
+struct MilterConfig {
+  std::shared_ptr<const Policy> policy;
+  OutboundRules outbound;
+  bool tempfail_on_error = true;  // the answer when rcptguard itself fails
+  std::string source;             // the configuration file, for log lines
+};
+
+// The configuration in force. Connections take a snapshot when they open, so
+// a reload never changes the rules under a message in flight.
+class LiveMilterConfig {
+ public:
+  explicit LiveMilterConfig(std::shared_ptr<const MilterConfig> config)
+      : current_(std::move(config)) {}
+  std::shared_ptr<const MilterConfig> Get() const { return current_.load(); }
+  void Set(std::shared_ptr<const MilterConfig> config) { current_.store(std::move(config)); }
+
+ private:
+  std::atomic<std::shared_ptr<const MilterConfig>> current_;
+};
+
+// Listens on `socket` ("unix:/path", "inet:port@host") and serves until
+// libmilter is told to stop (SIGTERM). `after_listen` runs once the socket is
+// open and before any connection is served: the place to drop privileges.
+// Returns an error if the socket cannot be opened or libmilter fails.
+// One per process: libmilter's callbacks reach `live` and `logger` through a
+// process-wide pointer, since libmilter passes no user data to them.
+Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
+                       const std::function<Result<void>()>& after_listen);
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_MILTER_MILTER_H_

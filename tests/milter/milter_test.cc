@@ -1,0 +1,237 @@
+// Black-box tests of `rcptguard milter`: the real daemon on a unix socket,
+// driven through the milter protocol by Debian's miltertest with the Lua
+// scripts beside this file.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kDeadline = std::chrono::seconds(20);
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void WriteAll(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+// Waits until `done()` holds, checking every few milliseconds, for at most
+// kDeadline. Returns whether it held.
+template <typename Condition>
+bool WaitFor(Condition done) {
+  auto end = Clock::now() + kDeadline;
+  while (Clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+// The daemon under test, in its own temporary folder.
+class MilterDaemon {
+ public:
+  MilterDaemon() {
+    char pattern[] = "/tmp/rcptguard-milter-test.XXXXXX";
+    dir_ = mkdtemp(pattern);
+    socket_ = dir_ + "/milter.sock";
+  }
+  ~MilterDaemon() {
+    Stop();
+    std::system(("rm -rf '" + dir_ + "'").c_str());
+  }
+
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Log() const { return ReadAll(Path("daemon.log")); }
+
+  // Starts `rcptguard milter -f` with `args`; returns once it listens.
+  ::testing::AssertionResult Start(const std::vector<std::string>& args) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string log = Path("daemon.log");
+      freopen(log.c_str(), "a", stdout);
+      freopen(log.c_str(), "a", stderr);
+      std::vector<std::string> argv = {
+          "rcptguard", "milter", "-f", "-p", "unix:" + socket_, "-P", Path("milter.pid")};
+      argv.insert(argv.end(), args.begin(), args.end());
+      std::vector<char*> c_argv;
+      for (std::string& arg : argv) c_argv.push_back(arg.data());
+      c_argv.push_back(nullptr);
+      execv(RCPTGUARD_BINARY, c_argv.data());
+      _exit(127);
+    }
+    bool listening = WaitFor([&] {
+      struct stat info;
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;  // died: reported below
+      }
+      return stat(socket_.c_str(), &info) == 0 && S_ISSOCK(info.st_mode) &&
+             Log().find("listening on") != std::string::npos;
+    });
+    if (pid_ < 0) return ::testing::AssertionFailure() << "the daemon exited: " << Log();
+    if (!listening) return ::testing::AssertionFailure() << "the daemon never listened: " << Log();
+    return ::testing::AssertionSuccess();
+  }
+
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+  pid_t pid() const { return pid_; }
+
+  // Runs a miltertest script with variables; returns its exit status (0: the
+  // script's expectations held) and keeps its output for messages.
+  int Script(const std::string& script, const std::map<std::string, std::string>& vars) {
+    std::string command = "miltertest -D socket=unix:" + socket_;
+    for (const auto& [name, value] : vars) command += " -D '" + name + "=" + value + "'";
+    command += " -s " + std::string(RCPTGUARD_SOURCE_DIR) + "/tests/milter/" + script + " > " +
+               Path("script.out") + " 2>&1";
+    int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string ScriptOutput() const { return ReadAll(Path("script.out")); }
+
+  // Counts the lines of the daemon's log that contain `text`.
+  size_t LogCount(const std::string& text) const {
+    std::string log = Log();
+    size_t count = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++count;
+    return count;
+  }
+
+ private:
+  std::string dir_;
+  std::string socket_;
+  pid_t pid_ = -1;
+};
+
+std::map<std::string, std::string> Recipient(const std::string& rcpt, const std::string& expect,
+                                             const std::string& client = "127.0.0.1",
+                                             const std::string& auth = "") {
+  return {{"rcpt", rcpt}, {"expect", expect}, {"client", client}, {"auth", auth}, {"hold", "no"}};
+}
+
+class MilterTest : public ::testing::Test {
+ protected:
+  void StartWithPartners(const std::string& partners, std::vector<std::string> extra = {}) {
+    WriteAll(daemon_.Path("partners.txt"), partners);
+    extra.insert(extra.begin(), {"--trusted-file", daemon_.Path("partners.txt")});
+    ASSERT_TRUE(daemon_.Start(extra));
+  }
+  MilterDaemon daemon_;
+};
+
+TEST_F(MilterTest, RefusesTheLookalikeRecipientAndLetsTheOthersThrough) {
+  StartWithPartners("army.mil\n");
+  EXPECT_EQ(daemon_.Script("reject_lookalike.lua", {}), 0) << daemon_.ScriptOutput();
+  // One summary line per message, starting with the queue id.
+  EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("4FQUEUEID1: from=<bob@mod.uk>") == 1; }))
+      << daemon_.Log();
+  EXPECT_NE(daemon_.Log().find("alice@army.ml reject lookalike-domain tld-swap -> army.mil"),
+            std::string::npos)
+      << daemon_.Log();
+}
+
+TEST_F(MilterTest, LeavesInboundMailUntouched) {
+  StartWithPartners("army.mil\n");
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "untouched", "203.0.113.5")),
+            0)
+      << daemon_.ScriptOutput();
+}
+
+TEST_F(MilterTest, ChecksAuthenticatedClientsFromAnywhere) {
+  StartWithPartners("army.mil\n");
+  EXPECT_EQ(
+      daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse", "203.0.113.5", "alice")),
+      0)
+      << daemon_.ScriptOutput();
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("x@gmial.com", "refuse", "::1")), 0)
+      << daemon_.ScriptOutput();
+}
+
+TEST_F(MilterTest, HoldBandSendsTheMessageToTheHoldQueue) {
+  WriteAll(daemon_.Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n");
+  StartWithPartners("army.mil\n", {"-c", daemon_.Path("hold.toml")});
+  auto vars = Recipient("alice@army.ml", "continue");
+  vars["hold"] = "yes";
+  EXPECT_EQ(daemon_.Script("recipient.lua", vars), 0) << daemon_.ScriptOutput();
+  EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("action=hold") == 1; })) << daemon_.Log();
+}
+
+TEST_F(MilterTest, SighupReloadTakesANewTrustedDomainWithoutARestart) {
+  StartWithPartners("nato.int\n");
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "continue")), 0)
+      << daemon_.ScriptOutput();
+  WriteAll(daemon_.Path("partners.txt"), "nato.int\narmy.mil\n");
+  kill(daemon_.pid(), SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("configuration reloaded") == 1; }))
+      << daemon_.Log();
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse")), 0)
+      << daemon_.ScriptOutput();
+  EXPECT_EQ(daemon_.LogCount("listening on"), 1u) << "the daemon restarted: " << daemon_.Log();
+}
+
+TEST_F(MilterTest, BadReloadKeepsTheRunningConfiguration) {
+  WriteAll(daemon_.Path("rcptguard.toml"), "audit = false\n");
+  StartWithPartners("army.mil\n", {"-c", daemon_.Path("rcptguard.toml")});
+  WriteAll(daemon_.Path("rcptguard.toml"), "audit = false\nunknown_key = 1\n");
+  kill(daemon_.pid(), SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("reload failed") == 1; })) << daemon_.Log();
+  EXPECT_NE(daemon_.Log().find("rcptguard.toml:2: unknown key 'unknown_key'"), std::string::npos)
+      << daemon_.Log();
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse")), 0)
+      << daemon_.ScriptOutput();
+}
+
+TEST_F(MilterTest, AKilledMilterProcessIsReplaced) {
+  StartWithPartners("army.mil\n");
+  // The supervisor's child is the process that serves the socket.
+  std::string children = daemon_.Path("children");
+  std::system(("pgrep -P " + std::to_string(daemon_.pid()) + " > " + children).c_str());
+  pid_t child = std::atoi(ReadAll(children).c_str());
+  ASSERT_GT(child, 0);
+  kill(child, SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("listening on") == 2; })) << daemon_.Log();
+  EXPECT_NE(daemon_.Log().find("milter process died (signal 9)"), std::string::npos);
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse")), 0)
+      << daemon_.ScriptOutput();
+}
+
+TEST(MilterCommand, ConfigErrorAtStartExitsWithExConfigNamingFileAndLine) {
+  MilterDaemon daemon;
+  WriteAll(daemon.Path("bad.toml"), "[milter]\non_error = \"ignore\"\n");
+  std::string command = std::string(RCPTGUARD_BINARY) + " milter -n -c " + daemon.Path("bad.toml") +
+                        " > " + daemon.Path("out") + " 2>&1";
+  int status = std::system(command.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 78);  // EX_CONFIG
+  EXPECT_NE(ReadAll(daemon.Path("out")).find("bad.toml:2: 'milter.on_error' must be tempfail"),
+            std::string::npos)
+      << ReadAll(daemon.Path("out"));
+  command = std::string(RCPTGUARD_BINARY) + " milter -n > " + daemon.Path("out") + " 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0);
+  EXPECT_NE(ReadAll(daemon.Path("out")).find("configuration OK"), std::string::npos);
+}
+
+}  // namespace
