@@ -17,10 +17,15 @@ packages=(
   libtomlplusplus-dev libcli11-dev libexpected-dev libmilter-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev miltertest procps
-  hyperfine valgrind time
+  postfix swaks hyperfine valgrind time
 )
 
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is installed for the tests' private instances only: no system-wide
+# configuration, so nothing listens on port 25.
+if ! debconf-show postfix 2>/dev/null | grep -q main_mailer_type; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "setup.sh: dependencies installed"

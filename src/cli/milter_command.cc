@@ -205,7 +205,8 @@ CommandRunner AddMilterCommand(CLI::App& app) {
   milter->add_option("-p,--socket", options->socket,
                      "Socket: unix:/path or inet:port@host (default from the config)");
   milter->add_option("-P,--pid-file", options->pid_file, "Write the process id here");
-  milter->add_option("-u,--user", options->user, "Run as this user once the socket is open");
+  milter->add_option("-u,--user", options->user,
+                     "Run as this user (and its group), which then owns the socket");
   milter->add_flag("-V", options->version, "Print the version and exit");
   return [options] { return RunMilterCommand(*options); };
 }

@@ -173,7 +173,7 @@ sfsistat OnClose(SMFICTX* ctx) {
 }  // namespace
 
 Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
-                       const std::function<Result<void>()>& after_listen) {
+                       const std::function<Result<void>()>& before_listen) {
   g_live = live;
   g_logger = logger;
   smfiDesc description = {};
@@ -194,15 +194,15 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   if (smfi_register(description) != MI_SUCCESS) {
     return MakeError(ErrorCode::kInternal, "libmilter refused to register the filter");
   }
-  // The socket's group (the MTA's) must be able to connect: owner and group
-  // get read and write, others nothing.
+  if (auto ok = before_listen(); !ok) return ok;
+  // The socket's group must be able to connect: owner and group get read and
+  // write, others nothing.
   mode_t old_mask = umask(007);
   bool opened = smfi_opensocket(/*rmsocket=*/true) == MI_SUCCESS;
   umask(old_mask);
   if (!opened) {
     return MakeError(ErrorCode::kIo, "cannot listen on milter socket '" + socket + "'");
   }
-  if (auto ok = after_listen(); !ok) return ok;
   logger->Info("listening on " + socket);
   if (smfi_main() != MI_SUCCESS) {
     return MakeError(ErrorCode::kInternal, "libmilter stopped with an error");

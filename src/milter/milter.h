@@ -38,13 +38,14 @@ class LiveMilterConfig {
 };
 
 // Listens on `socket` ("unix:/path", "inet:port@host") and serves until
-// libmilter is told to stop (SIGTERM). `after_listen` runs once the socket is
-// open and before any connection is served: the place to drop privileges.
+// libmilter is told to stop (SIGTERM). `before_listen` runs before the socket
+// is opened: the place to drop privileges, so that a unix socket belongs to
+// the daemon's user and group (mode 0660: add the MTA's user to that group).
 // Returns an error if the socket cannot be opened or libmilter fails.
 // One per process: libmilter's callbacks reach `live` and `logger` through a
 // process-wide pointer, since libmilter passes no user data to them.
 Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
-                       const std::function<Result<void>()>& after_listen);
+                       const std::function<Result<void>()>& before_listen);
 
 }  // namespace rcptguard
 

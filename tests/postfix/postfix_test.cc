@@ -1,0 +1,322 @@
+// Integration tests with a real Postfix: a private instance on loopback (its
+// own configuration, queue and ports; no systemd), rcptguard milter in front,
+// and smtp-sink as the next hop. Mail goes in with swaks and comes out at the
+// sink, in the hold queue, or is refused. Nothing leaves 127.0.0.1.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void WriteAll(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+// Waits until `done()` holds (checked every 20 ms), for at most `limit`.
+template <typename Condition>
+bool WaitFor(Condition done, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// A loopback TCP port nobody listens on now.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool Listening(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return ok;
+}
+
+int Shell(const std::string& command) {
+  int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    freopen(log.c_str(), "a", stdout);
+    freopen(log.c_str(), "a", stderr);
+    std::vector<char*> c_argv;
+    for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
+    c_argv.push_back(nullptr);
+    execvp(c_argv[0], c_argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void Stop(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+}
+
+class PostfixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/rcptguard-postfix.XXXXXX";
+    dir_ = mkdtemp(pattern);
+    chmod(dir_.c_str(), 0755);
+    smtpd_port_ = FreePort();
+    sink_port_ = FreePort();
+    struct passwd* postfix = getpwnam("postfix");
+    ASSERT_NE(postfix, nullptr) << "no postfix user: is Postfix installed?";
+    for (const char* sub : {"conf", "queue", "data", "milter", "sink"}) {
+      fs::create_directories(Path(sub));
+      if (std::string(sub) != "conf" && std::string(sub) != "queue") {
+        ASSERT_EQ(chown(Path(sub).c_str(), postfix->pw_uid, postfix->pw_gid), 0);
+      }
+    }
+    WriteMasterCf();
+    WriteAll(Path("conf/main.cf"), MainCf());
+    WriteAll(Path("partners.txt"), "army.mil\n");
+    chmod(Path("partners.txt").c_str(), 0644);
+  }
+
+  void TearDown() override {
+    Shell("postfix -c " + Path("conf") + " stop > /dev/null 2>&1");
+    Stop(milter_);
+    Stop(sink_);
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+
+  std::string MainCf() const {
+    return "compatibility_level = 3.6\n"
+           "queue_directory = " +
+           Path("queue") +
+           "\n"
+           "data_directory = " +
+           Path("data") +
+           "\n"
+           "mail_owner = postfix\nsetgid_group = postdrop\n"
+           "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
+           "myhostname = rcptguard-test.localdomain\nmydestination =\n"
+           "mynetworks = 127.0.0.0/8\n"
+           "relayhost = [127.0.0.1]:" +
+           std::to_string(sink_port_) +
+           "\n"
+           "smtpd_milters = unix:" +
+           Path("milter/milter.sock") +
+           "\n"
+           "milter_default_action = tempfail\n"
+           "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+           "maillog_file_prefixes = /tmp\nmaillog_file = " +
+           Path("maillog") +
+           "\n"
+           "smtp_tls_security_level = none\nsmtpd_tls_security_level = none\n"
+           "alias_maps =\nalias_database =\nlocal_recipient_maps =\nbiff = no\n"
+           "smtputf8_enable = yes\n";
+  }
+
+  // Debian's master.cf with the SMTP service on our loopback port and no chroot
+  // (a private instance has no chroot tree).
+  void WriteMasterCf() {
+    std::ifstream in("/etc/postfix/master.cf");
+    std::ostringstream out;
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::vector<std::string> f((std::istream_iterator<std::string>(fields)),
+                                 std::istream_iterator<std::string>());
+      if (!line.empty() && line[0] != '#' && line[0] != ' ' && f.size() >= 8) {
+        if (f[0] == "smtp" && f[1] == "inet") {
+          out << "127.0.0.1:" << smtpd_port_ << " inet n - n - - smtpd\n";
+          continue;
+        }
+        if (f[4] == "y") {
+          f[4] = "n";
+          std::string joined;
+          for (const std::string& field : f) joined += field + " ";
+          out << joined << "\n";
+          continue;
+        }
+      }
+      out << line << "\n";
+    }
+    WriteAll(Path("conf/master.cf"), out.str());
+  }
+
+  // Starts the sink, rcptguard milter (with `milter_args`) and Postfix.
+  void StartAll(std::vector<std::string> milter_args = {}) {
+    sink_ = Spawn({"smtp-sink", "-u", "postfix", "-d", Path("sink") + "/%Y%m%d%H%M%S.",
+                   "127.0.0.1:" + std::to_string(sink_port_), "100"},
+                  Path("sink.log"));
+    std::vector<std::string> argv = {RCPTGUARD_BINARY,
+                                     "milter",
+                                     "-f",
+                                     "-u",
+                                     "postfix",
+                                     "-p",
+                                     "unix:" + Path("milter/milter.sock"),
+                                     "--trusted-file",
+                                     Path("partners.txt")};
+    argv.insert(argv.end(), milter_args.begin(), milter_args.end());
+    milter_ = Spawn(argv, Path("milter.log"));
+    ASSERT_TRUE(WaitFor([&] { return fs::exists(Path("milter/milter.sock")); }))
+        << ReadAll(Path("milter.log"));
+    ASSERT_EQ(Shell("postfix -c " + Path("conf") + " post-install create-missing > " +
+                    Path("postfix.out") + " 2>&1"),
+              0)
+        << ReadAll(Path("postfix.out"));
+    ASSERT_EQ(Shell("postfix -c " + Path("conf") + " start > " + Path("postfix.out") + " 2>&1"), 0)
+        << ReadAll(Path("postfix.out")) << ReadAll(Path("maillog"));
+    ASSERT_TRUE(WaitFor([&] { return Listening(smtpd_port_) && Listening(sink_port_); }))
+        << ReadAll(Path("maillog"));
+  }
+
+  // Sends one message with swaks; returns the SMTP conversation.
+  std::string Send(const std::string& from, const std::string& to) {
+    std::string out = Path("swaks.out");
+    Shell("swaks --server 127.0.0.1:" + std::to_string(smtpd_port_) + " --from '" + from +
+          "' --to '" + to + "' > " + out + " 2>&1");
+    return ReadAll(out);
+  }
+
+  // Returns the messages the sink received, one string each.
+  std::vector<std::string> Delivered() const {
+    std::vector<std::string> messages;
+    for (const auto& entry : fs::directory_iterator(Path("sink"))) {
+      messages.push_back(ReadAll(entry.path()));
+    }
+    return messages;
+  }
+
+  // Waits until the sink holds a message for `rcpt`; returns it.
+  std::string WaitForDelivery(const std::string& rcpt) {
+    std::string found;
+    WaitFor([&] {
+      for (const std::string& message : Delivered()) {
+        if (message.find("X-Rcpt-Args: <" + rcpt + ">") != std::string::npos) {
+          found = message;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+  std::string Queue() const {
+    Shell("postqueue -c " + Path("conf") + " -j > " + Path("queue.json") + " 2>&1");
+    return ReadAll(Path("queue.json"));
+  }
+
+  std::string dir_;
+  int smtpd_port_ = 0;
+  int sink_port_ = 0;
+  pid_t milter_ = -1;
+  pid_t sink_ = -1;
+};
+
+TEST_F(PostfixTest, LookalikeRecipientGets550WithSuggestionAndTheOthersAreDelivered) {
+  StartAll();
+  std::string conversation = Send("bob@mod.uk", "alice@army.ml,carol@army.mil");
+  EXPECT_NE(conversation.find("550 5.7.1 recipient domain army.ml looks like a mistyping of "
+                              "army.mil; did you mean alice@army.mil? Not sent."),
+            std::string::npos)
+      << conversation;
+  EXPECT_NE(conversation.find("queued as"), std::string::npos) << conversation;
+  std::string delivered = WaitForDelivery("carol@army.mil");
+  ASSERT_FALSE(delivered.empty()) << ReadAll(Path("maillog"));
+  EXPECT_NE(delivered.find("X-Rcptguard: checked 2 recipients"), std::string::npos) << delivered;
+  for (const std::string& message : Delivered()) {
+    EXPECT_EQ(message.find("X-Rcpt-Args: <alice@army.ml>"), std::string::npos);
+  }
+  // The milter's log line starts with the Postfix queue id.
+  std::string log = ReadAll(Path("milter.log"));
+  size_t queued = conversation.find("queued as ");
+  ASSERT_NE(queued, std::string::npos);
+  std::string queue_id =
+      conversation.substr(queued + 10, conversation.find('\n', queued) - queued - 10);
+  while (!queue_id.empty() && (queue_id.back() == '\r' || queue_id.back() == ' '))
+    queue_id.pop_back();
+  EXPECT_NE(log.find("rcptguard: " + queue_id + ": from=<bob@mod.uk>"), std::string::npos)
+      << "queue id " << queue_id << "\n"
+      << log;
+}
+
+TEST_F(PostfixTest, HoldPutsTheWholeMessageInTheHoldQueue) {
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n");
+  chmod(Path("hold.toml").c_str(), 0644);
+  StartAll({"-c", Path("hold.toml")});
+  std::string conversation = Send("bob@mod.uk", "alice@army.ml,carol@army.mil");
+  EXPECT_NE(conversation.find("250 2.1.5"), std::string::npos) << conversation;
+  ASSERT_TRUE(WaitFor([&] {
+    return Queue().find("\"queue_name\": \"hold\"") != std::string::npos;
+  })) << Queue()
+      << ReadAll(Path("maillog"));
+  EXPECT_TRUE(Delivered().empty());
+}
+
+TEST_F(PostfixTest, InboundMailIsUntouched) {
+  // Nothing counts as outbound: every message is accepted as it is.
+  WriteAll(Path("inbound.toml"), "[outbound]\nauthenticated = false\nnetworks = []\n");
+  chmod(Path("inbound.toml").c_str(), 0644);
+  StartAll({"-c", Path("inbound.toml")});
+  std::string conversation = Send("someone@example.org", "alice@army.ml");
+  EXPECT_EQ(conversation.find("550"), std::string::npos) << conversation;
+  std::string delivered = WaitForDelivery("alice@army.ml");
+  ASSERT_FALSE(delivered.empty()) << ReadAll(Path("maillog"));
+  EXPECT_EQ(delivered.find("X-Rcptguard"), std::string::npos) << delivered;
+}
+
+TEST_F(PostfixTest, MilterDownMeansTempfailNotUncheckedDelivery) {
+  StartAll();
+  Stop(milter_);
+  milter_ = -1;
+  std::string conversation = Send("bob@mod.uk", "alice@army.ml");
+  // milter_default_action = tempfail: the sender is told to retry.
+  EXPECT_NE(conversation.find("451 4.7.1"), std::string::npos) << conversation;
+  EXPECT_TRUE(Delivered().empty());
+}
+
+}  // namespace
