@@ -202,7 +202,7 @@ TEST(CheckCommand, ManPageDocumentsEveryOption) {
     for (char c : option) roff += c == '-' ? std::string("\\-") : std::string(1, c);
     return page.find(roff) != std::string::npos;
   };
-  for (const char* command : {"check --help", "eval --help"}) {
+  for (const char* command : {"check --help", "eval --help", "milter --help"}) {
     ProcessResult help = Rcptguard(command);
     std::istringstream words(help.out);
     std::string word;
