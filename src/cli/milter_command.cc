@@ -53,6 +53,7 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(const MilterOptions
   milter->policy = std::move(*policy);
   milter->outbound = std::move(*outbound);
   milter->tempfail_on_error = config->milter.tempfail_on_error;
+  milter->local_submission_daemon_names = config->milter.local_submission_daemon_names;
   milter->source = config->source;
   return std::shared_ptr<const MilterConfig>(std::move(milter));
 }

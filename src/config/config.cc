@@ -13,11 +13,12 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 28> kKeys = {
+constexpr std::array<std::string_view, 29> kKeys = {
     "audit",
     "milter",
     "milter.socket",
     "milter.on_error",
+    "milter.local_submission_daemon_names",
     "outbound",
     "outbound.authenticated",
     "outbound.networks",
@@ -349,6 +350,10 @@ class Parser {
           return Fail(node, "'milter.on_error' must be tempfail or accept, not '" + *value + "'");
         }
         config_.milter.tempfail_on_error = *value == "tempfail";
+      } else if (key == "local_submission_daemon_names") {
+        auto names = GetStrings(node, "milter.local_submission_daemon_names");
+        if (!names) return tl::unexpected(names.error());
+        config_.milter.local_submission_daemon_names = std::move(*names);
       }
     }
     return {};

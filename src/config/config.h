@@ -26,6 +26,9 @@ std::span<const std::string_view> ConfigKeys();
 struct MilterSettings {
   std::string socket = "unix:/run/rcptguard/milter.sock";
   bool tempfail_on_error = true;  // on_error = "tempfail" (else "accept")
+  // {daemon_name} values of mail submitted with sendmail(1): Postfix's
+  // non_smtpd_milters cannot refuse one recipient, so a reject becomes a hold.
+  std::vector<std::string> local_submission_daemon_names = {"local-submission"};
 };
 
 struct Config {

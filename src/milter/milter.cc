@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -104,7 +105,10 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
     if (connection == nullptr) return FailSafe(nullptr);
     connection->message.reset();
     connection->facts.auth_user = Macro(ctx, "{auth_authen}");
-    MessageSession message(connection->config->policy, /*can_refuse=*/true);
+    const auto& local = connection->config->local_submission_daemon_names;
+    bool can_refuse =
+        std::find(local.begin(), local.end(), connection->facts.daemon_name) == local.end();
+    MessageSession message(connection->config->policy, can_refuse);
     message.SetSender(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
     if (!connection->config->outbound.IsOutbound(connection->facts, message.sender())) {
       return SMFIS_ACCEPT;  // not outbound: untouched, and no more callbacks for it

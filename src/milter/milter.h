@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "platform/logger.h"
 #include "rcptguard/policy.h"
@@ -21,7 +22,10 @@ struct MilterConfig {
   std::shared_ptr<const Policy> policy;
   OutboundRules outbound;
   bool tempfail_on_error = true;  // the answer when rcptguard itself fails
-  std::string source;             // the configuration file, for log lines
+  // {daemon_name} values of sendmail(1) submissions, where no recipient can be
+  // refused (see [milter] local_submission_daemon_names).
+  std::vector<std::string> local_submission_daemon_names;
+  std::string source;  // the configuration file, for log lines
 };
 
 // The configuration in force. Connections take a snapshot when they open, so

@@ -146,6 +146,7 @@ class PostfixTest : public ::testing::Test {
            "smtpd_milters = unix:" +
            Path("milter/milter.sock") +
            "\n"
+           "non_smtpd_milters = $smtpd_milters\n"
            "milter_default_action = tempfail\n"
            "smtpd_relay_restrictions = permit_mynetworks, reject\n"
            "maillog_file_prefixes = /tmp\nmaillog_file = " +
@@ -169,6 +170,11 @@ class PostfixTest : public ::testing::Test {
       if (!line.empty() && line[0] != '#' && line[0] != ' ' && f.size() >= 8) {
         if (f[0] == "smtp" && f[1] == "inet") {
           out << "127.0.0.1:" << smtpd_port_ << " inet n - n - - smtpd\n";
+          continue;
+        }
+        if (f[0] == "cleanup" && f[1] == "unix") {
+          // As docs/milter.md says: sendmail(1) mail gets its own daemon name.
+          out << "cleanup unix n - n - 0 cleanup -o milter_macro_daemon_name=local-submission\n";
           continue;
         }
         if (f[4] == "y") {
@@ -294,6 +300,19 @@ TEST_F(PostfixTest, HoldPutsTheWholeMessageInTheHoldQueue) {
     return Queue().find("\"queue_name\": \"hold\"") != std::string::npos;
   })) << Queue()
       << ReadAll(Path("maillog"));
+  EXPECT_TRUE(Delivered().empty());
+}
+
+TEST_F(PostfixTest, SendmailSubmissionIsHeldNotRejected) {
+  StartAll();
+  std::string submit = "printf 'Subject: test\\n\\nhello\\n' | sendmail -C " + Path("conf") +
+                       " -f bob@mod.uk alice@army.ml carol@army.mil";
+  ASSERT_EQ(Shell(submit), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return Queue().find("\"queue_name\": \"hold\"") != std::string::npos;
+  })) << Queue()
+      << ReadAll(Path("maillog"));
+  EXPECT_EQ(ReadAll(Path("maillog")).find("can't reject recipient"), std::string::npos);
   EXPECT_TRUE(Delivered().empty());
 }
 
