@@ -24,6 +24,9 @@ CommandRunner AddCheckCommand(CLI::App& app);
 // `rcptguard milter`: the mail-path daemon.
 CommandRunner AddMilterCommand(CLI::App& app);
 
+// `rcptguard quarantine list|show|release|discard`: the hold queue.
+CommandRunner AddQuarantineCommand(CLI::App& app);
+
 // `rcptguard eval`: recall and false alarms on the labelled set in tests/data/eval.
 CommandRunner AddEvalCommand(CLI::App& app);
 

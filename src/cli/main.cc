@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     rcptguard::CommandRunner check = rcptguard::AddCheckCommand(app);
     rcptguard::CommandRunner eval = rcptguard::AddEvalCommand(app);
     rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
+    rcptguard::CommandRunner quarantine = rcptguard::AddQuarantineCommand(app);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("check")) return check();
     if (app.got_subcommand("eval")) return eval();
     if (app.got_subcommand("milter")) return milter();
+    if (app.got_subcommand("quarantine")) return quarantine();
     return rcptguard::kExitUsage;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "rcptguard: internal error: %s\n", error.what());

@@ -202,7 +202,8 @@ TEST(CheckCommand, ManPageDocumentsEveryOption) {
     for (char c : option) roff += c == '-' ? std::string("\\-") : std::string(1, c);
     return page.find(roff) != std::string::npos;
   };
-  for (const char* command : {"check --help", "eval --help", "milter --help"}) {
+  for (const char* command : {"check --help", "eval --help", "milter --help", "quarantine --help",
+                              "quarantine list --help"}) {
     ProcessResult help = Rcptguard(command);
     std::istringstream words(help.out);
     std::string word;
@@ -217,7 +218,7 @@ TEST(CheckCommand, ManPageDocumentsEveryOption) {
       EXPECT_TRUE(in_page(option))
           << option << " (from " << command << ") is not in man/rcptguard.1";
     }
-    EXPECT_GE(options, 3) << command << ": no options found in --help";
+    EXPECT_GE(options, 1) << command << ": no options found in --help";
   }
 }
 

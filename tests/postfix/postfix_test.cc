@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -301,6 +302,70 @@ TEST_F(PostfixTest, HoldPutsTheWholeMessageInTheHoldQueue) {
   })) << Queue()
       << ReadAll(Path("maillog"));
   EXPECT_TRUE(Delivered().empty());
+}
+
+// Runs `rcptguard quarantine ARGS` against this Postfix; returns its output.
+std::string Quarantine(const std::string& conf, const std::string& args, int* status) {
+  std::string out = conf + "/../quarantine.out";
+  *status = Shell(std::string(RCPTGUARD_BINARY) + " quarantine --postfix-config " + conf + " " +
+                  args + " > " + out + " 2>&1");
+  return ReadAll(out);
+}
+
+TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n");
+  chmod(Path("hold.toml").c_str(), 0644);
+  StartAll({"-c", Path("hold.toml")});
+  Send("bob@mod.uk", "alice@army.ml,carol@army.mil");
+  Send("bob@mod.uk", "dave@army.ml");
+  ASSERT_TRUE(WaitFor([&] {
+    std::string queue = Queue();
+    size_t first = queue.find("\"queue_name\": \"hold\"");
+    return first != std::string::npos &&
+           queue.find("\"queue_name\": \"hold\"", first + 1) != std::string::npos;
+  })) << Queue();
+
+  int status = 0;
+  std::string listed = Quarantine(Path("conf"), "list --format json", &status);
+  ASSERT_EQ(status, 0) << listed;
+  auto held = nlohmann::json::parse(listed);
+  ASSERT_EQ(held.size(), 2u) << listed;
+  std::string release_id, discard_id;
+  for (const auto& message : held) {
+    EXPECT_EQ(message["sender"], "bob@mod.uk");
+    EXPECT_NE(message["rcptguard"].get<std::string>().find("hold lookalike-domain"),
+              std::string::npos)
+        << message.dump();
+    EXPECT_GE(message["age_seconds"].get<long long>(), 0);
+    bool has_carol = message["recipients"].dump().find("carol@army.mil") != std::string::npos;
+    (has_carol ? release_id : discard_id) = message["queue_id"];
+  }
+  ASSERT_FALSE(release_id.empty());
+  ASSERT_FALSE(discard_id.empty());
+
+  std::string text = Quarantine(Path("conf"), "list", &status);
+  EXPECT_NE(text.find(release_id), std::string::npos) << text;
+  EXPECT_NE(text.find("from <bob@mod.uk>"), std::string::npos) << text;
+
+  std::string shown = Quarantine(Path("conf"), "show " + release_id, &status);
+  EXPECT_EQ(status, 0) << shown;
+  EXPECT_NE(shown.find("X-Rcptguard:"), std::string::npos) << shown;
+
+  std::string released = Quarantine(Path("conf"), "release " + release_id, &status);
+  EXPECT_EQ(status, 0) << released;
+  EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty()) << ReadAll(Path("maillog"));
+
+  std::string discarded = Quarantine(Path("conf"), "discard " + discard_id, &status);
+  EXPECT_EQ(status, 0) << discarded;
+  EXPECT_TRUE(WaitFor([&] { return Queue().find(discard_id) == std::string::npos; }));
+  for (const std::string& message : Delivered()) {
+    EXPECT_EQ(message.find("dave@army.ml"), std::string::npos);
+  }
+
+  std::string missing = Quarantine(Path("conf"), "release NOSUCHID", &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(missing.find("NOSUCHID is not in the hold queue"), std::string::npos) << missing;
 }
 
 TEST_F(PostfixTest, SendmailSubmissionIsHeldNotRejected) {
