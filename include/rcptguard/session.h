@@ -85,7 +85,10 @@ class MessageSession {
   const Address* sender() const { return sender_ ? &*sender_ : nullptr; }
 
   RecipientOutcome AddRecipient(std::string_view envelope_rcpt);
+  // The end of the message. Also gives the log line of a transaction that
+  // ends early (every recipient refused, or the client gave up).
   MessageOutcome Finish() const;
+  bool has_recipients() const { return !accepted_.empty() || refused_ > 0; }
 
  private:
   std::shared_ptr<const Policy> policy_;

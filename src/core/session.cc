@@ -250,7 +250,9 @@ MessageOutcome MessageSession::Finish() const {
     outcome.hold_reason = SanitizeForLine(reason, kMaxReplyLength, true);
   }
   if (!audit) {
-    std::string header = "checked " + std::to_string(accepted_.size() + refused_) + " recipients";
+    size_t checked = accepted_.size() + refused_;
+    std::string header =
+        "checked " + std::to_string(checked) + (checked == 1 ? " recipient" : " recipients");
     if (!details.empty()) header += "; " + details;
     if (header.size() > kMaxHeaderLength) header = header.substr(0, kMaxHeaderLength - 4) + " ...";
     outcome.header = SanitizeForLine(header, kMaxHeaderLength, true);
@@ -259,7 +261,10 @@ MessageOutcome MessageSession::Finish() const {
                         "> rcpts=" + std::to_string(accepted_.size() + refused_) +
                         " refused=" + std::to_string(refused_) + " hold=" + std::to_string(holds) +
                         " warn=" + std::to_string(warns);
-  summary += audit ? " action=audit" : outcome.hold ? " action=hold" : " action=deliver";
+  summary += audit                               ? " action=audit"
+             : outcome.hold                      ? " action=hold"
+             : accepted_.empty() && refused_ > 0 ? " action=refused"
+                                                 : " action=deliver";
   if (audit && (holds + warns + rejects) > 0) summary += " (audit: nothing changed)";
   for (const std::string& refused : refused_summaries_) summary += "; " + refused;
   if (!details.empty()) summary += "; " + details;

@@ -157,15 +157,28 @@ sfsistat OnEndOfMessage(SMFICTX* ctx) {
   });
 }
 
+// Logs the summary of a transaction that ends without a message (every
+// recipient refused, or the client gave up), so every message has its line.
+void LogUnfinished(SMFICTX* ctx, Connection* connection) {
+  if (connection == nullptr || !connection->message || !connection->message->has_recipients()) {
+    return;
+  }
+  g_logger->Info(QueueId(ctx) + ": " + connection->message->Finish().summary);
+  connection->message.reset();
+}
+
 sfsistat OnAbort(SMFICTX* ctx) {
   return Guarded(ctx, "abort", [&] {
-    if (Connection* connection = Get(ctx)) connection->message.reset();
+    Connection* connection = Get(ctx);
+    LogUnfinished(ctx, connection);
+    if (connection != nullptr) connection->message.reset();
     return SMFIS_CONTINUE;
   });
 }
 
 sfsistat OnClose(SMFICTX* ctx) {
   try {
+    LogUnfinished(ctx, Get(ctx));
     delete Get(ctx);
     smfi_setpriv(ctx, nullptr);
   } catch (...) {

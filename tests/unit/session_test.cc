@@ -85,6 +85,17 @@ TEST(MessageSession, RefusesOnlyTheLookalikeRecipientWithAPlainSentence) {
   EXPECT_EQ(end.header, "checked 2 recipients");
 }
 
+TEST(MessageSession, ATransactionWithEveryRecipientRefusedStillGetsItsLogLine) {
+  MessageSession session(MakePolicy(), true);
+  session.SetSender("<bob@mod.uk>");
+  EXPECT_FALSE(session.has_recipients());
+  EXPECT_TRUE(session.AddRecipient("<alice@army.ml>").refuse);
+  EXPECT_TRUE(session.has_recipients());
+  MessageOutcome end = session.Finish();
+  EXPECT_NE(end.summary.find("action=refused"), std::string::npos) << end.summary;
+  EXPECT_EQ(end.header, "checked 1 recipient");
+}
+
 TEST(MessageSession, HoldBandHoldsTheWholeMessageAndSaysWhy) {
   MessageSession session(MakePolicy(false, {{0.5, Action::kHold}}), true);
   session.SetSender("<bob@mod.uk>");
