@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -391,6 +392,53 @@ TEST_F(PostfixTest, InboundMailIsUntouched) {
   std::string delivered = WaitForDelivery("alice@army.ml");
   ASSERT_FALSE(delivered.empty()) << ReadAll(Path("maillog"));
   EXPECT_EQ(delivered.find("X-Rcptguard"), std::string::npos) << delivered;
+}
+
+TEST_F(PostfixTest, KillingTheMilterDuringABurstLosesNothingAndLetsNothingThroughUnchecked) {
+  StartAll();
+  // 600 messages to a trusted domain and 600 to its look-alike, 5 sessions
+  // each, while the milter process is killed with SIGKILL mid-burst.
+  auto burst = [&](const std::string& to, const std::string& log) {
+    return Spawn({"smtp-source", "-s", "5", "-m", "600", "-f", "bob@mod.uk", "-t", to,
+                  "127.0.0.1:" + std::to_string(smtpd_port_)},
+                 Path(log));
+  };
+  pid_t good = burst("carol@army.mil", "good.log");
+  pid_t bad = burst("alice@army.ml", "bad.log");
+  ASSERT_TRUE(WaitFor([&] { return Delivered().size() >= 100; })) << ReadAll(Path("maillog"));
+  std::string children = Path("children");
+  Shell("pgrep -P " + std::to_string(milter_) + " > " + children);
+  pid_t child = std::atoi(ReadAll(children).c_str());
+  ASSERT_GT(child, 0);
+  kill(child, SIGKILL);
+  for (pid_t source : {good, bad}) {
+    int status;
+    waitpid(source, &status, 0);
+  }
+  // Everything Postfix accepted leaves the queue: nothing is stuck or lost.
+  ASSERT_TRUE(WaitFor([&] { return Queue().find("queue_id") == std::string::npos; })) << Queue();
+  std::vector<std::string> delivered = Delivered();
+  size_t accepted = 0;
+  std::string maillog = ReadAll(Path("maillog"));
+  for (size_t at = maillog.find("postfix/qmgr"); at != std::string::npos;
+       at = maillog.find("postfix/qmgr", at + 1)) {
+    size_t end = maillog.find('\n', at);
+    if (maillog.substr(at, end - at).find("from=<bob@mod.uk>") != std::string::npos) ++accepted;
+  }
+  EXPECT_EQ(delivered.size(), accepted) << "accepted and delivered differ";
+  std::cout << "burst: " << accepted << " messages accepted and delivered, all checked\n";
+  EXPECT_GT(delivered.size(), 100u);
+  for (const std::string& message : delivered) {
+    // Nothing unchecked: every delivered message went through rcptguard, and
+    // no look-alike recipient got through.
+    ASSERT_NE(message.find("X-Rcptguard: checked"), std::string::npos) << message;
+    ASSERT_EQ(message.find("X-Rcpt-Args: <alice@army.ml>"), std::string::npos) << message;
+  }
+  EXPECT_NE(ReadAll(Path("milter.log")).find("milter process died (signal 9)"), std::string::npos);
+  // And the guard is back: a new message is checked and delivered.
+  size_t before = Delivered().size();
+  Send("bob@mod.uk", "dave@army.mil");
+  EXPECT_TRUE(WaitFor([&] { return Delivered().size() == before + 1; }));
 }
 
 TEST_F(PostfixTest, MilterDownMeansTempfailNotUncheckedDelivery) {
