@@ -15,21 +15,18 @@ bash scripts/setup.sh
 bash scripts/build.sh build -DRCPTGUARD_BENCH=OFF > /dev/null
 rcptguard="$repo/build/rcptguard"
 
+source scripts/lib/postfix_rig.sh
 work=$(mktemp -d /tmp/rcptguard-demo.XXXXXX)
-chmod 755 "$work"
 smtpd_port=10525
 sink_port=10526
 cleanup() {
-  postfix -c "$work/conf" stop > /dev/null 2>&1 || true
+  rig_stop "$work"
   [ -n "${milter_pid:-}" ] && kill "$milter_pid" 2> /dev/null || true
-  [ -n "${sink_pid:-}" ] && kill "$sink_pid" 2> /dev/null || true
   wait 2> /dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-mkdir -p "$work"/{conf,queue,data,milter,sink}
-chown postfix "$work"/{data,milter,sink}
+rig_create "$work" "$smtpd_port" "$sink_port"
 
 # The organisation: mod.uk writes to army.mil and nato.int. Near misses scoring
 # 0.9 or more are refused; from 0.5, the message is held for review.
@@ -46,49 +43,13 @@ lookalike-domain = [
 TOML
 chmod 644 "$work/partners.txt" "$work/rcptguard.toml"
 
-cat > "$work/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $work/queue
-data_directory = $work/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.mod.uk.test
-mydestination =
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$sink_port
-smtpd_milters = unix:$work/milter/milter.sock
-milter_default_action = tempfail
-smtpd_relay_restrictions = permit_mynetworks, reject
-maillog_file_prefixes = /tmp
-maillog_file = $work/maillog
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-CF
-# Debian's master.cf with SMTP on our loopback port and no chroot.
-awk -v port="$smtpd_port" '
-  /^smtp[ \t]+inet/ { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
-  /^[a-z]/ && NF >= 8 && $5 == "y" { $5 = "n" }
-  { print }' /etc/postfix/master.cf > "$work/conf/master.cf"
-
-smtp-sink -u postfix -d "$work/sink/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 100 \
-  > "$work/sink.log" 2>&1 &
-sink_pid=$!
+rig_start_sink "$work" "$sink_port"
 "$rcptguard" milter -f -u postfix -c "$work/rcptguard.toml" \
   -p "unix:$work/milter/milter.sock" > "$work/milter.log" 2>&1 &
 milter_pid=$!
 for _ in $(seq 100); do [ -S "$work/milter/milter.sock" ] && break; sleep 0.05; done
-postfix -c "$work/conf" post-install create-missing > /dev/null 2>&1
-postfix -c "$work/conf" start > /dev/null 2>&1
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$smtpd_port") 2> /dev/null && break
-  sleep 0.05
-done
+rig_set_milter "$work" "unix:$work/milter/milter.sock"
+rig_start "$work" "$smtpd_port"
 
 send() {
   echo

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -187,6 +188,30 @@ sfsistat OnClose(SMFICTX* ctx) {
   return SMFIS_CONTINUE;
 }
 
+// libmilter sets no socket options on the connections it accepts, so on a TCP
+// socket every reply waits for Nagle's algorithm to meet the MTA's delayed
+// ACK: about 40 ms per message, twice when a header is added. Linux copies
+// TCP_NODELAY from a listening socket to the sockets it accepts, so setting
+// it on libmilter's listening socket (the only one in this process; libmilter
+// does not expose it) makes every connection reply at once.
+void DisableNagleOnListeningSockets() {
+  for (int fd = 0; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t length = sizeof(listening);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening) {
+      continue;
+    }
+    sockaddr_storage address;
+    socklen_t address_length = sizeof(address);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) != 0) continue;
+    if (address.ss_family != AF_INET && address.ss_family != AF_INET6) continue;
+    int on = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0) {
+      g_logger->Warning("could not set TCP_NODELAY on the milter socket");
+    }
+  }
+}
+
 }  // namespace
 
 Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
@@ -220,6 +245,7 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   if (!opened) {
     return MakeError(ErrorCode::kIo, "cannot listen on milter socket '" + socket + "'");
   }
+  DisableNagleOnListeningSockets();
   logger->Info("listening on " + socket);
   if (smfi_main() != MI_SUCCESS) {
     return MakeError(ErrorCode::kInternal, "libmilter stopped with an error");
