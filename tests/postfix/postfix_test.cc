@@ -228,6 +228,41 @@ class PostfixTest : public ::testing::Test {
     return ReadAll(out);
   }
 
+  // Speaks SMTP over a socket: sends each command, returns every reply line.
+  std::string Converse(const std::vector<std::string>& commands) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(smtpd_port_);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) return "";
+    timeval timeout = {60, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    std::string replies;
+    auto read_reply = [&] {
+      // A reply ends with a line whose fourth character is a space.
+      std::string line;
+      char c;
+      while (read(fd, &c, 1) == 1) {
+        replies.push_back(c);
+        if (c != '\n') {
+          line.push_back(c);
+          continue;
+        }
+        if (line.size() >= 4 && line[3] == ' ') return;
+        line.clear();
+      }
+    };
+    read_reply();  // greeting
+    for (const std::string& command : commands) {
+      std::string wire = command + "\r\n";
+      if (write(fd, wire.data(), wire.size()) != static_cast<ssize_t>(wire.size())) break;
+      read_reply();
+    }
+    close(fd);
+    return replies;
+  }
+
   // Returns the messages the sink received, one string each.
   std::vector<std::string> Delivered() const {
     std::vector<std::string> messages;
@@ -439,6 +474,34 @@ TEST_F(PostfixTest, KillingTheMilterDuringABurstLosesNothingAndLetsNothingThroug
   size_t before = Delivered().size();
   Send("bob@mod.uk", "dave@army.mil");
   EXPECT_TRUE(WaitFor([&] { return Delivered().size() == before + 1; }));
+}
+
+TEST_F(PostfixTest, InternationalisedLookalikeOverSmtputf8IsRefused) {
+  StartAll();
+  // "аrmy.mil" with a Cyrillic а, as an SMTPUTF8 client sends it.
+  std::string replies = Converse({"EHLO client.test", "MAIL FROM:<bob@mod.uk> SMTPUTF8",
+                                  "RCPT TO:<alice@\xd0\xb0rmy.mil>", "QUIT"});
+  EXPECT_NE(replies.find("550 5.7.1 recipient domain xn--rmy-5cd.mil looks like a mistyping of "
+                         "army.mil; did you mean alice@army.mil? Not sent."),
+            std::string::npos)
+      << replies;
+}
+
+TEST_F(PostfixTest, AHungMilterMakesPostfixTempfailAndMailFlowsAgainAfterwards) {
+  WriteAll(Path("conf/main.cf"), MainCf() + "milter_command_timeout = 3s\n");
+  StartAll();
+  std::string children = Path("children");
+  Shell("pgrep -P " + std::to_string(milter_) + " > " + children);
+  pid_t child = std::atoi(ReadAll(children).c_str());
+  ASSERT_GT(child, 0);
+  kill(child, SIGSTOP);
+  std::string stalled = Send("bob@mod.uk", "carol@army.mil");
+  EXPECT_NE(stalled.find("451 4.7.1"), std::string::npos) << stalled;
+  EXPECT_TRUE(Delivered().empty());
+  kill(child, SIGCONT);
+  std::string flowing = Send("bob@mod.uk", "carol@army.mil");
+  EXPECT_NE(flowing.find("queued as"), std::string::npos) << flowing;
+  EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty());
 }
 
 TEST_F(PostfixTest, MilterDownMeansTempfailNotUncheckedDelivery) {
