@@ -17,31 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_helpers.h"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr auto kDeadline = std::chrono::seconds(20);
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void WriteAll(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
-
-// Waits until `done()` holds, checking every few milliseconds, for at most
-// kDeadline. Returns whether it held.
-template <typename Condition>
-bool WaitFor(Condition done) {
-  auto end = Clock::now() + kDeadline;
-  while (Clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
+using rcptguard::testing_support::ReadAll;
+using rcptguard::testing_support::WaitFor;
+using rcptguard::testing_support::WriteAll;
 
 // The daemon under test, in its own temporary folder.
 class MilterDaemon {

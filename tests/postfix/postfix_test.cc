@@ -24,30 +24,15 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_helpers.h"
+
 namespace {
 
+using rcptguard::testing_support::ReadAll;
+using rcptguard::testing_support::WaitFor;
+using rcptguard::testing_support::WriteAll;
+
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void WriteAll(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
-
-// Waits until `done()` holds (checked every 20 ms), for at most `limit`.
-template <typename Condition>
-bool WaitFor(Condition done, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
 
 // A loopback TCP port nobody listens on now.
 int FreePort() {
