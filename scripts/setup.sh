@@ -17,7 +17,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libexpected-dev libmilter-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev miltertest procps
-  postfix swaks hyperfine valgrind time
+  postfix swaks hyperfine valgrind time bc
 )
 
 export DEBIAN_FRONTEND=noninteractive
