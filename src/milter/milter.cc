@@ -29,6 +29,8 @@ struct Connection {
   std::shared_ptr<const MilterConfig> config;
   ConnectionFacts facts;
   std::optional<MessageSession> message;
+  bool silent_connect = false;  // SMFIP_NR_CONN negotiated: connect gets no reply
+  bool failed = false;          // connect failed; answer the safe action at MAIL FROM
 };
 
 Connection* Get(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
@@ -76,34 +78,51 @@ std::string ClientAddress(_SOCK_ADDR* address) {
   return text;
 }
 
-sfsistat OnNegotiate(SMFICTX* /*ctx*/, unsigned long offered_actions, unsigned long offered_steps,
+sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long offered_steps,
                      unsigned long, unsigned long, unsigned long* actions, unsigned long* steps,
                      unsigned long* flags2, unsigned long* flags3) {
-  // Only the envelope and the end of message matter: skipping HELO, headers
-  // and body makes a checked message cost what a minimal milter costs.
-  *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
-  *steps = offered_steps & (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY |
-                            SMFIP_NOUNKNOWN | SMFIP_NODATA);
-  *flags2 = 0;
-  *flags3 = 0;
-  return SMFIS_CONTINUE;
-}
-
-sfsistat OnConnect(SMFICTX* ctx, char* /*hostname*/, _SOCK_ADDR* address) {
-  return Guarded(ctx, "connect", [&] {
+  return Guarded(ctx, "negotiate", [&] {
+    // Only the envelope and the end of message matter: skipping HELO, headers
+    // and body makes a checked message cost what a minimal milter costs. The
+    // connect step only records facts, so it needs no reply either.
+    *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
+    *steps = offered_steps & (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY |
+                              SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN);
+    *flags2 = 0;
+    *flags3 = 0;
     auto connection = std::make_unique<Connection>();
-    connection->config = g_live->Get();
-    connection->facts.client_address = ClientAddress(address);
-    connection->facts.daemon_name = Macro(ctx, "{daemon_name}");
+    connection->silent_connect = (*steps & SMFIP_NR_CONN) != 0;
+    delete Get(ctx);
     smfi_setpriv(ctx, connection.release());
     return SMFIS_CONTINUE;
   });
 }
 
+sfsistat OnConnect(SMFICTX* ctx, char* /*hostname*/, _SOCK_ADDR* address) {
+  Connection* connection = Get(ctx);
+  if (connection == nullptr) {
+    // No negotiation callback (an old MTA): start the connection here.
+    connection = new Connection();
+    smfi_setpriv(ctx, connection);
+  }
+  sfsistat reply = Guarded(ctx, "connect", [&] {
+    connection->config = g_live->Get();
+    connection->facts.client_address = ClientAddress(address);
+    connection->facts.daemon_name = Macro(ctx, "{daemon_name}");
+    return SMFIS_CONTINUE;
+  });
+  if (reply != SMFIS_CONTINUE) connection->failed = true;
+  // With no reply negotiated, a failure is answered at MAIL FROM instead.
+  if (connection->silent_connect) return SMFIS_NOREPLY;
+  return reply;
+}
+
 sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
   return Guarded(ctx, "MAIL FROM", [&] {
     Connection* connection = Get(ctx);
-    if (connection == nullptr) return FailSafe(nullptr);
+    if (connection == nullptr || connection->failed || connection->config == nullptr) {
+      return FailSafe(connection);
+    }
     connection->message.reset();
     connection->facts.auth_user = Macro(ctx, "{auth_authen}");
     const auto& local = connection->config->local_submission_daemon_names;
