@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -68,12 +69,13 @@ sigset_t SignalSet(std::initializer_list<int> signals) {
 // The milter process: serves until SIGTERM; SIGUSR1 reloads the configuration.
 int RunMilterProcess(const MilterOptions& options, const std::string& socket,
                      std::shared_ptr<const MilterConfig> config, Logger& logger) {
-  LiveMilterConfig live(std::move(config));
+  // Shared with the reload thread, which outlives this function's frame.
+  auto live = std::make_shared<LiveMilterConfig>(std::move(config));
   // SIGUSR1 is blocked here, before libmilter starts its threads, so that only
   // the reload thread ever receives it.
   sigset_t reload_set = SignalSet({SIGUSR1});
   pthread_sigmask(SIG_BLOCK, &reload_set, nullptr);
-  std::thread([&options, &live, &logger, reload_set] {
+  std::thread([options, live, &logger, reload_set] {
     while (true) {
       int signal = 0;
       if (sigwait(&reload_set, &signal) != 0) continue;
@@ -84,11 +86,11 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
                      reloaded.error().ToString());
         continue;
       }
-      live.Set(std::move(*reloaded));
-      logger.Info("configuration reloaded from " + live.Get()->source);
+      live->Set(std::move(*reloaded));
+      logger.Info("configuration reloaded from " + live->Get()->source);
     }
   }).detach();
-  auto result = RunMilter(socket, &live, &logger, [&]() -> Result<void> {
+  auto result = RunMilter(socket, live.get(), &logger, [&]() -> Result<void> {
     if (options.user.empty()) return {};
     return DropPrivileges(options.user);
   });
@@ -105,8 +107,9 @@ int Supervise(const MilterOptions& options, const std::string& socket,
               std::shared_ptr<const MilterConfig> config, Logger& logger) {
   sigset_t handled = SignalSet({SIGHUP, SIGTERM, SIGINT, SIGCHLD});
   pthread_sigmask(SIG_BLOCK, &handled, nullptr);
-  int restarts_in_a_row = 0;
+  int quick_deaths = 0;  // milter processes in a row that died within a minute
   while (true) {
+    auto started = std::chrono::steady_clock::now();
     pid_t child = fork();
     if (child < 0) {
       logger.Error("cannot start the milter process");
@@ -148,7 +151,9 @@ int Supervise(const MilterOptions& options, const std::string& socket,
     // While no milter process listens, the MTA answers tempfail (with
     // milter_default_action = tempfail) and senders retry: nothing is lost.
     // A process that dies at once again and again is not restarted in a tight loop.
-    if (++restarts_in_a_row > 5) {
+    bool quick = std::chrono::steady_clock::now() - started < std::chrono::minutes(1);
+    quick_deaths = quick ? quick_deaths + 1 : 0;
+    if (quick_deaths > 5) {
       timespec pause = {1, 0};
       sigset_t child_set = SignalSet({SIGCHLD});
       sigtimedwait(&child_set, nullptr, &pause);
