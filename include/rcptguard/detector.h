@@ -69,7 +69,8 @@ class LookalikeDetector {
   // a valid domain name or wildcard, naming it.
   static Result<LookalikeDetector> Build(const std::vector<ExpectedDomain>& expected,
                                          std::shared_ptr<const SuffixList> suffixes,
-                                         const TypoData& typo_data, DetectorOptions options = {});
+                                         const TypoData& typo_data,
+                                         const DetectorOptions& options = {});
 
   // Returns true iff `domain` is expected: listed, a subdomain of an entry that
   // includes subdomains, or under a trusted wildcard suffix.

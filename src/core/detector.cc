@@ -477,7 +477,7 @@ std::string_view DomainSourceName(DomainSource source) {
 Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDomain>& expected,
                                                    std::shared_ptr<const SuffixList> suffixes,
                                                    const TypoData& typo_data,
-                                                   DetectorOptions options) {
+                                                   const DetectorOptions& options) {
   auto impl = std::make_shared<DetectorIndex>();
   impl->suffixes = std::move(suffixes);
   impl->typo_data = std::make_shared<const TypoData>(typo_data);
