@@ -156,7 +156,6 @@ class Parser {
   }
 
   Result<void> LoadTrusted(const toml::table& trusted) {
-    providers_ = true;
     for (const auto& [key, node] : trusted) {
       if (key == "providers") {
         auto value = GetBool(node, "trusted.providers");

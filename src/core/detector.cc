@@ -84,6 +84,10 @@ struct DetectorIndex {
   bool IsKnownName(std::string_view name) const {
     return std::binary_search(known.begin(), known.end(), HashString(name));
   }
+  // Returns true iff `name` has a subdomain and its registrable domain is known.
+  bool IsKnownRegistrable(std::string_view name, const DomainParts& parts) const {
+    return !parts.subdomain.empty() && IsKnownName(name.substr(parts.subdomain.size() + 1));
+  }
 
   std::string_view Name(uint32_t id) const {
     return std::string_view(strings).substr(entries[id].offset, entries[id].length);
@@ -158,15 +162,6 @@ std::string FirstNonAsciiCodePoint(std::string_view s) {
   return {};
 }
 
-// Returns true iff the name or its registrable domain is a known domain.
-bool IsKnown(const Impl& impl, std::string_view name, const DomainParts& parts) {
-  if (impl.known.empty()) return false;
-  if (impl.IsKnownName(name)) return true;
-  if (parts.subdomain.empty() || parts.label.empty()) return false;
-  std::string_view registrable = name.substr(parts.subdomain.size() + 1);
-  return impl.IsKnownName(registrable);
-}
-
 // One way of reading a typed name: what the sender typed left of the suffix, and
 // the suffix. The Public Suffix List gives the first; a slip inside a
 // multi-label suffix ("gov.ukk") needs another.
@@ -192,9 +187,7 @@ class Query {
       }
     }
     known_name_ = impl.IsKnownName(typed.ascii);
-    known_registrable_ =
-        !parts_.subdomain.empty() &&
-        impl.IsKnownName(std::string_view(typed.ascii).substr(parts_.subdomain.size() + 1));
+    known_registrable_ = impl.IsKnownRegistrable(typed.ascii, parts_);
   }
 
   std::optional<LookalikeMatch> Run() {
@@ -611,7 +604,8 @@ std::optional<LookalikeMatch> LookalikeDetector::Check(const DomainName& typed) 
 }
 
 bool LookalikeDetector::IsKnown(const DomainName& domain) const {
-  return rcptguard::IsKnown(*impl_, domain.ascii, impl_->Split(domain.ascii));
+  return impl_->IsKnownName(domain.ascii) ||
+         impl_->IsKnownRegistrable(domain.ascii, impl_->Split(domain.ascii));
 }
 
 size_t LookalikeDetector::size() const { return impl_->entries.size(); }
