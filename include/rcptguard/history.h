@@ -1,0 +1,181 @@
+// Correspondent history: who each sender writes to, as the detector and the
+// policy use it. The records here are what the store keeps; CorrespondentHistory
+// is the immutable in-memory index built from them. Pure: no I/O, no clock (the
+// caller passes "now").
+#ifndef RCPTGUARD_HISTORY_H_
+#define RCPTGUARD_HISTORY_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rcptguard/address.h"
+#include "rcptguard/detector.h"
+#include "rcptguard/result.h"
+
+namespace rcptguard {
+
+// One recipient of a delivered message.
+struct SentRecipient {
+  std::string address;       // as given; recorded in CanonicalAddress form
+  std::string display_name;  // from To/Cc/Bcc; empty if none
+};
+
+// One delivered message, as history learns it.
+struct SentMessage {
+  // Makes learning idempotent: a message whose key was recorded before is not
+  // counted again. "<message-id>" when the message has one (the milter, mbox,
+  // Maildir and Postfix's cleanup line all see the same id); otherwise a key
+  // its source makes unique. Empty: always counted.
+  std::string key;
+  std::string sender;  // envelope or From address
+  std::vector<SentRecipient> recipients;
+  int64_t time = 0;  // unix seconds
+};
+
+// "J.Smith@Army.MIL." -> "j.smith@army.mil": the local part lower-cased (ASCII
+// and Unicode), quotes kept, the domain in canonical ASCII (A-label) form.
+// Fails (kInvalidAddress) as ParseAddress does.
+Result<std::string> CanonicalAddress(std::string_view address);
+std::string CanonicalAddress(const Address& address);
+
+// "  Smith,  John " and "john smith" -> "john smith"; "\"Dr. J. Smith\"" ->
+// "dr j smith": case-folded, quotes and punctuation dropped, words sorted so
+// "Smith, John" matches "John Smith". Empty when nothing is left.
+std::string NormalizeDisplayName(std::string_view display_name);
+
+// Turns canonical addresses and display names into what the store keeps: the
+// text itself, or (hashed mode) hex HMAC-SHA256 under a local secret, so the
+// database never holds an address. Domains stay readable in both modes (the
+// look-alike detector needs them). Thread-safe, immutable.
+class HistoryKeyer {
+ public:
+  // Clear-text mode.
+  HistoryKeyer();
+  // Hashed mode. Fails (kInvalidArgument) on a secret under 16 bytes.
+  static Result<HistoryKeyer> Hashed(std::string_view secret);
+
+  bool hashed() const { return hashed_; }
+  // The stored form of a canonical address or a normalised display name.
+  std::string Key(std::string_view text) const;
+  // Keyed 32-bit digests of the local part and each string one character
+  // shorter (its deletion neighbourhood), sorted and unique. Two local parts
+  // share a digest iff they are one edit (insertion, deletion, substitution,
+  // adjacent transposition) apart, so near-miss local parts are found in
+  // hashed mode without storing them. Empty for local parts under 4 characters.
+  std::vector<uint32_t> LocalPartDigests(std::string_view local_part) const;
+
+ private:
+  bool hashed_ = false;
+  std::array<unsigned char, 32> address_key_{};  // HMAC-SHA256 key
+  std::array<unsigned char, 16> digest_key_{};   // SipHash key for local-part digests
+};
+
+// One (sender, recipient) pair as stored. In hashed mode `sender` and
+// `recipient` are keys and `local_digests` is filled by the store; in clear
+// mode `local_digests` is empty and computed from `recipient` when indexed.
+struct PairRecord {
+  std::string sender;
+  std::string recipient;
+  std::string domain;  // recipient's domain, canonical ASCII, always clear
+  int64_t messages = 0;
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+  std::vector<uint32_t> local_digests;
+};
+
+// A display name a sender used with a recipient.
+struct NameRecord {
+  std::string sender;
+  std::string name;  // NormalizeDisplayName, then keyed
+  std::string recipient;
+  int64_t messages = 0;
+};
+
+// "Don't flag this recipient for me again until `expires`." `recipient` is a
+// canonical address or a bare domain (every address there).
+struct ExceptionRecord {
+  std::string sender;
+  std::string recipient;
+  int64_t expires = 0;
+  int64_t created = 0;
+  std::string note;
+};
+
+// What the index is built from: all of the store, one sender's share, or the
+// rows changed since a cursor.
+struct HistorySnapshot {
+  std::vector<PairRecord> pairs;
+  std::vector<NameRecord> names;
+  std::vector<ExceptionRecord> exceptions;
+  int64_t cursor = 0;  // pass to the store to read only what changed after this
+};
+
+// What history says about one recipient of one sender.
+struct HistoryFinding {
+  enum class Kind : uint8_t {
+    kUnknown,         // nothing known (no sender, or a new domain for everyone)
+    kFamiliar,        // the sender or the organisation writes to this domain/address
+    kExcepted,        // the sender asked not to be warned about it again
+    kNearCorrespondent,  // new address; local part one edit from a frequent one
+    kNameMismatch,       // new address; its display name belongs to another address
+  };
+  Kind kind = Kind::kUnknown;
+  // For the last two: the frequent address (clear mode only; empty when hashed).
+  std::string usual_address;
+  int64_t usual_messages = 0;  // messages to the usual address
+};
+
+struct HistoryOptions {
+  // A correspondent is "frequent" from this many messages on.
+  int64_t frequent_messages = 2;
+  // A domain is familiar to the organisation from this many messages on (any
+  // sender); a sender's own history makes it familiar from one message.
+  int64_t organisation_messages = 2;
+  // Learned domains enter the detector's expected set from this many messages.
+  int64_t expected_domain_messages = 3;
+};
+
+// The immutable index over a snapshot. Thread-safe to query; a newer snapshot
+// is layered on top with Overlay, so fresh learning shows without a rebuild.
+class CorrespondentHistory {
+ public:
+  static std::shared_ptr<const CorrespondentHistory> Build(const HistorySnapshot& snapshot,
+                                                           const HistoryKeyer& keyer,
+                                                           const HistoryOptions& options = {});
+  // A new index answering from `delta` first, then from `base` (rows in delta
+  // carry absolute counts and replace base's).
+  static std::shared_ptr<const CorrespondentHistory> Overlay(
+      std::shared_ptr<const CorrespondentHistory> base, const HistorySnapshot& delta);
+
+  // Messages from `sender` (canonical; empty for the organisation as a whole)
+  // to `domain` (canonical ASCII) or to `recipient` (canonical address).
+  int64_t DomainMessages(std::string_view sender, std::string_view domain) const;
+  int64_t AddressMessages(std::string_view sender, std::string_view recipient) const;
+
+  // The organisation's domains with their message counts, most used first, from
+  // options.expected_domain_messages on: the learned expected domains.
+  std::vector<ExpectedDomain> LearnedDomains() const;
+
+  // What history says about `recipient` written by `sender` (both parsed),
+  // with the display name the message used for it (may be empty). `now` is
+  // unix seconds (exceptions expire).
+  HistoryFinding Examine(const Address& sender, const Address& recipient,
+                         std::string_view display_name, int64_t now) const;
+
+  size_t pair_count() const;
+  size_t MemoryUsage() const;
+
+ private:
+  struct Index;
+  explicit CorrespondentHistory(std::shared_ptr<const Index> index) : index_(std::move(index)) {}
+  std::shared_ptr<const Index> index_;
+};
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_HISTORY_H_
