@@ -163,11 +163,14 @@ class CorrespondentHistory {
   // options.expected_domain_messages on: the learned expected domains.
   std::vector<ExpectedDomain> LearnedDomains() const;
 
-  // What history says about `recipient` written by `sender` (both parsed),
-  // with the display name the message used for it (may be empty). `now` is
-  // unix seconds (exceptions expire).
-  HistoryFinding Examine(const Address& sender, const Address& recipient,
+  // What history says about `recipient` written by `sender` (null: unknown
+  // sender, so only what the organisation as a whole does counts), with the
+  // display name the message used for it (may be empty). `now` is unix
+  // seconds (exceptions expire).
+  HistoryFinding Examine(const Address* sender, const Address& recipient,
                          std::string_view display_name, int64_t now) const;
+
+  const HistoryOptions& options() const;
 
   size_t pair_count() const;
   size_t MemoryUsage() const;

@@ -477,16 +477,24 @@ std::vector<ExpectedDomain> CorrespondentHistory::LearnedDomains() const {
   return learned;
 }
 
-HistoryFinding CorrespondentHistory::Examine(const Address& sender, const Address& recipient,
+const HistoryOptions& CorrespondentHistory::options() const { return index_->options; }
+
+HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Address& recipient,
                                              std::string_view display_name, int64_t now) const {
   const Index& index = *index_;
   HistoryFinding finding;
-  std::string sender_key = index.keyer.Key(CanonicalAddress(sender));
   std::string recipient_canonical = CanonicalAddress(recipient);
   std::string recipient_key = index.keyer.Key(recipient_canonical);
-  uint64_t sender_hash = HashString(sender_key);
   uint64_t recipient_hash = HashString(recipient_key);
   uint64_t domain_hash = HashString(recipient.domain.ascii);
+  if (!sender) {
+    finding.domain_familiar =
+        index.Count(&Index::org_domains, domain_hash) >= index.options.organisation_messages;
+    finding.address_familiar = index.Count(&Index::org_addresses, recipient_hash) > 0;
+    return finding;
+  }
+  std::string sender_key = index.keyer.Key(CanonicalAddress(*sender));
+  uint64_t sender_hash = HashString(sender_key);
 
   // An exception names the address, or the domain, or a parent of the domain.
   const FrozenMap<int64_t>& exceptions = index.ExceptionMap();
