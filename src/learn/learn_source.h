@@ -30,8 +30,9 @@ struct LearnCounters {
 };
 
 struct LearnCallbacks {
-  // Called once per learnable message, in input order. Required.
-  std::function<void(SentMessage&& message)> message;
+  // Called once per learnable message, in input order. Required. Returns
+  // false to stop reading (the reader returns at once, counters so far).
+  std::function<bool(SentMessage&& message)> message;
   // Called with the input bytes consumed so far, about every few megabytes and
   // once at the end. Optional: progress display and releasing mapped pages.
   std::function<void(uint64_t bytes_done)> progress;

@@ -58,27 +58,29 @@ class MaildirReader {
     while (struct dirent* entry = ::readdir(handle.get())) {
       std::string_view name = entry->d_name;
       if (name.empty() || name.front() == '.') continue;
-      ReadMessageFile(dir + "/" + std::string(name), name);
+      if (!ReadMessageFile(dir + "/" + std::string(name), name)) break;
     }
     return {};
   }
 
   const LearnCounters& counters() const { return counters_; }
+  bool stopped() const { return stopped_; }
 
  private:
   static constexpr size_t kChunk = 64 * 1024;
 
-  void ReadMessageFile(const std::string& path, std::string_view name) {
+  // Returns false when the callback asked to stop.
+  bool ReadMessageFile(const std::string& path, std::string_view name) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
       // Gone since readdir (moved by a mail client) or a symlink: not mail to learn.
       if (errno != ENOENT && errno != ELOOP) ++counters_.malformed;
-      return;
+      return true;
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
-      return;
+      return true;
     }
     // Read until the header block ends, at most max_header_bytes + one chunk.
     size_t filled = 0;
@@ -104,26 +106,31 @@ class MaildirReader {
     counters_.bytes += static_cast<uint64_t>(st.st_size);
     if (failed || !end) {
       ++counters_.malformed;
-      return;
+      return true;
     }
     SentMessage message;
     HeaderOutcome outcome =
         ParseMessageHeaders(std::string_view(buffer_.data(), end->empty_line), &message);
     if (outcome != HeaderOutcome::kMessage) {
       ++counters_.skipped;
-      return;
+      return true;
     }
     if (message.key.empty()) message.key = "maildir:" + std::string(UniqueName(name));
     if (message.time == 0) message.time = NameTime(name).value_or(st.st_mtim.tv_sec);
     ++counters_.messages;
-    callbacks_.message(std::move(message));
+    if (!callbacks_.message(std::move(message))) {
+      stopped_ = true;
+      return false;
+    }
     if (callbacks_.progress) callbacks_.progress(counters_.bytes);
+    return true;
   }
 
   const MaildirOptions& options_;
   const LearnCallbacks& callbacks_;
   std::vector<char> buffer_;
   LearnCounters counters_;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -145,6 +152,7 @@ Result<LearnCounters> ReadMaildir(const std::string& dir, const MaildirOptions& 
   if (parts.empty()) parts.push_back(dir);
   for (const std::string& part : parts) {
     if (Result<void> read = reader.ReadDirectory(part); !read) return tl::unexpected(read.error());
+    if (reader.stopped()) break;
   }
   return reader.counters();
 }

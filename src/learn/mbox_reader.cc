@@ -105,7 +105,10 @@ LearnCounters ReadMbox(std::string_view data, const MboxOptions& options,
           message.time = ParseFromLineDate(from_line).value_or(options.fallback_time);
         }
         ++counters.messages;
-        callbacks.message(std::move(message));
+        if (!callbacks.message(std::move(message))) {
+          counters.bytes = next;
+          return counters;
+        }
         message = SentMessage();
       } else {
         ++counters.skipped;

@@ -231,7 +231,7 @@ struct PostfixLogReader::State {
     message.recipients = std::move(entry.recipients);
     message.time = entry.time;
     ++counters.messages;
-    callbacks.message(std::move(message));
+    if (!callbacks.message(std::move(message))) stopped = true;
   }
 
   void EmitAndForget(const std::string& key) {
@@ -243,6 +243,7 @@ struct PostfixLogReader::State {
 
   // Emits the least recently active half of the open messages (never `keep`).
   void EvictOldest(const std::string& keep) {
+    if (stopped) return;
     std::vector<std::pair<uint64_t, std::string>> by_age;
     by_age.reserve(open.size());
     for (const auto& [key, entry] : open) {
@@ -262,6 +263,7 @@ struct PostfixLogReader::State {
   }
 
   void AddLine(std::string_view text) {
+    if (stopped) return;
     ++line_number;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
     LogLine line;
@@ -335,6 +337,7 @@ struct PostfixLogReader::State {
       return open[a].last_line < open[b].last_line;
     });
     for (const std::string& key : keys) {
+      if (stopped) break;
       Open& entry = open[key];
       // At the end of the log, a message with nothing delivered yet may still
       // be in the queue: neither learned nor counted.
@@ -348,6 +351,7 @@ struct PostfixLogReader::State {
   const LearnCallbacks& callbacks;
   int64_t reference_year = 1970;
   uint64_t line_number = 0;
+  bool stopped = false;  // the callback asked to stop
   std::unordered_map<std::string, Open> open;
   LearnCounters counters;
 };
@@ -365,6 +369,8 @@ void PostfixLogReader::AddLine(std::string_view line) {
 
 LearnCounters PostfixLogReader::Finish() { return state_->Finish(); }
 
+bool PostfixLogReader::stopped() const { return state_->stopped; }
+
 LearnCounters ReadPostfixLog(std::string_view data, const PostfixLogOptions& options,
                              const LearnCallbacks& callbacks) {
   PostfixLogReader reader(options, callbacks);
@@ -377,6 +383,7 @@ LearnCounters ReadPostfixLog(std::string_view data, const PostfixLogOptions& opt
                      : static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1;
     reader.AddLine(data.substr(pos, end - pos));
     pos = end;
+    if (reader.stopped()) break;
     if (callbacks.progress && pos >= next_progress) {
       callbacks.progress(pos);
       next_progress = pos + kProgressEvery;
@@ -429,6 +436,7 @@ Result<LearnCounters> ReadPostfixLogFile(const std::string& path, PostfixLogOpti
     for (size_t nl; (nl = buffer.find('\n', pos)) != std::string::npos; pos = nl + 1) {
       reader.AddLine(std::string_view(buffer).substr(pos, nl + 1 - pos));
     }
+    if (reader.stopped()) break;
     buffer.erase(0, pos);
     // A "line" longer than a few megabytes is not a log line: drop it.
     if (buffer.size() > (4u << 20)) buffer.clear();

@@ -63,6 +63,8 @@ class PostfixLogReader {
   // Emits what is still open (in queue-id order, for determinism) and returns
   // the counters. Call once, after the last line.
   LearnCounters Finish();
+  // True once the message callback returned false: further lines are ignored.
+  bool stopped() const;
 
  private:
   struct State;

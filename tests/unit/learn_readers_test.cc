@@ -21,6 +21,7 @@ namespace rcptguard {
 namespace {
 
 const std::string kData = std::string(RCPTGUARD_SOURCE_DIR) + "/tests/data/learn";
+constexpr int64_t kEndOf2026 = 1798675200;  // 2026-12-31T00:00:00Z
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -50,7 +51,11 @@ void ExpectMessages(const std::vector<SentMessage>& got, const std::vector<SentM
 // Collects what a reader emits.
 struct Collector {
   std::vector<SentMessage> messages;
-  LearnCallbacks callbacks{[this](SentMessage&& m) { messages.push_back(std::move(m)); }, {}};
+  LearnCallbacks callbacks{[this](SentMessage&& m) {
+                             messages.push_back(std::move(m));
+                             return true;
+                           },
+                           {}};
 };
 
 SentMessage Message(std::string key, std::string sender, int64_t time,
@@ -185,9 +190,24 @@ TEST(MboxReader, SplitsMessagesOnlyWhereAMessageStarts) {
 TEST(MboxReader, ReportsProgressAndEndsAtTheWholeSize) {
   std::string data = ReadAll(kData + "/sample.mbox");
   uint64_t last = 0;
-  LearnCallbacks callbacks{[](SentMessage&&) {}, [&](uint64_t done) { last = done; }};
+  LearnCallbacks callbacks{[](SentMessage&&) { return true; }, [&](uint64_t done) { last = done; }};
   ReadMbox(data, MboxOptions{}, callbacks);
   EXPECT_EQ(last, data.size());
+}
+
+TEST(Readers, StopWhenTheCallbackSaysSo) {
+  int calls = 0;
+  LearnCallbacks stop_at_first{[&](SentMessage&&) { return ++calls < 1; }, {}};
+  LearnCounters mbox = ReadMbox(ReadAll(kData + "/sample.mbox"), MboxOptions{}, stop_at_first);
+  EXPECT_EQ(mbox.messages, 1u);
+  calls = 0;
+  LearnCounters log =
+      ReadPostfixLog(ReadAll(kData + "/postfix.log"), PostfixLogOptions{kEndOf2026}, stop_at_first);
+  EXPECT_EQ(log.messages, 1u);
+  calls = 0;
+  auto maildir = ReadMaildir(kData + "/maildir", MaildirOptions{}, stop_at_first);
+  ASSERT_TRUE(maildir.has_value());
+  EXPECT_EQ(maildir->messages, 1u);
 }
 
 TEST(MessageHeaders, FromLineDates) {
@@ -239,8 +259,6 @@ TEST(MaildirReader, MissingDirectoryFailsNamingIt) {
 }
 
 // --- Postfix log -------------------------------------------------------------------
-
-constexpr int64_t kEndOf2026 = 1798675200;  // 2026-12-31T00:00:00Z
 
 TEST(PostfixLogReader, ReadsTheSampleExactly) {
   Collector collector;
