@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
+#include "config/config.h"
 #include "rcptguard/session.h"
 #include "store/history_store.h"
 
@@ -34,8 +35,8 @@ struct HistoryCommandOptions {
   std::string recipient;  // except, unexcept
   std::string domain;
   size_t limit = 20;
-  int64_t days = 90;  // except: validity; prune: age
-  int64_t prune_days = 730;
+  int64_t days = 90;        // except: validity; prune: age
+  int64_t prune_days = -1;  // prune: age; -1: [history] retention_days
   std::string note;
 };
 
@@ -274,7 +275,9 @@ int Stats(HistoryStore& store, const HistoryCommandOptions& options) {
 }
 
 int RunHistory(const HistoryCommandOptions& options) {
-  auto resolved = ResolveStoreOptions(options.store, options.config_path);
+  auto config = LoadConfig(ConfigRequest{options.config_path, {}});
+  if (!config) return Fail(kExitUsage, config.error());
+  auto resolved = ResolveStoreOptions(options.store, config->history);
   if (!resolved) return Fail(StatusFor(resolved.error()), resolved.error());
   auto store = OpenHistoryStore(*resolved);
   if (!store) return Fail(StatusFor(store.error()), store.error());
@@ -286,7 +289,11 @@ int RunHistory(const HistoryCommandOptions& options) {
   if (action == "except") return Except(**store, options, now);
   if (action == "unexcept") return Unexcept(**store, options);
   if (action == "exceptions") return Exceptions(**store, options, now);
-  if (action == "prune") return Prune(**store, options, now);
+  if (action == "prune") {
+    HistoryCommandOptions prune = options;
+    if (prune.prune_days < 0) prune.prune_days = config->history.retention_days;
+    return Prune(**store, prune, now);
+  }
   if (action == "stats") return Stats(**store, options);
   return kExitUsage;
 }
@@ -341,7 +348,8 @@ CommandRunner AddHistoryCommand(CLI::App& app) {
   action("exceptions", "List exceptions, expired ones included")
       ->add_option("sender", options->address, "Only this sender's");
   action("prune", "Forget history older than a number of days")
-      ->add_option("--days", options->prune_days, "Age in days (default 730)")
+      ->add_option("--days", options->prune_days,
+                   "Age in days (default: [history] retention_days, 730 unless configured)")
       ->check(CLI::Range(int64_t{0}, int64_t{36500}));
   action("stats", "How much the store holds");
   return [options] { return RunHistory(*options); };

@@ -1,34 +1,30 @@
-// Resolving the history store for the command line.
+// Resolving the history store of a command.
 #include "cli/store_options.h"
 
-#include "config/config.h"
+#include "platform/files.h"
 
 namespace rcptguard {
 
 Result<StoreOptions> ResolveStoreOptions(const std::string& store_flag,
-                                         const std::string& config_path) {
+                                         const HistorySettings& settings) {
   StoreOptions options;
-  // The configuration is read when there is no --store, and whenever -c names
-  // one: its secret_file says the store is hashed, which --store cannot say.
-  if (store_flag.empty() || !config_path.empty()) {
-    auto config = LoadConfig(ConfigRequest{config_path, {}});
-    if (!config) return tl::unexpected(config.error());
-    if (!config->history.secret_file.empty()) {
-      return MakeError(ErrorCode::kConfig,
-                       config->source +
-                           ": [history] secret_file (hashed mode) is not supported by this "
-                           "command yet; it would open the store in clear-text mode");
-    }
-    options.url = config->history.store;
-    if (options.url.empty() && store_flag.empty()) {
-      return MakeError(ErrorCode::kConfig,
-                       "no history store: pass --store URL or set [history] store in the "
-                       "configuration (now: " +
-                           config->source + ")");
-    }
+  options.url = store_flag.empty() ? settings.store : store_flag;
+  if (options.url.empty()) {
+    return MakeError(ErrorCode::kConfig,
+                     "no history store: give --store URL or set [history] store in the "
+                     "configuration");
   }
-  if (!store_flag.empty()) options.url = store_flag;
-  options.keyer = HistoryKeyer();
+  if (!settings.secret_file.empty()) {
+    auto secret = ReadFile(settings.secret_file);
+    if (!secret) return MakeError(ErrorCode::kConfig, secret.error().message, settings.secret_file);
+    // A trailing newline from `echo` or an editor is not part of the secret.
+    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) {
+      secret->pop_back();
+    }
+    auto keyer = HistoryKeyer::Hashed(*secret);
+    if (!keyer) return MakeError(ErrorCode::kConfig, keyer.error().message, settings.secret_file);
+    options.keyer = std::move(*keyer);
+  }
   return options;
 }
 

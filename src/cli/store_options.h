@@ -1,23 +1,21 @@
-// Which history store a command opens, and in which mode: from --store and
-// the configuration. One place, so every command that touches history agrees.
+// Which history store a command uses: --store URL, else [history] store; and
+// in which mode (hashed when [history] secret_file is set).
 #ifndef RCPTGUARD_CLI_STORE_OPTIONS_H_
 #define RCPTGUARD_CLI_STORE_OPTIONS_H_
 
 #include <string>
 
+#include "config/config.h"
 #include "rcptguard/result.h"
 #include "store/history_store.h"
 
 namespace rcptguard {
 
-// Resolves the store for a command. `store_flag` (--store) wins when given;
-// otherwise [history] store from the configuration (`config_path`, or the
-// default file if present). The keyer is clear-text: hashed mode (a [history]
-// secret_file) is refused with kConfig until this function reads the secret,
-// so a command never creates or writes a store in the wrong mode.
-// Fails with kConfig, one line naming what is missing or wrong.
+// `store_flag` is the --store value (empty: not given). Fails (kConfig) when
+// neither names a store, or the secret file cannot be read or is too short,
+// naming the file.
 Result<StoreOptions> ResolveStoreOptions(const std::string& store_flag,
-                                         const std::string& config_path);
+                                         const HistorySettings& settings);
 
 }  // namespace rcptguard
 

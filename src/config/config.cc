@@ -532,10 +532,20 @@ Result<Config> LoadConfig(const ConfigRequest& request) {
   return config;
 }
 
-Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config) {
+Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
+                                                    const std::vector<ExpectedDomain>& learned) {
   auto typo_data = TypoData::Embedded();
   if (!typo_data) return tl::unexpected(typo_data.error());
-  auto policy = Policy::Compile(config.policy, LoadSystemSuffixList(), *typo_data);
+  const PolicySpec* spec = &config.policy;
+  PolicySpec with_learned;
+  if (!learned.empty()) {
+    // Learned domains come after the configured ones: a domain listed in both
+    // keeps its configured (stronger) source.
+    with_learned = config.policy;
+    with_learned.expected.insert(with_learned.expected.end(), learned.begin(), learned.end());
+    spec = &with_learned;
+  }
+  auto policy = Policy::Compile(*spec, LoadSystemSuffixList(), *typo_data);
   if (!policy) {
     Error error = policy.error();
     if (error.where.empty()) error.where = config.source;

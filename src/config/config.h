@@ -77,8 +77,11 @@ struct ConfigRequest {
 Result<Config> LoadConfig(const ConfigRequest& request);
 
 // Compiles the configuration's policy with the system Public Suffix List and the
-// embedded typo data: what every command and daemon runs on.
-Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config);
+// embedded typo data: what every command and daemon runs on. `learned` adds
+// the domains history says the organisation writes to (CorrespondentHistory::
+// LearnedDomains).
+Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
+                                                    const std::vector<ExpectedDomain>& learned = {});
 
 }  // namespace rcptguard
 

@@ -7,6 +7,7 @@
 
 #include "platform/suffix_list_file.h"
 #include "rcptguard/policy.h"
+#include "rcptguard/session.h"
 
 namespace rcptguard {
 namespace {
@@ -322,6 +323,35 @@ TEST_P(PolicyWithHistory, NoSenderMeansOnlyTheOrganisationsHistory) {
   context.now = kNow;
   EXPECT_EQ(policy_->Evaluate(nullptr, "j.smiht@army.mil", context).action, Action::kAllow);
   EXPECT_EQ(policy_->Evaluate(nullptr, "x@army.ml", context).action, Action::kReject);
+}
+
+TEST_P(PolicyWithHistory, SessionChecksDisplayNamesAtTheEndAndLearnsOnlyAllowedRecipients) {
+  MessageSession session(policy_, /*can_refuse=*/true, history_, kNow);
+  session.SetSender("<alice@mod.uk>");
+  EXPECT_FALSE(session.AddRecipient("<j.smith@army.mil>").refuse);
+  EXPECT_FALSE(session.AddRecipient("<john.smith@outlook.com>").refuse);
+  EXPECT_TRUE(session.AddRecipient("<x@army.ml>").refuse);
+  session.SetHeaderFacts({{"j.smith@army.mil", "John Smith"}, {"John.Smith@outlook.com", "John Smith"}},
+                         "<id-1@mod.uk>");
+  MessageOutcome outcome = session.Finish();
+  EXPECT_FALSE(outcome.hold);
+  EXPECT_NE(outcome.header.find("unfamiliar-recipient"), std::string::npos) << outcome.header;
+  std::optional<SentMessage> learned = session.ToLearn("QUEUEID");
+  ASSERT_TRUE(learned.has_value());
+  EXPECT_EQ(learned->key, "<id-1@mod.uk>");
+  EXPECT_EQ(learned->sender, "alice@mod.uk");
+  ASSERT_EQ(learned->recipients.size(), 1u);  // the warned and the refused ones are not learned
+  EXPECT_EQ(learned->recipients[0].address, "j.smith@army.mil");
+  EXPECT_EQ(learned->recipients[0].display_name, "John Smith");
+}
+
+TEST_P(PolicyWithHistory, HeldMailIsNotLearned) {
+  MessageSession session(policy_, /*can_refuse=*/false, history_, kNow);  // sendmail(1)
+  session.SetSender("<alice@mod.uk>");
+  session.AddRecipient("<j.smith@army.mil>");
+  session.AddRecipient("<x@army.ml>");  // a reject becomes a hold here
+  EXPECT_TRUE(session.Finish().hold);
+  EXPECT_FALSE(session.ToLearn("QUEUEID").has_value());
 }
 
 }  // namespace
