@@ -310,8 +310,10 @@ TEST_F(MilterHistoryTest, TwoGatewaysShareOnePostgresqlHistory) {
   MilterDaemon other;
   ASSERT_TRUE(StartWithStore(daemon_, url, 600));
   ASSERT_TRUE(StartWithStore(other, url, 600));
-  ASSERT_EQ(SendTo(daemon_, "j.smith@army.mil", "John Smith"), 0) << daemon_.ScriptOutput();
-  ASSERT_EQ(SendTo(daemon_, "j.smith@army.mil", "John Smith"), 0) << daemon_.ScriptOutput();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(SendTo(daemon_, "j.smith@army.mil", "John Smith"), 0)
+        << daemon_.ScriptOutput() << daemon_.Log();
+  }
   // The other gateway never saw alice write to j.smith, yet flags the slip.
   EXPECT_TRUE(ProbeUntilLoggedOn(other, Slips("j.smith", "army.mil"), "",
                                  "warn unfamiliar-recipient near-correspondent"))
