@@ -18,6 +18,7 @@
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
+#include "config/config.h"
 #include "learn/maildir_reader.h"
 #include "learn/mbox_reader.h"
 #include "learn/postfix_log_reader.h"
@@ -189,10 +190,17 @@ int RunLearn(const LearnOptions& options) {
     return kExitIoError;
   }
 
-  Result<StoreOptions> store_options = ResolveStoreOptions(options.store_url, options.config_path);
+  // The configuration matters only for [history]: the store URL when --store
+  // is not given, and hashed mode. A broken configuration is a usage error.
+  Result<Config> config = LoadConfig(ConfigRequest{options.config_path, {}});
+  if (!config) {
+    std::fprintf(stderr, "rcptguard learn: %s\n", config.error().ToString().c_str());
+    return kExitUsage;
+  }
+  Result<StoreOptions> store_options = ResolveStoreOptions(options.store_url, config->history);
   if (!store_options) {
     std::fprintf(stderr, "rcptguard learn: %s\n", store_options.error().ToString().c_str());
-    return store_options.error().code == ErrorCode::kIo ? kExitIoError : kExitUsage;
+    return kExitUsage;
   }
   Result<std::unique_ptr<HistoryStore>> store = OpenHistoryStore(*store_options);
   if (!store) {
