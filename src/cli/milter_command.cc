@@ -43,7 +43,7 @@ struct MilterOptions {
 // null) is the running history service: its learned domains join the policy.
 Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
     const MilterOptions& options, std::string* socket,
-    std::shared_ptr<HistoryService> history = nullptr, Config* loaded = nullptr) {
+    std::shared_ptr<HistoryService> history = nullptr) {
   auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
   if (!config) return tl::unexpected(config.error());
   std::vector<ExpectedDomain> learned;
@@ -65,7 +65,6 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
   milter->source = config->source;
   milter->history = std::move(history);
   milter->learn = config->history.learn;
-  if (loaded != nullptr) *loaded = std::move(*config);
   return std::shared_ptr<const MilterConfig>(std::move(milter));
 }
 
@@ -135,12 +134,12 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
   // Starts history (if configured and not running) and puts the configuration
   // with its learned domains in force.
   auto start_history = [options, live, history, &logger] {
-    Config config;
-    if (!LoadMilterConfig(options, nullptr, nullptr, &config)) return;
+    auto settings = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
+    if (!settings) return;  // the caller has already reported a bad configuration
     {
       std::lock_guard lock(history->mutex);
       if (history->service == nullptr) {
-        history->service = StartHistory(config.history, logger);
+        history->service = StartHistory(settings->history, logger);
         if (history->service != nullptr) {
           // Each full rebuild brings new learned domains into the policy.
           history->service->SetRebuildListener([options, live, history, &logger](auto) {
