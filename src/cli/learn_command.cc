@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -102,11 +102,11 @@ class Learner {
   // The message callback: false once the store has failed (reading stops).
   bool Add(SentMessage&& message) {
     ++summary_.messages;
+    summary_.recipients += message.recipients.size();
     if (!domains_.empty() && !FromOurDomains(message.sender)) {
       ++summary_.filtered;
       return true;
     }
-    summary_.recipients += message.recipients.size();
     batch_.push_back(std::move(message));
     if (batch_.size() >= options_.batch) return Flush();
     return true;

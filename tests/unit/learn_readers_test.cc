@@ -327,8 +327,8 @@ TEST(PostfixLogReader, BoundsOpenMessages) {
 TEST(LearnSummary, FormatsEveryFigure) {
   LearnSummary s{10, 25, 8, 2, 1, 0, 3, 2000000, 0.5};
   EXPECT_EQ(FormatSummary(s),
-            "learned 10 messages (25 recipients): 8 newly counted, 2 already known; 1 skipped, "
-            "0 malformed, 3 other senders; 2.0 MB in 0.50 s (4.0 MB/s)");
+            "read 10 messages (25 recipients): 8 newly counted, 2 already known, 3 from other "
+            "senders; 1 skipped, 0 malformed; 2.0 MB in 0.50 s (4.0 MB/s)");
 }
 
 }  // namespace
