@@ -54,8 +54,24 @@ print(f"mean {result['mean']:.3f} s (min {result['min']:.3f}, max {result['max']
       f"{mb / result['mean']:.0f} MB/s (best {mb / result['min']:.0f} MB/s)")
 PY
 
-rss() {  # path -> peak RSS in MB
-  /usr/bin/time -v "$rcptguard" learn --mbox "$1" --store memory: --no-progress 2>&1 >/dev/null |
+rss() {  # path [extra flags] -> peak RSS in MB
+  local path="$1"
+  shift
+  /usr/bin/time -v "$rcptguard" learn --mbox "$path" --store memory: --no-progress "$@" 2>&1 >/dev/null |
     awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }'
 }
-echo "peak RSS: $(rss "$full") MB on $((bytes / 1000000)) MB, $(rss "$quarter") MB on $(( $(stat -c %s "$quarter") / 1000000 )) MB"
+quarter_mb=$(($(stat -c %s "$quarter") / 1000000))
+echo "peak RSS with the memory store: $(rss "$full") MB on $((bytes / 1000000)) MB," \
+     "$(rss "$quarter") MB on $quarter_mb MB (the store's tables grow with what is learned)"
+# --sender-domain matching no sender drops every message before the store:
+# what is left is the readers' own memory, which must not grow with the input.
+echo "peak RSS of the reader alone: $(rss "$full" --sender-domain nowhere.invalid) MB on" \
+     "$((bytes / 1000000)) MB, $(rss "$quarter" --sender-domain nowhere.invalid) MB on $quarter_mb MB"
+hyperfine --warmup 1 --runs "$runs" --export-json "$json" \
+  "${command[*]} --sender-domain nowhere.invalid" >/dev/null 2>&1
+python3 - "$json" "$bytes" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))["results"][0]
+mb = int(sys.argv[2]) / 1e6
+print(f"reader alone: mean {result['mean']:.3f} s: {mb / result['mean']:.0f} MB/s")
+PY
