@@ -64,6 +64,11 @@ std::string CheckInputs(const LearnOptions& options, uint64_t* total_bytes) {
   };
   for (const std::string& path : options.mboxes) {
     if (std::string error = check(path, false); !error.empty()) return error;
+    // An mbox is mapped, which a pipe cannot be.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      return path + ": not a regular file (an mbox is read mapped: decompress it to a file)";
+    }
   }
   for (const std::string& path : options.postfix_logs) {
     if (std::string error = check(path, false); !error.empty()) return error;
