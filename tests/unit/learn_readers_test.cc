@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -322,6 +325,27 @@ TEST(PostfixLogReader, BoundsOpenMessages) {
   Collector collector;
   LearnCounters counters = ReadPostfixLog(log, PostfixLogOptions{0, 100}, collector.callbacks);
   EXPECT_EQ(counters.messages, 1000u) << "every message emitted once, early or at the end";
+}
+
+TEST(ProgressLine, RedrawsAtMostFiveTimesASecondAndClears) {
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  auto now = std::chrono::steady_clock::time_point();
+  ProgressLine line(out, true, 100'000'000, [&] { return now; });
+  now += std::chrono::milliseconds(100);
+  line.Update(10'000'000, 10);  // too soon after the start: not drawn
+  now += std::chrono::milliseconds(900);
+  line.Update(50'000'000, 500);
+  line.Update(60'000'000, 600);  // too soon after the last draw
+  line.Clear();
+  std::fclose(out);
+  std::string got(text, size);
+  std::free(text);
+  EXPECT_EQ(got, "\rlearn: 50/100 MB (50%), 50.0 MB/s, 500 messages/s, 1 s left\x1b[K\r\x1b[K");
+
+  ProgressLine off(stderr, false, 0);
+  off.Update(1, 1);  // disabled: writes nothing (not checked beyond not crashing)
 }
 
 TEST(LearnSummary, FormatsEveryFigure) {
