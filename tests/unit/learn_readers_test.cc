@@ -172,6 +172,11 @@ TEST(MboxReader, SplitsMessagesOnlyWhereAMessageStarts) {
        {"abc@x"},
        0,
        0},
+      {"empty message id gets the offset key",
+       "From a\n" + kHeaders + "Message-ID: <>\n\n",
+       {"mbox:t:0"},
+       0,
+       0},
       {"local recipient without domain only", "From a\nFrom: a@x.example\nTo: bob\n\n", {}, 1, 0},
       {"sender from Sender then Return-Path",
        "From a\nReturn-Path: <rp@x.example>\nTo: b@y.example\nMessage-ID: <1@x>\n\n",
@@ -297,6 +302,18 @@ TEST(PostfixLogReader, ClassicTimeStampsTakeTheYearBeforeWhenAfterTheReference) 
   ASSERT_EQ(collector.messages.size(), 1u);
   EXPECT_EQ(collector.messages[0].time, 1793959200);  // 2026-11-06T10:00:00Z
   EXPECT_EQ(collector.messages[0].key, "postfix:mx1:ABC:Nov  6 10:00:00");
+}
+
+TEST(PostfixLogReader, AnEmptyMessageIdIsNoKey) {
+  const std::string log =
+      "Nov 26 10:00:00 mx1 postfix/cleanup[1]: ABC: message-id=<>\n"
+      "Nov 26 10:00:01 mx1 postfix/qmgr[1]: ABC: from=<a@x.example>, size=1\n"
+      "Nov 26 10:00:02 mx1 postfix/smtp[2]: ABC: to=<b@y.example>, relay=r, status=sent (ok)\n"
+      "Nov 26 10:00:03 mx1 postfix/qmgr[1]: ABC: removed\n";
+  Collector collector;
+  ReadPostfixLog(log, PostfixLogOptions{kEndOf2026}, collector.callbacks);
+  ASSERT_EQ(collector.messages.size(), 1u);
+  EXPECT_EQ(collector.messages[0].key, "postfix:mx1:ABC:Nov 26 10:00:00");
 }
 
 TEST(PostfixLogReader, StreamsFromAPipe) {
