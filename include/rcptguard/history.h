@@ -135,8 +135,8 @@ struct HistoryFinding {
 struct HistoryOptions {
   // A correspondent is "frequent" from this many messages on.
   int64_t frequent_messages = 2;
-  // A domain is familiar to the organisation from this many messages on (any
-  // sender); a sender's own history makes it familiar from one message.
+  // A domain is familiar (never a look-alike) from this many messages on, by
+  // anyone here; one message is not a habit, it may have been the slip itself.
   int64_t organisation_messages = 2;
   // Learned domains enter the detector's expected set from this many messages.
   int64_t expected_domain_messages = 3;

@@ -513,8 +513,9 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
 
   uint64_t sender_domain_key = PairKey(sender_hash, domain_hash);
   int64_t sender_domain = index.Count(&Index::sender_domains, sender_domain_key);
+  // One message is not enough, even from this sender: a slip that went out
+  // once (before history knew better) must not become a habit.
   finding.domain_familiar =
-      sender_domain > 0 ||
       index.Count(&Index::org_domains, domain_hash) >= index.options.organisation_messages;
 
   if (index.PairMessages(PairKey(sender_hash, recipient_hash)) > 0) {
