@@ -53,13 +53,18 @@ std::string CanonicalPath(const std::string& path) {
 // argument does not leave the store half-taught. Returns the error line.
 std::string CheckInputs(const LearnOptions& options, uint64_t* total_bytes) {
   *total_bytes = 0;
+  bool size_known = options.maildirs.empty();  // a Maildir's is not, without reading it
   auto check = [&](const std::string& path, bool want_directory) -> std::string {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
     if (want_directory && !S_ISDIR(st.st_mode)) return path + ": not a directory";
     if (!want_directory && S_ISDIR(st.st_mode)) return path + ": is a directory";
     if (::access(path.c_str(), R_OK) != 0) return path + ": " + std::strerror(errno);
-    if (S_ISREG(st.st_mode)) *total_bytes += static_cast<uint64_t>(st.st_size);
+    if (S_ISREG(st.st_mode)) {
+      *total_bytes += static_cast<uint64_t>(st.st_size);
+    } else if (!S_ISDIR(st.st_mode)) {
+      size_known = false;  // a pipe: its size is not known until it ends
+    }
     return {};
   };
   for (const std::string& path : options.mboxes) {
@@ -76,8 +81,8 @@ std::string CheckInputs(const LearnOptions& options, uint64_t* total_bytes) {
   for (const std::string& path : options.maildirs) {
     if (std::string error = check(path, true); !error.empty()) return error;
   }
-  // A Maildir's size is not known without reading it: no total, no ETA.
-  if (!options.maildirs.empty()) *total_bytes = 0;
+  // Without the whole size there is no percentage and no time left.
+  if (!size_known) *total_bytes = 0;
   return {};
 }
 
