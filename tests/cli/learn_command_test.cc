@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "store/history_store.h"
@@ -107,6 +108,23 @@ TEST_F(LearnCommand, LearningTwiceDoesNotDoubleCounts) {
   EXPECT_NE(again.out.find("0 newly counted, 13 already known"), std::string::npos) << again.out;
   EXPECT_EQ(Correspondents("alice@mod.uk"), first);
   EXPECT_EQ(RecordedMessages(), 13);
+}
+
+// The same figures through `rcptguard history top --format json`, as an
+// administrator checks what learn did; a second learn leaves them unchanged.
+TEST_F(LearnCommand, HistoryTopShowsTheLearnedCountsAfterTwoRuns) {
+  ASSERT_EQ(Rcptguard("learn " + AllSamples()).status, 0);
+  ASSERT_EQ(Rcptguard("learn " + AllSamples()).status, 0);
+  ProcessResult top = Rcptguard("history " + Store() + " --format json top alice@mod.uk");
+  ASSERT_EQ(top.status, 0) << top.out;
+  nlohmann::json pairs = nlohmann::json::parse(top.out, nullptr, false);
+  ASSERT_TRUE(pairs.is_array()) << top.out;
+  std::map<std::string, int64_t> got;
+  for (const auto& pair : pairs) got[pair.at("recipient")] = pair.at("messages");
+  std::map<std::string, int64_t> want = {{"john.smith@army.mil", 2}, {"joerg@bund.de", 1},
+                                         {"carol@mod.uk", 1},        {"dave@dstl.gov.uk", 1},
+                                         {"bob@army.mil", 1},        {"carol@navy.mil", 1}};
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(LearnCommand, MboxKeysDoNotDependOnTheWorkingDirectory) {
