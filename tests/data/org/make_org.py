@@ -32,11 +32,12 @@ Writes into DIR:
 
 Defaults: seed 20261201, 240 senders, 182 history days (2026-06-01 to
 2026-11-29), 5 test working days (2026-11-30 to 2026-12-04). That is about
-90,000 messages (~40 MB of mbox) and ~7,000 test recipient lines.
+108,000 messages (~40 MB of mbox) and ~8,800 test recipient lines.
 
---scale K multiplies the senders (and the organisation's staff) by K: K=40
+--scale K multiplies the senders (and the organisation's staff) by K: K=50
 gives about a million (sender, recipient) pairs; use --history-format pairs
-for it (the mbox would be ~1.5 GB). Generation is streamed per sender.
+for it (the mbox would be ~2 GB). History is written as it is generated, sender
+by sender; the test set and the set of addresses are kept in memory.
 
 --verify reads the written files back (history.mbox with Python's mailbox
 module, or pairs.tsv) and checks every label against the history: an `ok`
