@@ -30,8 +30,8 @@ Writes into DIR:
                                    display name with an address not theirs
     org.toml       the organisation's configuration (own_domains).
 
-Defaults: seed 20261201, 240 senders, 182 history days (2026-06-01 to
-2026-11-29), 5 test working days (2026-11-30 to 2026-12-04). That is about
+Defaults: seed 20261201, 240 senders, 182 history days (2026-05-18 to
+2026-11-15), 5 test working days (2026-11-16 to 2026-11-20). That is about
 108,000 messages (~40 MB of mbox) and ~8,800 test recipient lines.
 
 --scale K multiplies the senders (and the organisation's staff) by K: K=50
@@ -87,7 +87,7 @@ import unicodedata
 from collections import Counter, defaultdict
 
 SEED = 20261201
-HISTORY_START = (2026, 6, 1)
+HISTORY_START = (2026, 5, 18)  # a Monday; everything ends before 2026-11-26
 
 # ---------------------------------------------------------------------------
 # Names (Zipf-weighted by list order: the first is the most common).
