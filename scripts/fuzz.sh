@@ -15,7 +15,7 @@ fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${RCPTGUARD_FUZZ_BUILD_DIR:-${repo}/build-fuzz}"
-fuzzers=(address_fuzzer detector_fuzzer)
+fuzzers=(address_fuzzer detector_fuzzer mbox_fuzzer postfix_log_fuzzer)
 
 for tool in clang clang++ cmake ninja; do
   if ! command -v "${tool}" >/dev/null; then
@@ -51,11 +51,15 @@ for fuzzer in "${fuzzers[@]}"; do
   mkdir -p "${corpus}" "${artifacts}"
   cp -R "${repo}/fuzz/corpus/${corpus_name}/." "${corpus}/"
 
+  # The learn readers' fuzzers have a dictionary of their own formats.
+  dict="${repo}/fuzz/rcptguard.dict"
+  case "${corpus_name}" in mbox | postfix_log) dict="${repo}/fuzz/learn.dict" ;; esac
+
   echo "== ${fuzzer}: ${seconds}s on $(find "${corpus}" -type f | wc -l) seed inputs"
   status=0
   "${build}/fuzz/${fuzzer}" \
     -max_total_time="${seconds}" -max_len=1024 -timeout=10 -rss_limit_mb=2048 \
-    -dict="${repo}/fuzz/rcptguard.dict" -print_final_stats=1 \
+    -dict="${dict}" -print_final_stats=1 \
     -artifact_prefix="${artifacts}/" "${corpus}" > "${work}/${fuzzer}.log" 2>&1 || status=$?
   # libFuzzer's progress lines go to a log; show the final figures, or on a
   # finding the end of the log with the sanitizer report.

@@ -15,9 +15,15 @@ packages=(
   # libraries the core and the commands use
   libidn2-dev libpsl-dev publicsuffix libicu-dev
   libtomlplusplus-dev libcli11-dev libexpected-dev libmilter-dev
+  # the history store: keyed hashes (libsodium), SQLite (embedded default) and
+  # PostgreSQL (shared by several gateways) client libraries
+  libsodium-dev libsqlite3-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev miltertest procps
   postfix swaks hyperfine valgrind time bc
+  # the store contract tests: the sqlite3 shell to inspect test databases and a
+  # real PostgreSQL server, which the tests start privately on a unix socket
+  sqlite3 postgresql
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -117,24 +117,26 @@ struct HistorySnapshot {
 
 // What history says about one recipient of one sender.
 struct HistoryFinding {
-  enum class Kind : uint8_t {
-    kUnknown,         // nothing known (no sender, or a new domain for everyone)
-    kFamiliar,        // the sender or the organisation writes to this domain/address
-    kExcepted,        // the sender asked not to be warned about it again
-    kNearCorrespondent,  // new address; local part one edit from a frequent one
-    kNameMismatch,       // new address; its display name belongs to another address
+  enum class Unfamiliar : uint8_t {
+    kNone,
+    kNearCorrespondent,  // new address; local part one edit from a frequent correspondent's
+    kNameMismatch,       // new address; its display name is one the sender uses for another
   };
-  Kind kind = Kind::kUnknown;
-  // For the last two: the frequent address (clear mode only; empty when hashed).
+  bool excepted = false;  // the sender asked not to be warned about this recipient
+  bool domain_familiar = false;   // the sender, or enough of the organisation, writes there
+  bool address_familiar = false;  // the sender, or anyone here, writes to this address
+  Unfamiliar unfamiliar = Unfamiliar::kNone;
+  // For kNearCorrespondent and kNameMismatch: the usual address (clear mode;
+  // empty in hashed mode, where the store holds no address) and its messages.
   std::string usual_address;
-  int64_t usual_messages = 0;  // messages to the usual address
+  int64_t usual_messages = 0;
 };
 
 struct HistoryOptions {
   // A correspondent is "frequent" from this many messages on.
   int64_t frequent_messages = 2;
-  // A domain is familiar to the organisation from this many messages on (any
-  // sender); a sender's own history makes it familiar from one message.
+  // A domain is familiar (never a look-alike) from this many messages on, by
+  // anyone here; one message is not a habit, it may have been the slip itself.
   int64_t organisation_messages = 2;
   // Learned domains enter the detector's expected set from this many messages.
   int64_t expected_domain_messages = 3;
@@ -161,17 +163,21 @@ class CorrespondentHistory {
   // options.expected_domain_messages on: the learned expected domains.
   std::vector<ExpectedDomain> LearnedDomains() const;
 
-  // What history says about `recipient` written by `sender` (both parsed),
-  // with the display name the message used for it (may be empty). `now` is
-  // unix seconds (exceptions expire).
-  HistoryFinding Examine(const Address& sender, const Address& recipient,
+  // What history says about `recipient` written by `sender` (null: unknown
+  // sender, so only what the organisation as a whole does counts), with the
+  // display name the message used for it (may be empty). `now` is unix
+  // seconds (exceptions expire).
+  HistoryFinding Examine(const Address* sender, const Address& recipient,
                          std::string_view display_name, int64_t now) const;
+
+  const HistoryOptions& options() const;
 
   size_t pair_count() const;
   size_t MemoryUsage() const;
 
+  struct Index;  // opaque; defined in src/core/history.cc
+
  private:
-  struct Index;
   explicit CorrespondentHistory(std::shared_ptr<const Index> index) : index_(std::move(index)) {}
   std::shared_ptr<const Index> index_;
 };

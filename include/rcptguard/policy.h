@@ -12,6 +12,7 @@
 
 #include "rcptguard/address.h"
 #include "rcptguard/detector.h"
+#include "rcptguard/history.h"
 #include "rcptguard/result.h"
 
 namespace rcptguard {
@@ -25,10 +26,17 @@ std::optional<Action> ActionFromName(std::string_view name);
 inline constexpr std::string_view kReasonLookalike = "lookalike-domain";
 inline constexpr std::string_view kReasonPolicyRule = "policy-rule";
 inline constexpr std::string_view kReasonInvalidAddress = "invalid-address";
+inline constexpr std::string_view kReasonUnfamiliarRecipient = "unfamiliar-recipient";
+
+// Classes of unfamiliar-recipient (Reason::typo_class).
+inline constexpr std::string_view kUnfamiliarNearCorrespondent = "near-correspondent";
+inline constexpr std::string_view kUnfamiliarNameMismatch = "display-name-mismatch";
 
 struct Reason {
   std::string code;        // kReasonLookalike, kReasonPolicyRule, kReasonInvalidAddress
-  std::string typo_class;  // for lookalike-domain: TypoClassName; for policy-rule: the rule's name
+  // lookalike-domain: TypoClassName; policy-rule: the rule's name;
+  // unfamiliar-recipient: kUnfamiliarNearCorrespondent or kUnfamiliarNameMismatch
+  std::string typo_class;
   std::string detail;      // one sentence for people
   Action action = Action::kAllow;
 };
@@ -74,12 +82,25 @@ struct ScoreBand {
   Action action = Action::kWarn;
 };
 
+// What the policy may know about a message besides its recipients.
+struct EvaluationContext {
+  // Correspondent history (null: none). A domain the sender or the
+  // organisation writes to is never a look-alike; a look-alike of a domain the
+  // sender writes to often is scored up; unfamiliar-recipient comes from here.
+  const CorrespondentHistory* history = nullptr;
+  // The display name the message gives this recipient (To/Cc); when empty, the
+  // one written with the recipient ("John Smith <js@example.com>") is used.
+  std::string_view display_name;
+  int64_t now = 0;  // unix seconds: exceptions expire
+};
+
 struct PolicySpec {
   std::vector<ExpectedDomain> expected;    // own, trusted, provider (and later learned) domains
   std::vector<std::string> known_domains;  // widely used domains: see DetectorOptions
   std::vector<RuleSpec> rules;             // checked in order; the first match applies
   std::vector<ScoreBand> lookalike_bands = {{0.9, Action::kReject}, {0.5, Action::kWarn}};
   Action invalid_address_action = Action::kReject;
+  Action unfamiliar_recipient_action = Action::kWarn;
   bool audit = false;  // decide and log, never act (the mail path honours it)
 };
 
@@ -91,8 +112,10 @@ class Policy {
                                                        const TypoData& typo_data);
 
   // The verdict for one recipient as written (any form ParseAddress accepts).
-  // `sender` may be null (no sender known: only rules from "*" apply).
-  Verdict Evaluate(const Address* sender, std::string_view recipient) const;
+  // `sender` may be null (no sender known: only rules from "*" apply, and
+  // only the organisation's history).
+  Verdict Evaluate(const Address* sender, std::string_view recipient,
+                   const EvaluationContext& context = {}) const;
 
   const LookalikeDetector& detector() const { return detector_; }
   bool audit() const { return audit_; }
@@ -105,12 +128,13 @@ class Policy {
     Action action;
   };
   Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
-         Action invalid_address_action, bool audit);
+         Action invalid_address_action, Action unfamiliar_recipient_action, bool audit);
 
   LookalikeDetector detector_;
   std::vector<Rule> rules_;
   std::vector<ScoreBand> bands_;  // highest min_score first
   Action invalid_address_action_;
+  Action unfamiliar_recipient_action_;
   bool audit_;
 };
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rcptguard/history.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
 
@@ -78,21 +79,43 @@ class MessageSession {
  public:
   // `can_refuse` is false where the MTA cannot refuse a recipient (Postfix's
   // non_smtpd_milters, mail from sendmail(1)): a reject becomes a hold.
-  MessageSession(std::shared_ptr<const Policy> policy, bool can_refuse);
+  // `history` (may be null) is the correspondent history in force when the
+  // message started; `now` is unix seconds.
+  MessageSession(std::shared_ptr<const Policy> policy, bool can_refuse,
+                 std::shared_ptr<const CorrespondentHistory> history = nullptr, int64_t now = 0);
 
   // The envelope sender as the MTA gives it ("<bob@mod.uk>", "<>").
   void SetSender(std::string_view envelope_from);
   const Address* sender() const { return sender_ ? &*sender_ : nullptr; }
 
   RecipientOutcome AddRecipient(std::string_view envelope_rcpt);
+  // What the headers say (after the recipients, before Finish): the display
+  // names To, Cc and Bcc give the recipients, and the Message-ID. With history
+  // a display name the sender uses for another address is an unfamiliar
+  // recipient; Finish checks the envelope recipients again with their names.
+  void SetHeaderFacts(std::vector<SentRecipient> named, std::string message_id);
   // The end of the message. Also gives the log line of a transaction that
   // ends early (every recipient refused, or the client gave up).
-  MessageOutcome Finish() const;
+  MessageOutcome Finish();
   bool has_recipients() const { return !accepted_.empty() || refused_ > 0; }
 
+  // What history learns from this message once it is delivered: the sender and
+  // the recipients whose verdict was allow, with their display names; keyed by
+  // the Message-ID, else by `fallback_key` (the queue id). Nothing (nullopt)
+  // for a held message, the null sender, or no allowed recipient. Call after
+  // Finish.
+  std::optional<SentMessage> ToLearn(std::string_view fallback_key) const;
+
  private:
+  EvaluationContext Context(std::string_view envelope_rcpt) const;
+
   std::shared_ptr<const Policy> policy_;
   bool can_refuse_;
+  std::shared_ptr<const CorrespondentHistory> history_;
+  int64_t now_ = 0;
+  std::vector<SentRecipient> named_;  // from the headers
+  std::string message_id_;
+  bool held_ = false;
   std::optional<Address> sender_;
   std::string sender_text_;
   std::vector<Verdict> accepted_;  // recipients still in the message

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <thread>
 #include <algorithm>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/store_options.h"
 #include "config/config.h"
 
 namespace rcptguard {
@@ -19,6 +21,7 @@ struct CheckOptions {
   std::string config_path;
   std::vector<std::string> trusted_files;
   std::string from;
+  std::string store;  // --store; empty: [history] store, if any
   std::string format = "text";
   unsigned threads = 0;  // 0: one per core
   std::vector<std::string> addresses;
@@ -48,8 +51,13 @@ void Render(const Verdict& verdict, Format format, bool first, std::string* out)
 // round of batches whatever the input size.
 class BatchChecker {
  public:
-  BatchChecker(const Policy& policy, const Address* sender, Format format, unsigned threads)
-      : policy_(policy), sender_(sender), format_(format), batches_(std::max(threads, 1u)) {}
+  BatchChecker(const Policy& policy, const Address* sender, const EvaluationContext& context,
+               Format format, unsigned threads)
+      : policy_(policy),
+        sender_(sender),
+        context_(context),
+        format_(format),
+        batches_(std::max(threads, 1u)) {}
 
   void Add(std::string_view line) {
     Batch& batch = batches_[filling_];
@@ -79,7 +87,7 @@ class BatchChecker {
     for (size_t i = 0; i < batch.lines.size(); ++i) {
       auto [offset, length] = batch.lines[i];
       Verdict verdict =
-          policy_.Evaluate(sender_, std::string_view(batch.text).substr(offset, length));
+          policy_.Evaluate(sender_, std::string_view(batch.text).substr(offset, length), context_);
       if (verdict.action != Action::kAllow) batch.all_allowed = false;
       Render(verdict, format_, first_of_all && i == 0, &batch.out);
     }
@@ -110,6 +118,7 @@ class BatchChecker {
 
   const Policy& policy_;
   const Address* sender_;
+  EvaluationContext context_;
   Format format_;
   std::vector<Batch> batches_;
   size_t filling_ = 0;  // the batch being filled
@@ -151,13 +160,40 @@ void ForEachStdinLine(Fn&& fn) {
   }
 }
 
+Result<std::shared_ptr<const CorrespondentHistory>> LoadHistory(const std::string& store_flag,
+                                                                const HistorySettings& settings,
+                                                                int64_t now) {
+  auto options = ResolveStoreOptions(store_flag, settings);
+  if (!options) return tl::unexpected(options.error());
+  auto store = OpenHistoryStore(*options);
+  if (!store) return tl::unexpected(store.error());
+  auto snapshot = (*store)->Load(now);
+  if (!snapshot) return tl::unexpected(snapshot.error());
+  return CorrespondentHistory::Build(*snapshot, options->keyer, settings.options);
+}
+
 int RunCheck(const CheckOptions& options) {
   auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
   if (!config) {
     std::fprintf(stderr, "rcptguard: %s\n", config.error().ToString().c_str());
     return kExitUsage;
   }
-  auto policy = CompilePolicy(*config);
+  // History, when a store is named: the whole of it, as the milter holds it,
+  // so that check gives the milter's answer.
+  std::shared_ptr<const CorrespondentHistory> history;
+  EvaluationContext context;
+  context.now = std::time(nullptr);
+  if (!options.store.empty() || !config->history.store.empty()) {
+    auto loaded = LoadHistory(options.store, config->history, context.now);
+    if (!loaded) {
+      std::fprintf(stderr, "rcptguard: %s\n", loaded.error().ToString().c_str());
+      return kExitUsage;
+    }
+    history = std::move(*loaded);
+    context.history = history.get();
+  }
+  auto policy = CompilePolicy(*config, history ? history->LearnedDomains()
+                                               : std::vector<ExpectedDomain>{});
   if (!policy) {
     std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
     return kExitUsage;
@@ -177,7 +213,7 @@ int RunCheck(const CheckOptions& options) {
                                               : Format::kText;
   unsigned threads = options.threads != 0 ? options.threads
                                           : std::max(1u, std::thread::hardware_concurrency());
-  BatchChecker checker(**policy, sender ? &*sender : nullptr, format, threads);
+  BatchChecker checker(**policy, sender ? &*sender : nullptr, context, format, threads);
   for (const std::string& address : options.addresses) {
     if (address == "-") {
       ForEachStdinLine([&](std::string_view line) { checker.Add(line); });
@@ -202,7 +238,11 @@ CommandRunner AddCheckCommand(CLI::App& app) {
                    "File of expected domains, one per line ('#' comments), on top of the "
                    "config; repeatable")
       ->allow_extra_args(false);  // one file per flag: what follows is an address
-  check->add_option("--from", options->from, "The sender, for rules that depend on it");
+  check->add_option("--from", options->from,
+                    "The sender, for rules and for that sender's history");
+  check->add_option("--store", options->store,
+                    "History store URL (sqlite:///path, postgresql://...), overriding [history] "
+                    "store");
   check->add_option("--format", options->format, "Output: text (for people), json or jsonl")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));
   check

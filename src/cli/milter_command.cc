@@ -12,11 +12,14 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/store_options.h"
 #include "config/config.h"
 #include "milter/milter.h"
 #include "platform/logger.h"
@@ -36,12 +39,16 @@ struct MilterOptions {
   bool version = false;
 };
 
-// Loads and compiles everything a message is checked with.
-Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(const MilterOptions& options,
-                                                             std::string* socket) {
+// Loads and compiles everything a message is checked with. `history` (may be
+// null) is the running history service: its learned domains join the policy.
+Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
+    const MilterOptions& options, std::string* socket,
+    std::shared_ptr<HistoryService> history = nullptr) {
   auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
   if (!config) return tl::unexpected(config.error());
-  auto policy = CompilePolicy(*config);
+  std::vector<ExpectedDomain> learned;
+  if (history) learned = history->Current()->LearnedDomains();
+  auto policy = CompilePolicy(*config, learned);
   if (!policy) return tl::unexpected(policy.error());
   auto outbound = OutboundRules::Compile(config->outbound);
   if (!outbound) {
@@ -56,7 +63,55 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(const MilterOptions
   milter->tempfail_on_error = config->milter.tempfail_on_error;
   milter->local_submission_daemon_names = config->milter.local_submission_daemon_names;
   milter->source = config->source;
+  milter->history = std::move(history);
+  milter->learn = config->history.learn;
   return std::shared_ptr<const MilterConfig>(std::move(milter));
+}
+
+// The milter process's history, once started: the service and the settings
+// it was started with (a change of store needs a restart).
+struct HistoryState {
+  std::mutex mutex;
+  std::shared_ptr<HistoryService> service;
+};
+
+// Starts the history service the configuration asks for (none without
+// [history] store). Failing to reach the store is not fatal: mail is still
+// checked, without history, and the next reload tries again.
+std::shared_ptr<HistoryService> StartHistory(const HistorySettings& settings, Logger& logger) {
+  if (settings.store.empty()) return nullptr;
+  auto store = ResolveStoreOptions("", settings);
+  if (!store) {
+    logger.Error("history: " + store.error().ToString() + "; running without history");
+    return nullptr;
+  }
+  HistoryServiceOptions options;
+  options.store = std::move(*store);
+  options.history = settings.options;
+  options.refresh = std::chrono::seconds(settings.refresh_seconds);
+  options.rebuild = std::chrono::seconds(settings.rebuild_seconds);
+  options.retention_days = settings.retention_days;
+  auto service = HistoryService::Start(options, &logger, [] { return int64_t{std::time(nullptr)}; });
+  if (!service) {
+    logger.Error("history: " + service.error().ToString() + "; running without history");
+    return nullptr;
+  }
+  logger.Info("history: " + std::to_string((*service)->Current()->pair_count()) +
+              " correspondent pairs loaded");
+  return std::shared_ptr<HistoryService>(std::move(*service));
+}
+
+// Builds the configuration again with the history's learned domains and puts
+// it in force: after start, on reload, and after each full history rebuild.
+void ApplyHistory(const MilterOptions& options, const std::shared_ptr<HistoryState>& state,
+                  LiveMilterConfig& live, Logger& logger) {
+  std::lock_guard lock(state->mutex);
+  auto rebuilt = LoadMilterConfig(options, nullptr, state->service);
+  if (!rebuilt) {
+    logger.Error("history: keeping the running configuration: " + rebuilt.error().ToString());
+    return;
+  }
+  live.Set(std::move(*rebuilt));
 }
 
 sigset_t SignalSet(std::initializer_list<int> signals) {
@@ -75,11 +130,37 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
   // the reload thread ever receives it.
   sigset_t reload_set = SignalSet({SIGUSR1});
   pthread_sigmask(SIG_BLOCK, &reload_set, nullptr);
-  std::thread([options, live, &logger, reload_set] {
+  auto history = std::make_shared<HistoryState>();
+  // Starts history (if configured and not running) and puts the configuration
+  // with its learned domains in force.
+  auto start_history = [options, live, history, &logger] {
+    auto settings = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
+    if (!settings) return;  // the caller has already reported a bad configuration
+    {
+      std::lock_guard lock(history->mutex);
+      if (history->service == nullptr) {
+        history->service = StartHistory(settings->history, logger);
+        if (history->service != nullptr) {
+          // Each full rebuild brings new learned domains into the policy.
+          history->service->SetRebuildListener([options, live, history, &logger](auto) {
+            ApplyHistory(options, history, *live, logger);
+          });
+        }
+      }
+      if (history->service == nullptr) return;
+    }
+    ApplyHistory(options, history, *live, logger);
+  };
+  std::thread([options, live, history, &logger, reload_set, start_history] {
     while (true) {
       int signal = 0;
       if (sigwait(&reload_set, &signal) != 0) continue;
-      auto reloaded = LoadMilterConfig(options, nullptr);
+      std::shared_ptr<HistoryService> service;
+      {
+        std::lock_guard lock(history->mutex);
+        service = history->service;
+      }
+      auto reloaded = LoadMilterConfig(options, nullptr, service);
       if (!reloaded) {
         // A bad configuration never replaces a good one.
         logger.Error("reload failed, keeping the running configuration: " +
@@ -88,12 +169,23 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
       }
       live->Set(std::move(*reloaded));
       logger.Info("configuration reloaded from " + live->Get()->source);
+      if (service == nullptr) start_history();  // history may be new, or reachable again
     }
   }).detach();
   auto result = RunMilter(socket, live.get(), &logger, [&]() -> Result<void> {
-    if (options.user.empty()) return {};
-    return DropPrivileges(options.user);
+    // History is opened after privileges are dropped, so that the database
+    // files belong to the daemon's user.
+    if (!options.user.empty()) {
+      if (auto dropped = DropPrivileges(options.user); !dropped) return dropped;
+    }
+    start_history();
+    return {};
   });
+  {
+    // What was learned but not yet recorded is written before the process ends.
+    std::lock_guard lock(history->mutex);
+    if (history->service != nullptr) history->service->Stop();
+  }
   if (!result) {
     logger.Error(result.error().ToString());
     return result.error().code == ErrorCode::kConfig ? EX_CONFIG : EX_UNAVAILABLE;

@@ -13,7 +13,7 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 29> kKeys = {
+constexpr std::array<std::string_view, 40> kKeys = {
     "audit",
     "milter",
     "milter.socket",
@@ -43,6 +43,17 @@ constexpr std::array<std::string_view, 29> kKeys = {
     "actions.invalid-address",
     "actions.lookalike-domain.min_score",
     "actions.lookalike-domain.action",
+    "actions.unfamiliar-recipient",
+    "history",
+    "history.store",
+    "history.secret_file",
+    "history.retention_days",
+    "history.learn",
+    "history.frequent_messages",
+    "history.organisation_messages",
+    "history.expected_domain_messages",
+    "history.refresh_seconds",
+    "history.rebuild_seconds",
 };
 
 // Keys whose value is an array of tables (their members are keys too), or an
@@ -271,6 +282,10 @@ class Parser {
         auto action = GetAction(node, "actions.invalid-address");
         if (!action) return tl::unexpected(action.error());
         config_.policy.invalid_address_action = *action;
+      } else if (key == "unfamiliar-recipient") {
+        auto action = GetAction(node, "actions.unfamiliar-recipient");
+        if (!action) return tl::unexpected(action.error());
+        config_.policy.unfamiliar_recipient_action = *action;
       } else if (key == "lookalike-domain") {
         auto bands = GetArray(node, "actions.lookalike-domain");
         if (!bands) return tl::unexpected(bands.error());
@@ -323,11 +338,59 @@ class Parser {
       } else if (key == "outbound") {
         if (!node.is_table()) return Fail(node, "'outbound' must be a table: [outbound]");
         ok = LoadOutbound(*node.as_table());
+      } else if (key == "history") {
+        if (!node.is_table()) return Fail(node, "'history' must be a table: [history]");
+        ok = LoadHistory(*node.as_table());
       }
       if (!ok) return ok;
     }
     if (providers_) AddProviders();
     if (known_) AddKnown();
+    return {};
+  }
+
+  Result<int64_t> GetCount(const toml::node& node, std::string_view key, int64_t min,
+                           int64_t max) {
+    auto value = node.value<int64_t>();
+    if (!value || *value < min || *value > max) {
+      return Fail(node, "'" + std::string(key) + "' must be a whole number from " +
+                            std::to_string(min) + " to " + std::to_string(max));
+    }
+    return *value;
+  }
+
+  Result<void> LoadHistory(const toml::table& history) {
+    HistorySettings& settings = config_.history;
+    for (const auto& [key, node] : history) {
+      std::string name = "history." + std::string(key.str());
+      if (key == "store" || key == "secret_file") {
+        auto value = GetString(node, name);
+        if (!value) return tl::unexpected(value.error());
+        if (key == "store") {
+          if (!value->empty() && value->find(':') == std::string::npos) {
+            return Fail(node, "'history.store' must be a URL such as "
+                              "sqlite:///var/lib/rcptguard/rcptguard.db, not '" + *value + "'");
+          }
+          settings.store = *value;
+        } else {
+          settings.secret_file = ResolvePath(*value);
+        }
+      } else if (key == "learn") {
+        auto value = GetBool(node, name);
+        if (!value) return tl::unexpected(value.error());
+        settings.learn = *value;
+      } else {
+        constexpr int64_t kYearsOfDays = 100 * 366;
+        auto value = GetCount(node, name, 1, key == "retention_days" ? kYearsOfDays : 1'000'000);
+        if (!value) return tl::unexpected(value.error());
+        if (key == "retention_days") settings.retention_days = *value;
+        if (key == "frequent_messages") settings.options.frequent_messages = *value;
+        if (key == "organisation_messages") settings.options.organisation_messages = *value;
+        if (key == "expected_domain_messages") settings.options.expected_domain_messages = *value;
+        if (key == "refresh_seconds") settings.refresh_seconds = *value;
+        if (key == "rebuild_seconds") settings.rebuild_seconds = *value;
+      }
+    }
     return {};
   }
 
@@ -469,10 +532,20 @@ Result<Config> LoadConfig(const ConfigRequest& request) {
   return config;
 }
 
-Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config) {
+Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
+                                                    const std::vector<ExpectedDomain>& learned) {
   auto typo_data = TypoData::Embedded();
   if (!typo_data) return tl::unexpected(typo_data.error());
-  auto policy = Policy::Compile(config.policy, LoadSystemSuffixList(), *typo_data);
+  const PolicySpec* spec = &config.policy;
+  PolicySpec with_learned;
+  if (!learned.empty()) {
+    // Learned domains come after the configured ones: a domain listed in both
+    // keeps its configured (stronger) source.
+    with_learned = config.policy;
+    with_learned.expected.insert(with_learned.expected.end(), learned.begin(), learned.end());
+    spec = &with_learned;
+  }
+  auto policy = Policy::Compile(*spec, LoadSystemSuffixList(), *typo_data);
   if (!policy) {
     Error error = policy.error();
     if (error.where.empty()) error.where = config.source;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rcptguard/history.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
 #include "rcptguard/session.h"
@@ -31,10 +32,26 @@ struct MilterSettings {
   std::vector<std::string> local_submission_daemon_names = {"local-submission"};
 };
 
+// The [history] section: where correspondent history lives and how it is used.
+struct HistorySettings {
+  // Storage URL (see src/store/history_store.h). Empty: no history is kept or
+  // used. The sample configuration sets sqlite:///var/lib/rcptguard/rcptguard.db.
+  std::string store;
+  // A file holding the secret for hashed mode (addresses stored as keyed
+  // hashes); empty: addresses are stored as they are.
+  std::string secret_file;
+  int64_t retention_days = 730;
+  bool learn = true;  // the milter records delivered mail
+  HistoryOptions options;
+  int64_t refresh_seconds = 5;    // how often a daemon reads what others learned
+  int64_t rebuild_seconds = 600;  // how often it rebuilds its index and learned domains
+};
+
 struct Config {
   PolicySpec policy;
   OutboundSpec outbound;
   MilterSettings milter;
+  HistorySettings history;
   std::string source;  // the file it came from, or "embedded defaults"
   // Every key seen in the file (dotted, as in ConfigKeys), for the sample test.
   std::vector<std::string> keys_seen;
@@ -60,8 +77,11 @@ struct ConfigRequest {
 Result<Config> LoadConfig(const ConfigRequest& request);
 
 // Compiles the configuration's policy with the system Public Suffix List and the
-// embedded typo data: what every command and daemon runs on.
-Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config);
+// embedded typo data: what every command and daemon runs on. `learned` adds
+// the domains history says the organisation writes to (CorrespondentHistory::
+// LearnedDomains).
+Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
+                                                    const std::vector<ExpectedDomain>& learned = {});
 
 }  // namespace rcptguard
 

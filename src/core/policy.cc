@@ -1,4 +1,5 @@
-// Policy evaluation: rules, then the look-alike detector, combined into a Verdict.
+// Policy evaluation: rules, then the look-alike detector and correspondent
+// history, combined into a Verdict.
 #include "rcptguard/policy.h"
 
 #include <algorithm>
@@ -24,6 +25,21 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+// History's part in scoring (DESIGN.md section 2): a look-alike of a domain the
+// sender writes to often, typed at a domain nobody here writes to, is far more
+// likely a slip than a new correspondent; its odds are multiplied by this.
+constexpr double kHistoryOddsFactor = 20;
+// Look-alikes down to this score are kept for that boost (0.1 becomes 0.69).
+constexpr double kHistoryFloor = 0.1;
+// unfamiliar-recipient has no score of its own; these order it among reasons.
+constexpr double kNearCorrespondentScore = 0.8;
+constexpr double kNameMismatchScore = 0.9;
+
+double RaiseOdds(double probability, double factor) {
+  double odds = probability / (1 - std::min(probability, 0.999999));
+  return odds * factor / (1 + odds * factor);
 }
 
 std::string FormatScore(double score) {
@@ -95,11 +111,12 @@ bool AddressPattern::Matches(std::string_view local_part, const DomainName& doma
 }
 
 Policy::Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
-               Action invalid_address_action, bool audit)
+               Action invalid_address_action, Action unfamiliar_recipient_action, bool audit)
     : detector_(std::move(detector)),
       rules_(std::move(rules)),
       bands_(std::move(bands)),
       invalid_address_action_(invalid_address_action),
+      unfamiliar_recipient_action_(unfamiliar_recipient_action),
       audit_(audit) {}
 
 Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
@@ -122,16 +139,19 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   std::sort(bands.begin(), bands.end(),
             [](const ScoreBand& a, const ScoreBand& b) { return a.min_score > b.min_score; });
   DetectorOptions options;
-  options.report_threshold = bands.empty() ? 1.0 : bands.back().min_score;
+  // Matches below every band are still wanted: history can raise their score
+  // (a slip of a domain this sender writes to every week).
+  options.report_threshold = bands.empty() ? 1.0 : std::min(bands.back().min_score, kHistoryFloor);
   options.known_domains = spec.known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
   if (!detector) return tl::unexpected(detector.error());
   return std::shared_ptr<const Policy>(new Policy(std::move(*detector), std::move(rules),
                                                   std::move(bands), spec.invalid_address_action,
-                                                  spec.audit));
+                                                  spec.unfamiliar_recipient_action, spec.audit));
 }
 
-Verdict Policy::Evaluate(const Address* sender, std::string_view recipient) const {
+Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
+                         const EvaluationContext& context) const {
   Verdict verdict;
   verdict.recipient.assign(recipient);
   auto address = ParseAddress(recipient);
@@ -163,18 +183,60 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient) cons
     break;
   }
 
-  if (auto match = detector_.Check(address->domain)) {
+  HistoryFinding finding;
+  if (context.history) {
+    std::string_view name =
+        context.display_name.empty() ? std::string_view(address->display_name) : context.display_name;
+    finding = context.history->Examine(sender, *address, name, context.now);
+  }
+  // A recipient the sender or the organisation already writes to was meant.
+  bool intended = finding.excepted || finding.domain_familiar || finding.address_familiar;
+  std::optional<LookalikeMatch> match;
+  if (!intended) match = detector_.Check(address->domain);
+  if (match) {
+    double score = match->score;
+    std::string because;
+    if (context.history && sender) {
+      int64_t usual = context.history->DomainMessages(CanonicalAddress(*sender), match->intended.ascii);
+      if (usual >= context.history->options().frequent_messages) {
+        score = RaiseOdds(score, kHistoryOddsFactor);
+        because = "; you write there often (" + std::to_string(usual) + " messages), never to " +
+                  address->domain.unicode;
+      }
+    }
     auto band = std::find_if(bands_.begin(), bands_.end(),
-                             [&](const ScoreBand& b) { return match->score >= b.min_score; });
+                             [&](const ScoreBand& b) { return score >= b.min_score; });
     if (band != bands_.end() && band->action != Action::kAllow) {
       add(Reason{std::string(kReasonLookalike), std::string(TypoClassName(match->typo_class)),
                  "recipient domain " + address->domain.unicode + " looks like a mistyping of " +
-                     match->intended.unicode + " (" + match->explanation + "; score " +
-                     FormatScore(match->score) + ")",
+                     match->intended.unicode + " (" + match->explanation + because + "; score " +
+                     FormatScore(score) + ")",
                  band->action},
-          match->score);
+          score);
       verdict.intended_domain = match->intended.unicode;
       verdict.suggestion = address->WithDomain(match->intended.unicode);
+    }
+  }
+
+  if (!finding.excepted && finding.unfamiliar != HistoryFinding::Unfamiliar::kNone &&
+      unfamiliar_recipient_action_ != Action::kAllow) {
+    bool by_name = finding.unfamiliar == HistoryFinding::Unfamiliar::kNameMismatch;
+    std::string usual = finding.usual_address.empty()
+                            ? std::string("another address")
+                            : finding.usual_address;
+    std::string detail =
+        by_name ? "you have not written to " + CanonicalAddress(*address) +
+                      " before; the name it is given is one you use for " + usual + " (" +
+                      std::to_string(finding.usual_messages) + " messages)"
+                : "you have not written to " + CanonicalAddress(*address) +
+                      " before; it is one letter from " + usual + ", whom you write to often (" +
+                      std::to_string(finding.usual_messages) + " messages)";
+    add(Reason{std::string(kReasonUnfamiliarRecipient),
+               std::string(by_name ? kUnfamiliarNameMismatch : kUnfamiliarNearCorrespondent),
+               std::move(detail), unfamiliar_recipient_action_},
+        by_name ? kNameMismatchScore : kNearCorrespondentScore);
+    if (!verdict.suggestion && !finding.usual_address.empty()) {
+      verdict.suggestion = finding.usual_address;
     }
   }
   return verdict;

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace rcptguard {
@@ -200,8 +201,35 @@ bool OutboundRules::IsOutbound(const ConnectionFacts& facts, const Address* send
   return false;
 }
 
-MessageSession::MessageSession(std::shared_ptr<const Policy> policy, bool can_refuse)
-    : policy_(std::move(policy)), can_refuse_(can_refuse) {}
+MessageSession::MessageSession(std::shared_ptr<const Policy> policy, bool can_refuse,
+                               std::shared_ptr<const CorrespondentHistory> history, int64_t now)
+    : policy_(std::move(policy)),
+      can_refuse_(can_refuse),
+      history_(std::move(history)),
+      now_(now) {}
+
+EvaluationContext MessageSession::Context(std::string_view envelope_rcpt) const {
+  EvaluationContext context;
+  context.history = history_.get();
+  context.now = now_;
+  if (!named_.empty()) {
+    // Header addresses are compared as the envelope gives them, ignoring case.
+    auto same = [&](const SentRecipient& named) {
+      return named.address.size() == envelope_rcpt.size() &&
+             std::equal(named.address.begin(), named.address.end(), envelope_rcpt.begin(),
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                                    std::tolower(static_cast<unsigned char>(b)); });
+    };
+    auto found = std::find_if(named_.begin(), named_.end(), same);
+    if (found != named_.end()) context.display_name = found->display_name;
+  }
+  return context;
+}
+
+void MessageSession::SetHeaderFacts(std::vector<SentRecipient> named, std::string message_id) {
+  named_ = std::move(named);
+  message_id_ = std::move(message_id);
+}
 
 void MessageSession::SetSender(std::string_view envelope_from) {
   std::string_view address = StripAngleBrackets(envelope_from);
@@ -213,7 +241,8 @@ void MessageSession::SetSender(std::string_view envelope_from) {
 
 RecipientOutcome MessageSession::AddRecipient(std::string_view envelope_rcpt) {
   RecipientOutcome outcome;
-  outcome.verdict = policy_->Evaluate(sender(), StripAngleBrackets(envelope_rcpt));
+  std::string_view recipient = StripAngleBrackets(envelope_rcpt);
+  outcome.verdict = policy_->Evaluate(sender(), recipient, Context(recipient));
   Verdict& verdict = outcome.verdict;
   if (verdict.action == Action::kReject && !policy_->audit()) {
     if (can_refuse_) {
@@ -231,7 +260,18 @@ RecipientOutcome MessageSession::AddRecipient(std::string_view envelope_rcpt) {
   return outcome;
 }
 
-MessageOutcome MessageSession::Finish() const {
+MessageOutcome MessageSession::Finish() {
+  if (history_ && !named_.empty()) {
+    // Display names arrive with the headers, after RCPT TO: check again with them.
+    for (Verdict& verdict : accepted_) {
+      Verdict named = policy_->Evaluate(sender(), verdict.recipient, Context(verdict.recipient));
+      if (named.action > verdict.action ||
+          (named.action == verdict.action && named.reasons.size() > verdict.reasons.size())) {
+        if (named.action == Action::kReject) named.action = Action::kHold;  // too late to refuse
+        verdict = std::move(named);
+      }
+    }
+  }
   MessageOutcome outcome;
   size_t holds = 0, warns = 0, rejects = 0;
   std::string details;
@@ -245,6 +285,7 @@ MessageOutcome MessageSession::Finish() const {
   }
   bool audit = policy_->audit();
   outcome.hold = !audit && holds > 0;
+  held_ = outcome.hold;
   if (outcome.hold) {
     std::string reason = "rcptguard: " + details;
     outcome.hold_reason = SanitizeForLine(reason, kMaxReplyLength, true);
@@ -270,6 +311,23 @@ MessageOutcome MessageSession::Finish() const {
   if (!details.empty()) summary += "; " + details;
   outcome.summary = SanitizeForLine(summary, 2000, true);
   return outcome;
+}
+
+std::optional<SentMessage> MessageSession::ToLearn(std::string_view fallback_key) const {
+  if (held_ || !sender_) return std::nullopt;
+  SentMessage message;
+  message.key = message_id_.empty() ? std::string(fallback_key) : message_id_;
+  message.sender = CanonicalAddress(*sender_);
+  message.time = now_;
+  for (const Verdict& verdict : accepted_) {
+    // Warned recipients are not learned: a slip the sender did not notice would
+    // become a habit. Confirmed ones are learned when released or sent again.
+    if (verdict.action != Action::kAllow) continue;
+    EvaluationContext context = Context(verdict.recipient);
+    message.recipients.push_back(SentRecipient{verdict.recipient, std::string(context.display_name)});
+  }
+  if (message.recipients.empty()) return std::nullopt;
+  return message;
 }
 
 }  // namespace rcptguard

@@ -12,8 +12,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <exception>
 #include <optional>
+#include <strings.h>
+
+#include "learn/message_headers.h"
 
 namespace rcptguard {
 namespace {
@@ -29,7 +33,11 @@ struct Connection {
   std::shared_ptr<const MilterConfig> config;
   ConnectionFacts facts;
   std::optional<MessageSession> message;
+  // With history: the From, To, Cc, Bcc and Message-ID header fields of the
+  // message, as a header block (display names and the learning key).
+  std::string headers;
   bool silent_connect = false;  // SMFIP_NR_CONN negotiated: connect gets no reply
+  bool silent_headers = false;  // SMFIP_NR_HDR negotiated: headers get no reply
   bool failed = false;          // connect failed; answer the safe action at MAIL FROM
 };
 
@@ -82,16 +90,21 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long 
                      unsigned long, unsigned long, unsigned long* actions, unsigned long* steps,
                      unsigned long* flags2, unsigned long* flags3) {
   return Guarded(ctx, "negotiate", [&] {
-    // Only the envelope and the end of message matter: skipping HELO, headers
-    // and body makes a checked message cost what a minimal milter costs. The
-    // connect step only records facts, so it needs no reply either.
+    // Only the envelope and the end of message matter (and, with history, the
+    // address headers): skipping HELO, the other steps and the body makes a
+    // checked message cost what a minimal milter costs. The connect and header
+    // steps only record facts, so they need no reply either.
+    bool history = g_live->Get()->history != nullptr;
+    unsigned long wanted = SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
+                           SMFIP_NODATA | SMFIP_NR_CONN;
+    wanted |= history ? SMFIP_NR_HDR : SMFIP_NOHDRS;
     *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
-    *steps = offered_steps & (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY |
-                              SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN);
+    *steps = offered_steps & wanted;
     *flags2 = 0;
     *flags3 = 0;
     auto connection = std::make_unique<Connection>();
     connection->silent_connect = (*steps & SMFIP_NR_CONN) != 0;
+    connection->silent_headers = (*steps & SMFIP_NR_HDR) != 0;
     delete Get(ctx);
     smfi_setpriv(ctx, connection.release());
     return SMFIS_CONTINUE;
@@ -128,7 +141,10 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
     const auto& local = connection->config->local_submission_daemon_names;
     bool can_refuse =
         std::find(local.begin(), local.end(), connection->facts.daemon_name) == local.end();
-    MessageSession message(connection->config->policy, can_refuse);
+    const MilterConfig& config = *connection->config;
+    MessageSession message(config.policy, can_refuse,
+                           config.history ? config.history->Current() : nullptr, std::time(nullptr));
+    connection->headers.clear();
     message.SetSender(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
     if (!connection->config->outbound.IsOutbound(connection->facts, message.sender())) {
       return SMFIS_ACCEPT;  // not outbound: untouched, and no more callbacks for it
@@ -154,13 +170,49 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
   });
 }
 
+// Keeps the header fields history needs; the rest is not looked at.
+sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
+  sfsistat reply = Guarded(ctx, "header", [&] {
+    Connection* connection = Get(ctx);
+    if (connection == nullptr || !connection->message || name == nullptr || value == nullptr) {
+      return SMFIS_CONTINUE;
+    }
+    constexpr size_t kMaxHeaders = 64 * 1024;  // a bound on memory per message
+    for (const char* wanted : {"From", "To", "Cc", "Bcc", "Message-ID"}) {
+      if (strcasecmp(name, wanted) == 0 && connection->headers.size() < kMaxHeaders) {
+        connection->headers.append(name).append(": ").append(value).append("\n");
+      }
+    }
+    return SMFIS_CONTINUE;
+  });
+  Connection* connection = Get(ctx);
+  if (reply == SMFIS_CONTINUE && connection != nullptr && connection->silent_headers) {
+    return SMFIS_NOREPLY;
+  }
+  return reply;
+}
+
 sfsistat OnEndOfMessage(SMFICTX* ctx) {
   return Guarded(ctx, "end of message", [&] {
     Connection* connection = Get(ctx);
     if (connection == nullptr || !connection->message) return FailSafe(connection);
-    MessageOutcome outcome = connection->message->Finish();
-    connection->message.reset();
+    MessageSession& message = *connection->message;
+    if (!connection->headers.empty()) {
+      SentMessage from_headers;
+      ParseMessageHeaders(connection->headers, &from_headers);
+      message.SetHeaderFacts(std::move(from_headers.recipients), std::move(from_headers.key));
+    }
+    MessageOutcome outcome = message.Finish();
     std::string queue_id = QueueId(ctx);
+    const MilterConfig& config = *connection->config;
+    if (config.history && config.learn) {
+      // Without a Message-ID there is no key that stays unique (Postfix reuses
+      // queue ids), so such a message is always counted.
+      if (std::optional<SentMessage> learned = message.ToLearn("")) {
+        config.history->Learn(std::move(*learned));
+      }
+    }
+    connection->message.reset();
     if (!outcome.header.empty() &&
         smfi_addheader(ctx, const_cast<char*>("X-Rcptguard"),
                        const_cast<char*>(outcome.header.c_str())) != MI_SUCCESS) {
@@ -244,6 +296,7 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   description.xxfi_connect = OnConnect;
   description.xxfi_envfrom = OnEnvFrom;
   description.xxfi_envrcpt = OnEnvRcpt;
+  description.xxfi_header = OnHeader;
   description.xxfi_eom = OnEndOfMessage;
   description.xxfi_abort = OnAbort;
   description.xxfi_close = OnClose;

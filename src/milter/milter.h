@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "milter/history_service.h"
 #include "platform/logger.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
@@ -26,6 +27,10 @@ struct MilterConfig {
   // refused (see [milter] local_submission_daemon_names).
   std::vector<std::string> local_submission_daemon_names;
   std::string source;  // the configuration file, for log lines
+  // Correspondent history (null: none). One service per milter process, kept
+  // across reloads; `learn` says whether delivered mail is recorded.
+  std::shared_ptr<HistoryService> history;
+  bool learn = false;
 };
 
 // The configuration in force. Connections take a snapshot when they open, so

@@ -201,6 +201,91 @@ TEST_F(MilterTest, AKilledMilterProcessIsReplaced) {
       << daemon_.ScriptOutput();
 }
 
+// History: the milter learns delivered mail and uses it within seconds.
+class MilterHistoryTest : public MilterTest {
+ protected:
+  void StartWithHistory(int rebuild_seconds) {
+    WriteAll(daemon_.Path("rcptguard.toml"),
+             "own_domains = [\"mod.uk\"]\n"
+             "[history]\n"
+             "store = \"sqlite://" + daemon_.Path("history.db") + "\"\n"
+             "refresh_seconds = 1\n"
+             "rebuild_seconds = " + std::to_string(rebuild_seconds) + "\n");
+    ASSERT_TRUE(daemon_.Start({"-c", daemon_.Path("rcptguard.toml")}));
+  }
+  int Send(const std::string& rcpt, const std::string& name, const std::string& expect = "continue") {
+    ++sent_;
+    return daemon_.Script("history.lua", {{"from", "alice@mod.uk"},
+                                          {"rcpt", rcpt},
+                                          {"name", name},
+                                          {"msgid", "<m" + std::to_string(sent_) + "@mod.uk>"},
+                                          {"qid", "4FHIST" + std::to_string(sent_)},
+                                          {"expect", expect}});
+  }
+  // Learning is asynchronous, so probes are sent until the log shows the
+  // expected line. Each probe is a different address: a probe that goes out
+  // before history knows better is learned itself, and must not mask the next.
+  bool ProbeUntilLogged(const std::vector<std::string>& probes, const std::string& name,
+                        const std::string& text, const std::string& expect = "continue") {
+    size_t attempt = 0;
+    return WaitFor([&] {
+      const std::string& rcpt = probes[attempt++ % probes.size()];
+      return Send(rcpt, name, expect) == 0 &&
+             daemon_.Log().find(rcpt + " " + text) != std::string::npos;
+    });
+  }
+  // Addresses one letter from `local` at `domain`.
+  static std::vector<std::string> Slips(const std::string& local, const std::string& domain) {
+    std::vector<std::string> slips;
+    for (size_t i = 2; i < local.size(); ++i) {
+      for (char c : std::string("aeiouxyz")) {
+        if (local[i] == c) continue;
+        std::string slip = local;
+        slip[i] = c;
+        slips.push_back(slip + "@" + domain);
+      }
+    }
+    return slips;
+  }
+  int sent_ = 0;
+};
+
+TEST_F(MilterHistoryTest, LearnsDeliveredMailAndFlagsANearMissWithinSeconds) {
+  StartWithHistory(/*rebuild_seconds=*/600);  // only overlays: no rebuild during the test
+  // Before any history, a slip of a partner's address is just a new address.
+  ASSERT_EQ(Send("j.smiht@army.mil", ""), 0) << daemon_.ScriptOutput();
+  EXPECT_EQ(daemon_.LogCount("unfamiliar-recipient"), 0u) << daemon_.Log();
+  ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0) << daemon_.ScriptOutput();
+  ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0) << daemon_.ScriptOutput();
+  EXPECT_TRUE(ProbeUntilLogged(Slips("j.smith", "army.mil"), "",
+                               "warn unfamiliar-recipient near-correspondent"))
+      << daemon_.Log();
+  // The display name of a frequent correspondent on another address.
+  std::vector<std::string> others;
+  for (int i = 0; i < 50; ++i) others.push_back("john.smith" + std::to_string(i) + "@gmail.com");
+  EXPECT_TRUE(ProbeUntilLogged(others, "Smith, John", "warn unfamiliar-recipient display-name-mismatch"))
+      << daemon_.Log();
+  // Warned recipients are not learned: the same slip is flagged again.
+  ASSERT_EQ(Send("j.smyth@army.mil", ""), 0);
+  ASSERT_EQ(Send("j.smyth@army.mil", ""), 0);
+  EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("j.smyth@army.mil warn unfamiliar") == 2; }))
+      << daemon_.Log();
+  EXPECT_EQ(daemon_.LogCount("listening on"), 1u) << "restarted: " << daemon_.Log();
+}
+
+TEST_F(MilterHistoryTest, LearnedDomainsReachTheDetectorAtTheNextRebuild) {
+  StartWithHistory(/*rebuild_seconds=*/1);
+  // army.mil is on no list: only history can make army.ml a look-alike of it.
+  ASSERT_EQ(Send("x@army.ml", ""), 0) << daemon_.ScriptOutput();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0);
+  std::vector<std::string> lookalikes;
+  for (const char* domain : {"army.ml", "army.mi", "amry.mil", "arny.mil", "armyy.mil", "arm.mil",
+                             "aarmy.mil", "army.mll", "army.mli", "armu.mil", "rmy.mil"}) {
+    lookalikes.push_back(std::string("j.smith@") + domain);
+  }
+  EXPECT_TRUE(ProbeUntilLogged(lookalikes, "", "reject lookalike-domain", "refuse")) << daemon_.Log();
+}
+
 TEST(MilterCommand, ConfigErrorAtStartExitsWithExConfigNamingFileAndLine) {
   MilterDaemon daemon;
   WriteAll(daemon.Path("bad.toml"), "[milter]\non_error = \"ignore\"\n");

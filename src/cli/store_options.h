@@ -1,0 +1,22 @@
+// Which history store a command uses: --store URL, else [history] store; and
+// in which mode (hashed when [history] secret_file is set).
+#ifndef RCPTGUARD_CLI_STORE_OPTIONS_H_
+#define RCPTGUARD_CLI_STORE_OPTIONS_H_
+
+#include <string>
+
+#include "config/config.h"
+#include "rcptguard/result.h"
+#include "store/history_store.h"
+
+namespace rcptguard {
+
+// `store_flag` is the --store value (empty: not given). Fails (kConfig) when
+// neither names a store, or the secret file cannot be read or is too short,
+// naming the file.
+Result<StoreOptions> ResolveStoreOptions(const std::string& store_flag,
+                                         const HistorySettings& settings);
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_CLI_STORE_OPTIONS_H_

@@ -1,0 +1,358 @@
+// Correspondent history in memory: canonical forms, the keyer, the index, and
+// what the policy makes of it. Every decision is checked in clear and in
+// hashed mode: hashing addresses must not change a verdict.
+#include "rcptguard/history.h"
+
+#include <gtest/gtest.h>
+
+#include "platform/suffix_list_file.h"
+#include "rcptguard/policy.h"
+#include "rcptguard/session.h"
+
+namespace rcptguard {
+namespace {
+
+constexpr int64_t kNow = 1'790'000'000;
+
+TEST(CanonicalAddress, LowersLocalPartAndUsesTheAsciiDomain) {
+  struct Case {
+    const char* name;
+    const char* input;
+    const char* want;
+  } cases[] = {
+      {"case", "J.Smith@Army.MIL", "j.smith@army.mil"},
+      {"display name and trailing dot", "\"Smith, John\" <J.Smith@army.mil.>", "j.smith@army.mil"},
+      {"IDN domain", "anna@Bücher.de", "anna@xn--bcher-kva.de"},
+      {"Unicode local part", "ÅSA@example.se", "åsa@example.se"},
+  };
+  for (const Case& c : cases) {
+    auto got = CanonicalAddress(c.input);
+    ASSERT_TRUE(got.has_value()) << c.name << ": " << got.error().ToString();
+    EXPECT_EQ(*got, c.want) << c.name;
+  }
+  EXPECT_FALSE(CanonicalAddress("no-at-sign").has_value());
+}
+
+TEST(NormalizeDisplayName, SameNameHoweverWritten) {
+  EXPECT_EQ(NormalizeDisplayName("John Smith"), "john smith");
+  EXPECT_EQ(NormalizeDisplayName("  Smith,  John "), "john smith");
+  EXPECT_EQ(NormalizeDisplayName("\"SMITH, John\""), "john smith");
+  EXPECT_EQ(NormalizeDisplayName("Dr. J. Smith"), "dr j smith");
+  EXPECT_EQ(NormalizeDisplayName("Zoë Ångström"), "zoë ångström");
+  EXPECT_EQ(NormalizeDisplayName("js@army.mil"), "");  // an address is not a name
+  EXPECT_EQ(NormalizeDisplayName(" , "), "");
+}
+
+TEST(HistoryKeyer, HashedModeHidesAddressesAndNeedsALongSecret) {
+  EXPECT_FALSE(HistoryKeyer::Hashed("short").has_value());
+  auto keyer = HistoryKeyer::Hashed("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(keyer.has_value());
+  std::string key = keyer->Key("j.smith@army.mil");
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_EQ(key.find("smith"), std::string::npos);
+  EXPECT_EQ(key, keyer->Key("j.smith@army.mil"));
+  EXPECT_NE(key, keyer->Key("j.smyth@army.mil"));
+  auto other = HistoryKeyer::Hashed("another secret, also long enough");
+  EXPECT_NE(key, other->Key("j.smith@army.mil"));
+  EXPECT_EQ(HistoryKeyer().Key("j.smith@army.mil"), "j.smith@army.mil");
+}
+
+bool ShareDigest(const HistoryKeyer& keyer, std::string_view a, std::string_view b) {
+  auto x = keyer.LocalPartDigests(a);
+  auto y = keyer.LocalPartDigests(b);
+  for (uint32_t d : x) {
+    if (std::find(y.begin(), y.end(), d) != y.end()) return true;
+  }
+  return false;
+}
+
+TEST(HistoryKeyer, LocalPartDigestsMeetIffOneEditApart) {
+  HistoryKeyer keyer;
+  struct Case {
+    const char* a;
+    const char* b;
+    bool near;
+  } cases[] = {
+      {"j.smith", "j.smyth", true},        // substitution
+      {"jsmith", "jsmiht", true},          // transposition
+      {"john.smith", "johnsmith", true},   // dropped dot
+      {"smith", "smiith", true},           // doubled letter
+      {"jsmith", "jsmith", true},          // itself
+      {"j.smith", "k.smyth", false},       // two edits
+      {"alice.jones", "bob.jones", false},
+      {"müller", "muller", true},          // a whole UTF-8 character
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ShareDigest(keyer, c.a, c.b), c.near) << c.a << " vs " << c.b;
+  }
+  EXPECT_TRUE(keyer.LocalPartDigests("bob").empty());  // too short to compare
+}
+
+// Builds what the store returns for a history: pairs with counts, names.
+struct HistoryBuilder {
+  const HistoryKeyer& keyer;
+  HistorySnapshot snapshot;
+
+  HistoryBuilder& Pair(std::string_view sender, std::string_view recipient, int64_t messages,
+                       std::string_view name = {}) {
+    PairRecord pair;
+    pair.sender = keyer.Key(sender);
+    pair.recipient = keyer.Key(recipient);
+    pair.domain = std::string(recipient.substr(recipient.rfind('@') + 1));
+    pair.messages = messages;
+    pair.first_seen = kNow - 86400 * 30;
+    pair.last_seen = kNow - 86400;
+    // In hashed mode the store keeps the digests: the index cannot compute them.
+    if (keyer.hashed()) {
+      pair.local_digests = keyer.LocalPartDigests(recipient.substr(0, recipient.rfind('@')));
+    }
+    snapshot.pairs.push_back(std::move(pair));
+    if (!name.empty()) {
+      snapshot.names.push_back(NameRecord{keyer.Key(sender), keyer.Key(NormalizeDisplayName(name)),
+                                          keyer.Key(recipient), messages});
+    }
+    return *this;
+  }
+  HistoryBuilder& Except(std::string_view sender, std::string_view recipient, int64_t expires) {
+    bool is_address = recipient.find('@') != std::string_view::npos;
+    snapshot.exceptions.push_back(ExceptionRecord{
+        keyer.Key(sender), is_address ? keyer.Key(recipient) : std::string(recipient), expires,
+        kNow - 10, ""});
+    return *this;
+  }
+};
+
+// An officer who writes to a partner at army.mil every week.
+HistorySnapshot OfficerHistory(const HistoryKeyer& keyer) {
+  HistoryBuilder b{keyer, {}};
+  b.Pair("alice@mod.uk", "j.smith@army.mil", 40, "John Smith")
+      .Pair("alice@mod.uk", "k.jones@army.mil", 3, "Kate Jones")
+      .Pair("alice@mod.uk", "pat@ga.com", 2)
+      .Pair("alice@mod.uk", "once@army.mil", 1)
+      .Pair("bob@mod.uk", "j.smyth@navy.mil", 5)
+      .Pair("bob@mod.uk", "r.roe@army.mil", 4);
+  return b.snapshot;
+}
+
+class HistoryModes : public ::testing::TestWithParam<bool> {
+ protected:
+  HistoryModes()
+      : keyer_(GetParam() ? *HistoryKeyer::Hashed("a local secret of 32 bytes......") : HistoryKeyer()),
+        history_(CorrespondentHistory::Build(OfficerHistory(keyer_), keyer_)) {}
+
+  HistoryFinding Examine(std::string_view sender, std::string_view recipient,
+                         std::string_view name = {}) {
+    auto from = ParseAddress(sender);
+    auto to = ParseAddress(recipient);
+    EXPECT_TRUE(from && to);
+    return history_->Examine(&*from, *to, name, kNow);
+  }
+
+  HistoryKeyer keyer_;
+  std::shared_ptr<const CorrespondentHistory> history_;
+};
+
+std::string ModeName(const ::testing::TestParamInfo<bool>& mode) {
+  return mode.param ? "Hashed" : "Clear";
+}
+
+INSTANTIATE_TEST_SUITE_P(ClearAndHashed, HistoryModes, ::testing::Values(false, true), ModeName);
+
+TEST_P(HistoryModes, CountsDomainsAndAddresses) {
+  EXPECT_EQ(history_->DomainMessages("alice@mod.uk", "army.mil"), 44);
+  EXPECT_EQ(history_->DomainMessages("", "army.mil"), 48);
+  EXPECT_EQ(history_->AddressMessages("alice@mod.uk", "j.smith@army.mil"), 40);
+  EXPECT_EQ(history_->AddressMessages("", "j.smyth@navy.mil"), 5);
+  EXPECT_EQ(history_->AddressMessages("bob@mod.uk", "j.smith@army.mil"), 0);
+}
+
+TEST_P(HistoryModes, KnownAddressAndDomainAreFamiliar) {
+  HistoryFinding known = Examine("alice@mod.uk", "J.Smith@Army.mil");
+  EXPECT_TRUE(known.address_familiar);
+  EXPECT_TRUE(known.domain_familiar);
+  EXPECT_EQ(known.unfamiliar, HistoryFinding::Unfamiliar::kNone);
+  // Bob never wrote to ga.com and the organisation only twice: familiar to the
+  // organisation from two messages on.
+  EXPECT_TRUE(Examine("bob@mod.uk", "new@ga.com").domain_familiar);
+  EXPECT_FALSE(Examine("bob@mod.uk", "x@gs.com").domain_familiar);
+}
+
+TEST_P(HistoryModes, NewAddressOneEditFromAFrequentCorrespondent) {
+  HistoryFinding finding = Examine("alice@mod.uk", "j.smiht@army.mil");
+  EXPECT_EQ(finding.unfamiliar, HistoryFinding::Unfamiliar::kNearCorrespondent);
+  EXPECT_EQ(finding.usual_messages, 40);
+  EXPECT_EQ(finding.usual_address, keyer_.hashed() ? "" : "j.smith@army.mil");
+  // One message is not a habit: a slip of once@army.mil is not flagged.
+  EXPECT_EQ(Examine("alice@mod.uk", "onse@army.mil").unfamiliar, HistoryFinding::Unfamiliar::kNone);
+  // A different person, two edits away.
+  EXPECT_EQ(Examine("alice@mod.uk", "m.smyth@army.mil").unfamiliar,
+            HistoryFinding::Unfamiliar::kNone);
+}
+
+TEST_P(HistoryModes, SomeoneElseWritingToTheAddressMakesItReal) {
+  // Bob writes to j.smyth@navy.mil; Alice writing to j.smyth@army.mil is new,
+  // but j.smyth@navy.mil is not near anything of Alice's at navy.mil.
+  EXPECT_EQ(Examine("alice@mod.uk", "j.smyth@army.mil").unfamiliar,
+            HistoryFinding::Unfamiliar::kNearCorrespondent);
+  HistoryFinding real = Examine("alice@mod.uk", "r.roe@army.mil");
+  EXPECT_TRUE(real.address_familiar);
+  EXPECT_EQ(real.unfamiliar, HistoryFinding::Unfamiliar::kNone);
+}
+
+TEST_P(HistoryModes, DisplayNameUsedForAnotherAddress) {
+  HistoryFinding finding = Examine("alice@mod.uk", "john.smith@gmail.com", "Smith, John");
+  EXPECT_EQ(finding.unfamiliar, HistoryFinding::Unfamiliar::kNameMismatch);
+  EXPECT_EQ(finding.usual_messages, 40);
+  EXPECT_EQ(Examine("alice@mod.uk", "j.smith@army.mil", "John Smith").unfamiliar,
+            HistoryFinding::Unfamiliar::kNone);
+  // A name given to someone only once or never is no evidence.
+  EXPECT_EQ(Examine("alice@mod.uk", "x@example.org", "Jane Doe").unfamiliar,
+            HistoryFinding::Unfamiliar::kNone);
+}
+
+TEST_P(HistoryModes, ExceptionsExpire) {
+  HistoryBuilder b{keyer_, OfficerHistory(keyer_)};
+  b.Except("alice@mod.uk", "j.smiht@army.mil", kNow + 3600).Except("alice@mod.uk", "gs.com", kNow - 1);
+  auto history = CorrespondentHistory::Build(b.snapshot, keyer_);
+  auto alice = ParseAddress("alice@mod.uk");
+  auto excepted = ParseAddress("j.smiht@army.mil");
+  auto expired = ParseAddress("x@gs.com");
+  EXPECT_TRUE(history->Examine(&*alice, *excepted, "", kNow).excepted);
+  EXPECT_FALSE(history->Examine(&*alice, *excepted, "", kNow + 7200).excepted);
+  EXPECT_FALSE(history->Examine(&*alice, *expired, "", kNow).excepted);
+}
+
+TEST_P(HistoryModes, AnExceptionForADomainCoversItsAddressesAndSubdomains) {
+  HistoryBuilder b{keyer_, OfficerHistory(keyer_)};
+  b.Except("alice@mod.uk", "army.ml", kNow + 3600);
+  auto history = CorrespondentHistory::Build(b.snapshot, keyer_);
+  auto alice = ParseAddress("alice@mod.uk");
+  auto sub = ParseAddress("x@hq.army.ml");
+  EXPECT_TRUE(history->Examine(&*alice, *sub, "", kNow).excepted);
+}
+
+TEST_P(HistoryModes, OverlayShowsNewLearningWithoutARebuild) {
+  auto before = ParseAddress("k.jones@army.mil");
+  auto alice = ParseAddress("alice@mod.uk");
+  HistoryBuilder delta{keyer_, {}};
+  delta.Pair("alice@mod.uk", "k.jones@army.mil", 4, "Kate Jones")
+      .Pair("alice@mod.uk", "new.partner@nato.int", 2);
+  auto layered = CorrespondentHistory::Overlay(history_, delta.snapshot);
+  EXPECT_EQ(layered->AddressMessages("alice@mod.uk", "k.jones@army.mil"), 4);  // replaced, not added
+  EXPECT_EQ(layered->DomainMessages("alice@mod.uk", "army.mil"), 45);
+  EXPECT_EQ(layered->DomainMessages("", "nato.int"), 2);
+  auto slip = ParseAddress("new.partnr@nato.int");
+  EXPECT_EQ(layered->Examine(&*alice, *slip, "", kNow).unfamiliar,
+            HistoryFinding::Unfamiliar::kNearCorrespondent);
+  EXPECT_EQ(history_->Examine(&*alice, *slip, "", kNow).unfamiliar,
+            HistoryFinding::Unfamiliar::kNone);
+  EXPECT_TRUE(layered->Examine(&*alice, *before, "", kNow).address_familiar);
+}
+
+TEST_P(HistoryModes, LearnedDomainsAreWeightedByUse) {
+  std::vector<ExpectedDomain> learned = history_->LearnedDomains();
+  ASSERT_EQ(learned.size(), 2u);  // army.mil (48) and navy.mil (5); ga.com has 2
+  EXPECT_EQ(learned[0].domain, "army.mil");
+  EXPECT_DOUBLE_EQ(learned[0].weight, 1.0);
+  EXPECT_EQ(learned[1].domain, "navy.mil");
+  EXPECT_LT(learned[1].weight, learned[0].weight);
+  EXPECT_EQ(learned[1].source, DomainSource::kLearned);
+}
+
+// The policy with history: the reasons a sender sees.
+class PolicyWithHistory : public HistoryModes {
+ protected:
+  std::shared_ptr<const Policy> Compile() {
+    PolicySpec spec;
+    spec.expected = {{"mod.uk", DomainSource::kOwn}};
+    for (ExpectedDomain& learned : history_->LearnedDomains()) spec.expected.push_back(learned);
+    auto data = TypoData::Embedded();
+    auto policy = Policy::Compile(spec, LoadSystemSuffixList(), *data);
+    EXPECT_TRUE(policy.has_value()) << policy.error().ToString();
+    return *policy;
+  }
+  Verdict Evaluate(std::string_view sender, std::string_view recipient) {
+    auto from = ParseAddress(sender);
+    EvaluationContext context;
+    context.history = history_.get();
+    context.now = kNow;
+    return policy_->Evaluate(&*from, recipient, context);
+  }
+  std::shared_ptr<const Policy> policy_ = Compile();
+};
+
+INSTANTIATE_TEST_SUITE_P(ClearAndHashed, PolicyWithHistory, ::testing::Values(false, true),
+                         ModeName);
+
+TEST_P(PolicyWithHistory, SlipOfAWeeklyDomainIsRejected) {
+  Verdict verdict = Evaluate("alice@mod.uk", "j.smith@army.ml");
+  EXPECT_EQ(verdict.action, Action::kReject);
+  ASSERT_FALSE(verdict.reasons.empty());
+  EXPECT_EQ(verdict.reasons[0].code, kReasonLookalike);
+  EXPECT_NE(verdict.reasons[0].detail.find("you write there often (44 messages)"), std::string::npos)
+      << verdict.reasons[0].detail;
+  EXPECT_EQ(verdict.suggestion, "j.smith@army.mil");
+}
+
+TEST_P(PolicyWithHistory, ADomainWithHistoryIsNeverATypo) {
+  // ga.com is one letter from gs.com-like names; Alice writes there.
+  EXPECT_EQ(Evaluate("alice@mod.uk", "pat@ga.com").action, Action::kAllow);
+  EXPECT_EQ(Evaluate("bob@mod.uk", "j.smyth@navy.mil").action, Action::kAllow);
+}
+
+TEST_P(PolicyWithHistory, UnfamiliarRecipientWarnsWithTheUsualAddress) {
+  Verdict verdict = Evaluate("alice@mod.uk", "j.smiht@army.mil");
+  EXPECT_EQ(verdict.action, Action::kWarn);
+  ASSERT_EQ(verdict.reasons.size(), 1u);
+  EXPECT_EQ(verdict.reasons[0].code, kReasonUnfamiliarRecipient);
+  EXPECT_EQ(verdict.reasons[0].typo_class, kUnfamiliarNearCorrespondent);
+  if (keyer_.hashed()) {
+    EXPECT_FALSE(verdict.suggestion.has_value());
+  } else {
+    EXPECT_EQ(verdict.suggestion, "j.smith@army.mil");
+  }
+  Verdict by_name = Evaluate("alice@mod.uk", "\"John Smith\" <john.smith@outlook.com>");
+  EXPECT_EQ(by_name.action, Action::kWarn);
+  ASSERT_EQ(by_name.reasons.size(), 1u);
+  EXPECT_EQ(by_name.reasons[0].typo_class, kUnfamiliarNameMismatch);
+}
+
+TEST_P(PolicyWithHistory, NoSenderMeansOnlyTheOrganisationsHistory) {
+  EvaluationContext context;
+  context.history = history_.get();
+  context.now = kNow;
+  EXPECT_EQ(policy_->Evaluate(nullptr, "j.smiht@army.mil", context).action, Action::kAllow);
+  EXPECT_EQ(policy_->Evaluate(nullptr, "x@army.ml", context).action, Action::kReject);
+}
+
+TEST_P(PolicyWithHistory, SessionChecksDisplayNamesAtTheEndAndLearnsOnlyAllowedRecipients) {
+  MessageSession session(policy_, /*can_refuse=*/true, history_, kNow);
+  session.SetSender("<alice@mod.uk>");
+  EXPECT_FALSE(session.AddRecipient("<j.smith@army.mil>").refuse);
+  EXPECT_FALSE(session.AddRecipient("<john.smith@outlook.com>").refuse);
+  EXPECT_TRUE(session.AddRecipient("<x@army.ml>").refuse);
+  session.SetHeaderFacts({{"j.smith@army.mil", "John Smith"}, {"John.Smith@outlook.com", "John Smith"}},
+                         "<id-1@mod.uk>");
+  MessageOutcome outcome = session.Finish();
+  EXPECT_FALSE(outcome.hold);
+  EXPECT_NE(outcome.header.find("unfamiliar-recipient"), std::string::npos) << outcome.header;
+  std::optional<SentMessage> learned = session.ToLearn("QUEUEID");
+  ASSERT_TRUE(learned.has_value());
+  EXPECT_EQ(learned->key, "<id-1@mod.uk>");
+  EXPECT_EQ(learned->sender, "alice@mod.uk");
+  ASSERT_EQ(learned->recipients.size(), 1u);  // the warned and the refused ones are not learned
+  EXPECT_EQ(learned->recipients[0].address, "j.smith@army.mil");
+  EXPECT_EQ(learned->recipients[0].display_name, "John Smith");
+}
+
+TEST_P(PolicyWithHistory, HeldMailIsNotLearned) {
+  MessageSession session(policy_, /*can_refuse=*/false, history_, kNow);  // sendmail(1)
+  session.SetSender("<alice@mod.uk>");
+  session.AddRecipient("<j.smith@army.mil>");
+  session.AddRecipient("<x@army.ml>");  // a reject becomes a hold here
+  EXPECT_TRUE(session.Finish().hold);
+  EXPECT_FALSE(session.ToLearn("QUEUEID").has_value());
+}
+
+}  // namespace
+}  // namespace rcptguard
