@@ -967,6 +967,11 @@ def write_test(out):
       wrong-domain .../rare-domain     the intended domain has fewer than 3
                                        messages from the whole organisation,
                                        so it is not a learned expected domain
+      suffix-change/sister-suffix      the suffix replaced by a sister one
+                                       (com -> co.uk, mil -> gov, ac.uk ->
+                                       edu), not a label left out: what
+                                       make_typos.py and the detector treat
+                                       as a regional or sister domain
       wrong-person local-.../org-known the slip is an address someone else in
                                        the organisation writes to
       ok-new .../org-known             someone else in the organisation
@@ -974,6 +979,11 @@ def write_test(out):
     for row in out.test_rows:
         rcpt, label, kind, intended = row[2:]
         addr = rcpt[rcpt.rfind("<") + 1:-1] if rcpt.endswith(">") else rcpt
+        if label == "wrong-domain" and kind == "suffix-change":
+            suffix = split_domain(intended.split("@")[1])[2].split(".")
+            left_out = {".".join(suffix[1:]), ".".join(suffix[:-1])}
+            if not any(addr.endswith("." + x) for x in left_out if x):
+                kind += "/sister-suffix"
         if label == "wrong-domain" and out.org_domains[intended.split("@")[1]] < 3:
             kind += "/rare-domain"
         elif label in ("wrong-person", "ok-new") and addr in out.org_addresses:
