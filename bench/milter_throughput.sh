@@ -59,8 +59,9 @@ if [ -n "${HISTORY_DB:-}" ]; then
     -p "unix:$work/milter/history.sock" > "$work/rcptguard-history.log" 2>&1 &
   pids+=($!)
   supervisor[rcptguard-history]=$!
-  # Loading a large history takes a few seconds before the socket opens.
-  for _ in $(seq 1200); do [ -S "$work/milter/history.sock" ] && break; sleep 0.1; done
+  # A large history loads in the background for a few seconds after the
+  # socket opens; the runs start once it is in force.
+  for _ in $(seq 1200); do grep -q "pairs loaded" "$work/rcptguard-history.log" && break; sleep 0.1; done
   grep -h "history:" "$work/rcptguard-history.log" || true
   configs+=(rcptguard-history)
 fi

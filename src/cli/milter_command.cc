@@ -175,15 +175,19 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
       if (service == nullptr) start_history();  // history may be new, or reachable again
     }
   }).detach();
+  std::thread history_starter;
   auto result = RunMilter(socket, live.get(), &logger, [&]() -> Result<void> {
-    // History is opened after privileges are dropped, so that the database
-    // files belong to the daemon's user.
     if (!options.user.empty()) {
       if (auto dropped = DropPrivileges(options.user); !dropped) return dropped;
     }
-    start_history();
+    // History is opened after privileges are dropped, so that the database
+    // files belong to the daemon's user, and on a thread of its own: loading
+    // a large history takes seconds, and mail is checked (without history)
+    // meanwhile rather than deferred.
+    history_starter = std::thread(start_history);
     return {};
   });
+  if (history_starter.joinable()) history_starter.join();
   {
     // What was learned but not yet recorded is written before the process ends.
     std::lock_guard lock(history->mutex);

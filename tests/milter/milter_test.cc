@@ -216,7 +216,14 @@ class MilterHistoryTest : public MilterTest {
                  "refresh_seconds = 1\n"
                  "rebuild_seconds = " +
                  std::to_string(rebuild_seconds) + "\n");
-    return daemon.Start({"-c", daemon.Path("rcptguard.toml")});
+    if (auto started = daemon.Start({"-c", daemon.Path("rcptguard.toml")}); !started) {
+      return started;
+    }
+    // History loads in the background once the milter listens.
+    if (!WaitFor([&] { return daemon.LogCount("correspondent pairs loaded") == 1; })) {
+      return ::testing::AssertionFailure() << "history never loaded: " << daemon.Log();
+    }
+    return ::testing::AssertionSuccess();
   }
   void StartWithHistory(int rebuild_seconds) {
     ASSERT_TRUE(StartWithStore(daemon_, "sqlite://" + daemon_.Path("history.db"), rebuild_seconds));
