@@ -5,8 +5,12 @@
 # round) and the medians printed. 10 recipients per message, all at a trusted
 # domain, so every recipient is checked and every message delivered.
 #
+# With HISTORY_DB=/path/to/history.db (a SQLite history, e.g. made by
+# `rcptguard learn`), a fifth configuration runs rcptguard with that history
+# loaded (copied first: the run learns every message) and online learning on.
+#
 # Usage (as root, after bash scripts/build.sh):
-#   bash bench/milter_throughput.sh [MESSAGES_PER_RUN] [ROUNDS]
+#   [HISTORY_DB=FILE] bash bench/milter_throughput.sh [MESSAGES_PER_RUN] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-2000}
@@ -43,6 +47,21 @@ for _ in $(seq 200); do
   [ -S "$work/milter/null.sock" ] && [ -S "$work/milter/rcptguard.sock" ] && break
   sleep 0.05
 done
+configs=(postfix-alone null-milter rcptguard-unix rcptguard-inet)
+if [ -n "${HISTORY_DB:-}" ]; then
+  mkdir -p "$work/history"
+  cp "$HISTORY_DB" "$work/history/history.db"
+  chown -R postfix: "$work/history"
+  printf '[history]\nstore = "sqlite://%s"\n' "$work/history/history.db" > "$work/history.toml"
+  chmod 644 "$work/history.toml"
+  "$build/rcptguard" milter -f -u postfix -c "$work/history.toml" --trusted-file "$work/partners.txt" \
+    -p "unix:$work/milter/history.sock" > "$work/rcptguard-history.log" 2>&1 &
+  pids+=($!)
+  # Loading a large history takes a few seconds before the socket opens.
+  for _ in $(seq 1200); do [ -S "$work/milter/history.sock" ] && break; sleep 0.1; done
+  grep -h "history:" "$work/rcptguard-history.log" || true
+  configs+=(rcptguard-history)
+fi
 rig_wait_port "$inet_port"
 rig_start "$work" "$smtpd_port"
 
@@ -51,8 +70,8 @@ declare -A socket=(
   [null-milter]="unix:$work/milter/null.sock"
   [rcptguard-unix]="unix:$work/milter/rcptguard.sock"
   [rcptguard-inet]="inet:127.0.0.1:$inet_port"
+  [rcptguard-history]="unix:$work/milter/history.sock"
 )
-configs=(postfix-alone null-milter rcptguard-unix rcptguard-inet)
 declare -A rates
 
 # Sends $messages messages and prints messages per second, from the first

@@ -27,6 +27,10 @@ CommandRunner AddMilterCommand(CLI::App& app);
 // `rcptguard quarantine list|show|release|discard`: the hold queue.
 CommandRunner AddQuarantineCommand(CLI::App& app);
 
+// `rcptguard history top|domain|forget-sender|forget-address|except|unexcept|
+// exceptions|prune|stats`: inspect and edit correspondent history.
+CommandRunner AddHistoryCommand(CLI::App& app);
+
 // `rcptguard eval`: recall and false alarms on the labelled set in tests/data/eval.
 CommandRunner AddEvalCommand(CLI::App& app);
 

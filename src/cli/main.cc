@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     rcptguard::CommandRunner check = rcptguard::AddCheckCommand(app);
     rcptguard::CommandRunner eval = rcptguard::AddEvalCommand(app);
+    rcptguard::CommandRunner history = rcptguard::AddHistoryCommand(app);
     rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
     rcptguard::CommandRunner quarantine = rcptguard::AddQuarantineCommand(app);
     try {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("check")) return check();
     if (app.got_subcommand("eval")) return eval();
+    if (app.got_subcommand("history")) return history();
     if (app.got_subcommand("milter")) return milter();
     if (app.got_subcommand("quarantine")) return quarantine();
     return rcptguard::kExitUsage;

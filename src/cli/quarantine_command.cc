@@ -7,12 +7,17 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <optional>
+#include <strings.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/store_options.h"
+#include "config/config.h"
+#include "learn/message_headers.h"
 #include "platform/subprocess.h"
 #include "rcptguard/session.h"
 
@@ -21,6 +26,8 @@ namespace {
 
 struct QuarantineOptions {
   std::string postfix_config;  // -c for the Postfix tools; empty: Postfix's default
+  std::string config_path;     // rcptguard's configuration: where history is
+  std::string store;           // --store, overriding [history] store
   std::string format = "text";
   std::vector<std::string> ids;
 };
@@ -177,8 +184,60 @@ int Show(const QuarantineOptions& options) {
   });
 }
 
+// What history learns from a held message: someone confirmed it by releasing
+// it, so every envelope recipient is meant, with the names its headers give.
+Result<SentMessage> ReleasedMessage(const QuarantineOptions& options, const HeldMessage& held) {
+  auto headers = RunAndCapture(PostfixCommand(options, {"postcat", "-h", "-q", held.queue_id}));
+  if (!headers) return tl::unexpected(headers.error());
+  SentMessage from_headers;
+  ParseMessageHeaders(*headers, &from_headers);
+  SentMessage message;
+  message.key = from_headers.key;
+  message.sender = held.sender;
+  message.time = std::time(nullptr);
+  for (const std::string& recipient : held.recipients) {
+    std::string name;
+    for (const SentRecipient& named : from_headers.recipients) {
+      if (strcasecmp(named.address.c_str(), recipient.c_str()) == 0) name = named.display_name;
+    }
+    message.recipients.push_back(SentRecipient{recipient, name});
+  }
+  return message;
+}
+
+// Records released messages in history, when the configuration keeps one.
+// A failure here is reported but does not undo the release.
+void LearnReleased(const QuarantineOptions& options, const std::vector<SentMessage>& released) {
+  if (released.empty()) return;
+  auto config = LoadConfig(ConfigRequest{options.config_path, {}});
+  if (!config) {
+    std::fprintf(stderr, "rcptguard: not learned: %s\n", config.error().ToString().c_str());
+    return;
+  }
+  if (options.store.empty() && config->history.store.empty()) return;  // no history kept
+  auto store_options = ResolveStoreOptions(options.store, config->history);
+  auto store = store_options ? OpenHistoryStore(*store_options)
+                             : Result<std::unique_ptr<HistoryStore>>(
+                                   tl::unexpected(store_options.error()));
+  auto recorded = store ? (*store)->Record(released) : Result<size_t>(tl::unexpected(store.error()));
+  if (!recorded) {
+    std::fprintf(stderr, "rcptguard: released, but not learned: %s\n",
+                 recorded.error().ToString().c_str());
+  }
+}
+
 int Release(const QuarantineOptions& options) {
-  return ForEachHeld(options, [&](const std::string& id) -> Result<void> {
+  auto held = ListHeld(options);
+  std::vector<SentMessage> released;
+  int status = ForEachHeld(options, [&](const std::string& id) -> Result<void> {
+    // Read before the release: afterwards the message may already be gone.
+    std::optional<SentMessage> learned;
+    if (held) {
+      for (const HeldMessage& message : *held) {
+        if (message.queue_id != id) continue;
+        if (auto parsed = ReleasedMessage(options, message)) learned = std::move(*parsed);
+      }
+    }
     if (auto done = RunAndCapture(PostfixCommand(options, {"postsuper", "-H", id})); !done) {
       return tl::unexpected(done.error());
     }
@@ -187,8 +246,11 @@ int Release(const QuarantineOptions& options) {
       return tl::unexpected(done.error());
     }
     std::printf("released %s\n", id.c_str());
+    if (learned) released.push_back(std::move(*learned));
     return {};
   });
+  LearnReleased(options, released);
+  return status;
 }
 
 int Discard(const QuarantineOptions& options) {
@@ -210,6 +272,10 @@ CommandRunner AddQuarantineCommand(CLI::App& app) {
   quarantine->require_subcommand(1);
   quarantine->add_option("--postfix-config", options->postfix_config,
                          "Postfix configuration directory (default: Postfix's own)");
+  quarantine->add_option("-c,--config", options->config_path,
+                         "rcptguard configuration, for [history] (release teaches history)");
+  quarantine->add_option("--store", options->store,
+                         "History store URL for release to record in, overriding [history] store");
   CLI::App* list = quarantine->add_subcommand("list",
                                               "List held messages with sender, "
                                               "recipients, age and reasons");

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/postgres_rig.h"
 #include "support/test_helpers.h"
 
 namespace {
@@ -204,18 +205,26 @@ TEST_F(MilterTest, AKilledMilterProcessIsReplaced) {
 // History: the milter learns delivered mail and uses it within seconds.
 class MilterHistoryTest : public MilterTest {
  protected:
-  void StartWithHistory(int rebuild_seconds) {
-    WriteAll(daemon_.Path("rcptguard.toml"),
+  static ::testing::AssertionResult StartWithStore(MilterDaemon& daemon, const std::string& url,
+                                                   int rebuild_seconds) {
+    WriteAll(daemon.Path("rcptguard.toml"),
              "own_domains = [\"mod.uk\"]\n"
              "[history]\n"
-             "store = \"sqlite://" + daemon_.Path("history.db") + "\"\n"
+             "store = \"" + url + "\"\n"
              "refresh_seconds = 1\n"
              "rebuild_seconds = " + std::to_string(rebuild_seconds) + "\n");
-    ASSERT_TRUE(daemon_.Start({"-c", daemon_.Path("rcptguard.toml")}));
+    return daemon.Start({"-c", daemon.Path("rcptguard.toml")});
+  }
+  void StartWithHistory(int rebuild_seconds) {
+    ASSERT_TRUE(StartWithStore(daemon_, "sqlite://" + daemon_.Path("history.db"), rebuild_seconds));
   }
   int Send(const std::string& rcpt, const std::string& name, const std::string& expect = "continue") {
+    return SendTo(daemon_, rcpt, name, expect);
+  }
+  int SendTo(MilterDaemon& daemon, const std::string& rcpt, const std::string& name,
+             const std::string& expect = "continue") {
     ++sent_;
-    return daemon_.Script("history.lua", {{"from", "alice@mod.uk"},
+    return daemon.Script("history.lua", {{"from", "alice@mod.uk"},
                                           {"rcpt", rcpt},
                                           {"name", name},
                                           {"msgid", "<m" + std::to_string(sent_) + "@mod.uk>"},
@@ -227,11 +236,16 @@ class MilterHistoryTest : public MilterTest {
   // before history knows better is learned itself, and must not mask the next.
   bool ProbeUntilLogged(const std::vector<std::string>& probes, const std::string& name,
                         const std::string& text, const std::string& expect = "continue") {
+    return ProbeUntilLoggedOn(daemon_, probes, name, text, expect);
+  }
+  bool ProbeUntilLoggedOn(MilterDaemon& daemon, const std::vector<std::string>& probes,
+                          const std::string& name, const std::string& text,
+                          const std::string& expect = "continue") {
     size_t attempt = 0;
     return WaitFor([&] {
       const std::string& rcpt = probes[attempt++ % probes.size()];
-      return Send(rcpt, name, expect) == 0 &&
-             daemon_.Log().find(rcpt + " " + text) != std::string::npos;
+      return SendTo(daemon, rcpt, name, expect) == 0 &&
+             daemon.Log().find(rcpt + " " + text) != std::string::npos;
     });
   }
   // Addresses one letter from `local` at `domain`.
@@ -284,6 +298,26 @@ TEST_F(MilterHistoryTest, LearnedDomainsReachTheDetectorAtTheNextRebuild) {
     lookalikes.push_back(std::string("j.smith@") + domain);
   }
   EXPECT_TRUE(ProbeUntilLogged(lookalikes, "", "reject lookalike-domain", "refuse")) << daemon_.Log();
+}
+
+// Two gateways sharing one PostgreSQL history: what one learns, the other uses.
+TEST_F(MilterHistoryTest, TwoGatewaysShareOnePostgresqlHistory) {
+  std::string error;
+  auto postgres = rcptguard::testing_support::PostgresRig::Start(&error);
+  ASSERT_NE(postgres, nullptr) << error;
+  std::string url = postgres->CreateDatabase("history", &error);
+  ASSERT_FALSE(url.empty()) << error;
+  MilterDaemon other;
+  ASSERT_TRUE(StartWithStore(daemon_, url, 600));
+  ASSERT_TRUE(StartWithStore(other, url, 600));
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(SendTo(daemon_, "j.smith@army.mil", "John Smith"), 0)
+        << daemon_.ScriptOutput() << daemon_.Log();
+  }
+  // The other gateway never saw alice write to j.smith, yet flags the slip.
+  EXPECT_TRUE(ProbeUntilLoggedOn(other, Slips("j.smith", "army.mil"), "",
+                                 "warn unfamiliar-recipient near-correspondent"))
+      << other.Log();
 }
 
 TEST(MilterCommand, ConfigErrorAtStartExitsWithExConfigNamingFileAndLine) {

@@ -94,7 +94,7 @@ class PostfixTest : public ::testing::Test {
     sink_port_ = FreePort();
     struct passwd* postfix = getpwnam("postfix");
     ASSERT_NE(postfix, nullptr) << "no postfix user: is Postfix installed?";
-    for (const char* sub : {"conf", "queue", "data", "milter", "sink"}) {
+    for (const char* sub : {"conf", "queue", "data", "milter", "sink", "history"}) {
       fs::create_directories(Path(sub));
       if (std::string(sub) != "conf" && std::string(sub) != "queue") {
         ASSERT_EQ(chown(Path(sub).c_str(), postfix->pw_uid, postfix->pw_gid), 0);
@@ -203,6 +203,22 @@ class PostfixTest : public ::testing::Test {
         << ReadAll(Path("postfix.out")) << ReadAll(Path("maillog"));
     ASSERT_TRUE(WaitFor([&] { return Listening(smtpd_port_) && Listening(sink_port_); }))
         << ReadAll(Path("maillog"));
+  }
+
+  // A [history] section keeping history in this test's folder (writable by
+  // the milter's user, postfix).
+  std::string HistorySection() const {
+    return "[history]\nstore = \"" + HistoryUrl() + "\"\nrefresh_seconds = 1\n";
+  }
+  std::string HistoryUrl() const { return "sqlite://" + Path("history/history.db"); }
+
+  // `rcptguard check` against this test's history: the verdict for `rcpt`.
+  std::string CheckWithHistory(const std::string& from, const std::string& rcpt) {
+    std::string out = Path("check.out");
+    Shell(std::string(RCPTGUARD_BINARY) + " check --format jsonl --trusted-file " +
+          Path("partners.txt") + " --store " + HistoryUrl() + " --from " + from + " '" + rcpt +
+          "' > " + out + " 2>&1");
+    return ReadAll(out);
   }
 
   // Sends one message with swaks; returns the SMTP conversation.
@@ -335,7 +351,8 @@ std::string Quarantine(const std::string& conf, const std::string& args, int* st
 
 TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   WriteAll(Path("hold.toml"),
-           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n");
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n" +
+               HistorySection());
   chmod(Path("hold.toml").c_str(), 0644);
   StartAll({"-c", Path("hold.toml")});
   Send("bob@mod.uk", "alice@army.ml,carol@army.mil");
@@ -373,9 +390,16 @@ TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   EXPECT_EQ(status, 0) << shown;
   EXPECT_NE(shown.find("X-Rcptguard:"), std::string::npos) << shown;
 
-  std::string released = Quarantine(Path("conf"), "release " + release_id, &status);
+  // Held mail is not learned; released mail is: someone confirmed it.
+  EXPECT_NE(CheckWithHistory("bob@mod.uk", "alice@army.ml").find("\"verdict\":\"reject\""),
+            std::string::npos)
+      << ReadAll(Path("check.out"));
+  std::string released = Quarantine(Path("conf"), "-c " + Path("hold.toml") + " release " + release_id, &status);
   EXPECT_EQ(status, 0) << released;
   EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty()) << ReadAll(Path("maillog"));
+  EXPECT_NE(CheckWithHistory("bob@mod.uk", "alice@army.ml").find("\"verdict\":\"allow\""),
+            std::string::npos)
+      << ReadAll(Path("check.out"));
 
   std::string discarded = Quarantine(Path("conf"), "discard " + discard_id, &status);
   EXPECT_EQ(status, 0) << discarded;
@@ -415,7 +439,10 @@ TEST_F(PostfixTest, InboundMailIsUntouched) {
 }
 
 TEST_F(PostfixTest, KillingTheMilterDuringABurstLosesNothingAndLetsNothingThroughUnchecked) {
-  StartAll();
+  // With history on, the milter records the burst while it is killed.
+  WriteAll(Path("history.toml"), HistorySection());
+  chmod(Path("history.toml").c_str(), 0644);
+  StartAll({"-c", Path("history.toml")});
   // 600 messages to a trusted domain and 600 to its look-alike, 5 sessions
   // each, while the milter process is killed with SIGKILL mid-burst.
   auto burst = [&](const std::string& to, const std::string& log) {
@@ -459,6 +486,18 @@ TEST_F(PostfixTest, KillingTheMilterDuringABurstLosesNothingAndLetsNothingThroug
   size_t before = Delivered().size();
   Send("bob@mod.uk", "dave@army.mil");
   EXPECT_TRUE(WaitFor([&] { return Delivered().size() == before + 1; }));
+  // The history database survived the kill intact, and holds what was learned.
+  Shell("sqlite3 " + Path("history/history.db") + " 'PRAGMA integrity_check' > " +
+        Path("integrity.out") + " 2>&1");
+  EXPECT_EQ(ReadAll(Path("integrity.out")), "ok\n");
+  EXPECT_TRUE(WaitFor([&] {
+    return CheckWithHistory("bob@mod.uk", "carol@army.mil").find("\"verdict\":\"allow\"") !=
+           std::string::npos;
+  })) << ReadAll(Path("check.out"));
+  Shell("sqlite3 " + Path("history/history.db") +
+        " \"select messages from pairs where recipient = 'carol@army.mil'\" > " +
+        Path("count.out") + " 2>&1");
+  EXPECT_GT(std::atoi(ReadAll(Path("count.out")).c_str()), 0) << ReadAll(Path("count.out"));
 }
 
 TEST_F(PostfixTest, InternationalisedLookalikeOverSmtputf8IsRefused) {
