@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "core/marking_internal.h"
@@ -317,11 +318,50 @@ void MarkingScanState::ScanBlock(const hs_database_t* db, const std::vector<Patt
 void MarkingScanState::ScanText(std::string_view text, std::string_view where) {
   const MarkingDatabases& db = *scanner->db_;
   ScanBlock(db.body_block, db.body_refs, text, where, {});
-  if (db.edges != nullptr) {
-    edge_buffer.clear();
-    AppendEdgeLines(text, scanner->options().edge_lines, &edge_buffer);
-    ScanBlock(db.edges, db.edge_refs, edge_buffer, where, {});
+  ScanEdges(text, where);
+}
+
+void MarkingScanState::ScanEdges(std::string_view text, std::string_view where) {
+  const MarkingDatabases& db = *scanner->db_;
+  if (db.edges == nullptr) return;
+  // The head and the tail are scanned where they lie, without copies; lines
+  // in both (a short text) are scanned once.
+  int n = scanner->options().edge_lines;
+  size_t head_end = std::min(EndOfFirstLines(text, n), text.size());
+  size_t tail_start = std::max(StartOfLastLines(text, n), head_end);
+  ScanBlock(db.edges, db.edge_refs, text.substr(0, head_end), where, {});
+  ScanBlock(db.edges, db.edge_refs, text.substr(tail_start), where, {});
+}
+
+size_t EndOfFirstLines(std::string_view text, int n) {
+  size_t pos = 0;
+  int lines = 0;
+  while (pos < text.size()) {
+    const void* found = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    if (found == nullptr) return std::string_view::npos;
+    size_t eol = static_cast<size_t>(static_cast<const char*>(found) - text.data());
+    if (!IsBlankLine(text.substr(pos, eol - pos)) && ++lines == n) return eol + 1;
+    pos = eol + 1;
   }
+  return std::string_view::npos;
+}
+
+size_t StartOfLastLines(std::string_view text, int n) {
+  size_t end = text.size();  // lines left are in [0, end)
+  int lines = 0;
+  while (end > 0) {
+    size_t newline = text.rfind('\n', end - 1);
+    // A '\n' at end - 1 ends the line before; the line is (newline, end).
+    if (newline == end - 1) {
+      end = newline;
+      continue;
+    }
+    size_t start = newline == std::string_view::npos ? 0 : newline + 1;
+    if (!IsBlankLine(text.substr(start, end - start)) && ++lines == n) return start;
+    if (newline == std::string_view::npos) return 0;
+    end = newline;
+  }
+  return 0;
 }
 
 void MarkingScanState::ScanSubject(std::string_view subject, std::string_view where) {
@@ -343,45 +383,6 @@ void MarkingScanState::ScanHeader(std::string_view lower_name, std::string_view 
   ScanBlock(db.header, db.header_refs, value, where, lower_name);
 }
 
-namespace {
-
-// Appends the first `n` and the last `n` non-empty lines of `text` to *out,
-// each ended by '\n' (a trailing '\r' dropped, at most kEdgeLineMax bytes).
-// When the text has no more than 2n non-empty lines, each is appended once.
-void AppendLine(std::string_view line, std::string* out) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  out->append(line.substr(0, kEdgeLineMax));
-  out->push_back('\n');
-}
-
-}  // namespace
-
-void AppendEdgeLines(std::string_view text, int n, std::string* out) {
-  std::vector<std::string_view> head;
-  size_t pos = 0;
-  size_t head_end = 0;  // where the head lines end
-  while (pos < text.size() && static_cast<int>(head.size()) < n) {
-    size_t eol = text.find('\n', pos);
-    size_t end = eol == std::string_view::npos ? text.size() : eol;
-    std::string_view line = text.substr(pos, end - pos);
-    if (!IsBlankLine(line)) head.push_back(line);
-    pos = eol == std::string_view::npos ? text.size() : eol + 1;
-    head_end = pos;
-  }
-  for (std::string_view line : head) AppendLine(line, out);
-  // The tail: walk back from the end, not into the head.
-  std::vector<std::string_view> tail;
-  size_t end = text.size();  // the region left is [head_end, end)
-  while (end > head_end && static_cast<int>(tail.size()) < n) {
-    std::string_view region = text.substr(head_end, end - head_end);
-    size_t newline = region.rfind('\n');
-    std::string_view line = newline == std::string_view::npos ? region : region.substr(newline + 1);
-    if (!IsBlankLine(line)) tail.push_back(line);
-    end = newline == std::string_view::npos ? head_end : head_end + newline;
-  }
-  for (auto it = tail.rbegin(); it != tail.rend(); ++it) AppendLine(*it, out);
-}
-
 // ---------------------------------------------------------------------------
 // The session
 
@@ -395,12 +396,14 @@ struct MarkingSession::State : MarkingScanState {
   // MIME: the message as received (headers rebuilt from the milter's fields,
   // then the body), up to the bound. Owned by GMime once parsing starts.
   MimeBuffer mime;
-  // Plain text: the stream over the body patterns, the first lines (until
-  // edge_lines non-empty lines are complete) and the last bytes.
+  // Plain text: the stream over the body patterns; the first lines while
+  // fewer than edge_lines non-empty lines are complete (kept only when the
+  // first chunk did not hold them all); the last bytes.
   hs_stream_t* stream = nullptr;
   std::string head;
-  int head_lines = 0;
   bool head_done = false;
+  uint64_t head_end = 0;    // body offset where the scanned head ends
+  uint64_t body_bytes = 0;  // body bytes taken so far
   std::string tail;
   bool tail_cut = false;
   size_t budget = 0;  // bytes still allowed
@@ -468,7 +471,6 @@ void MarkingSession::EndHeaders() {
   if (s.headers_done) return;
   s.headers_done = true;
   if (s.scanner->empty()) return;
-  s.mime.EndHeaders();
   // Plain text is scanned as it streams; everything else waits for GMime.
   ContentTypeFacts facts = ParseContentType(s.content_type);
   bool identity = s.transfer_encoding.empty() || s.transfer_encoding == "7bit" ||
@@ -476,8 +478,8 @@ void MarkingSession::EndHeaders() {
   s.plain = identity &&
             (s.content_type.empty() || (facts.type == "text" && facts.subtype == "plain")) &&
             AsciiCompatible(facts.charset);
+  s.mime.EndHeaders(!s.plain);
   if (s.plain) {
-    s.mime.Discard();
     const MarkingDatabases& db = *s.scanner->db_;
     if (db.body_stream != nullptr) {
       if (hs_open_stream(db.body_stream, 0, &s.stream) != HS_SUCCESS) s.stream = nullptr;
@@ -502,28 +504,29 @@ void MarkingSession::Body(std::string_view chunk) {
     hs_scan_stream(s.stream, chunk.data(), static_cast<unsigned>(chunk.size()), 0, s.scratch,
                    OnMatch, &context);
   }
-  if (s.scanner->db_->edges == nullptr) return;
-  // The head: bytes until edge_lines non-empty lines are complete.
+  uint64_t offset = s.body_bytes;
+  s.body_bytes += chunk.size();
+  const MarkingDatabases& db = *s.scanner->db_;
+  if (db.edges == nullptr) return;
+  // The head: scanned as soon as edge_lines non-empty lines are complete,
+  // straight from the chunk when the first chunk holds them (the usual case:
+  // MTAs hand over tens of kilobytes at a time).
   if (!s.head_done) {
     const int want = s.scanner->options().edge_lines;
-    s.head.append(chunk.substr(0, want * kEdgeLineMax + 1));
-    size_t line_start = 0;
-    // Count complete non-empty lines from the beginning each time the head
-    // grows: it is small (bounded above) and this keeps the code simple.
-    int lines = 0;
-    size_t cut = s.head.size();
-    for (size_t i = 0; i < s.head.size(); ++i) {
-      if (s.head[i] != '\n') continue;
-      if (!IsBlankLine(std::string_view(s.head).substr(line_start, i - line_start))) ++lines;
-      line_start = i + 1;
-      if (lines == want) {
-        cut = i + 1;
-        break;
-      }
+    std::string_view head = chunk;
+    if (!s.head.empty() || offset > 0) {
+      s.head.append(chunk);
+      head = s.head;
     }
-    if (lines == want || s.head.size() > static_cast<size_t>(want) * kEdgeLineMax) {
-      s.head.resize(std::min(cut, s.head.size()));
+    size_t end = EndOfFirstLines(head, want);
+    if (end != std::string_view::npos || head.size() > static_cast<size_t>(want) * kEdgeLineMax) {
+      if (end == std::string_view::npos) end = head.rfind('\n') + 1;  // whole lines only
+      s.ScanBlock(db.edges, db.edge_refs, head.substr(0, end), "body", {});
+      s.head_end = end;
       s.head_done = true;
+      std::string().swap(s.head);
+    } else if (s.head.empty()) {
+      s.head.assign(chunk);
     }
   }
   // The tail: the last kTailKeep bytes (amortised: trimmed at twice that).
@@ -557,16 +560,27 @@ MarkingResult MarkingSession::End() {
     s.stream = nullptr;
   }
   if (db.edges != nullptr) {
+    const int want = s.scanner->options().edge_lines;
+    if (!s.head_done) {
+      // A short body: all of it is head.
+      s.ScanBlock(db.edges, db.edge_refs, s.head, "body", {});
+      s.head_end = s.head.size();
+    }
     std::string_view tail = s.tail;
+    uint64_t tail_offset = s.body_bytes - tail.size();  // body offset of tail[0]
     if (s.tail_cut) {
       // The kept bytes may start inside a line: drop that partial line.
       size_t eol = tail.find('\n');
-      tail = eol == std::string_view::npos ? std::string_view() : tail.substr(eol + 1);
+      size_t cut = eol == std::string_view::npos ? tail.size() : eol + 1;
+      tail.remove_prefix(cut);
+      tail_offset += cut;
     }
-    s.edge_buffer.clear();
-    AppendEdgeLines(s.head, s.scanner->options().edge_lines, &s.edge_buffer);
-    AppendEdgeLines(tail, s.scanner->options().edge_lines, &s.edge_buffer);
-    s.ScanBlock(db.edges, db.edge_refs, s.edge_buffer, "body", {});
+    uint64_t start = tail_offset + StartOfLastLines(tail, want);
+    start = std::max(start, s.head_end);  // lines of the head are not scanned twice
+    if (start < s.body_bytes) {
+      s.ScanBlock(db.edges, db.edge_refs, tail.substr(static_cast<size_t>(start - tail_offset)),
+                  "body", {});
+    }
   }
   return std::move(s.result);
 }

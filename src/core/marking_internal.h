@@ -41,7 +41,6 @@ struct MarkingScanState {
   hs_scratch_t* scratch = nullptr;
   MarkingResult result;
   std::vector<std::pair<size_t, std::string>> seen;  // (marking, where) already recorded
-  std::string edge_buffer;
 
   void Record(size_t marking, std::string_view where);
   void ScanBlock(const hs_database_t* db, const std::vector<PatternRef>& refs,
@@ -49,14 +48,20 @@ struct MarkingScanState {
   // Decoded text of one part: the body patterns over all of it, the edge
   // patterns over its first and last lines.
   void ScanText(std::string_view text, std::string_view where);
+  // The edge patterns over text[0, head_end) and text[tail_start, end).
+  void ScanEdges(std::string_view text, std::string_view where);
   void ScanSubject(std::string_view subject, std::string_view where);
   bool WantsHeader(std::string_view lower_name) const;
   void ScanHeader(std::string_view lower_name, std::string_view display_name,
                   std::string_view value, std::string_view prefix);
 };
 
-// The first and last `n` non-empty lines of `text`, each ended by '\n'.
-void AppendEdgeLines(std::string_view text, int n, std::string* out);
+// The offset just past the '\n' that ends the n-th non-empty line of `text`,
+// or npos when `text` has fewer complete non-empty lines.
+size_t EndOfFirstLines(std::string_view text, int n);
+// The offset where the n-th non-empty line from the end of `text` starts
+// (0 when there are fewer).
+size_t StartOfLastLines(std::string_view text, int n);
 
 // The raw message kept for GMime: header fields rebuilt from the milter's,
 // then the body. A GByteArray so that GMime's memory stream can take it over
@@ -67,17 +72,19 @@ class MimeBuffer {
   ~MimeBuffer();
   MimeBuffer(const MimeBuffer&) = delete;
   MimeBuffer& operator=(const MimeBuffer&) = delete;
+  // Header fields are kept as text until EndHeaders says whether the message
+  // needs GMime at all (plain text never allocates the byte array).
   void AppendHeader(std::string_view name, std::string_view value);
-  void EndHeaders();
+  void EndHeaders(bool keep);
   void AppendBody(std::string_view chunk);
-  void Discard();
-  // Hands the bytes over (the caller frees them); null after Discard.
+  // Hands the bytes over (the caller frees them); null when not kept.
   GByteArray* Release();
   // Bytes of the rebuilt header block, blank line included.
   size_t header_size() const { return header_size_; }
 
  private:
-  GByteArray* bytes_;
+  std::string headers_;
+  GByteArray* bytes_ = nullptr;
   size_t header_size_ = 0;
 };
 

@@ -185,39 +185,34 @@ void WalkObject(Walk* walk, GMimeObject* object, const std::string& prefix, int 
 
 // ---------------------------------------------------------------------------
 
-MimeBuffer::MimeBuffer() : bytes_(g_byte_array_new()) {}
+MimeBuffer::MimeBuffer() = default;
 
 MimeBuffer::~MimeBuffer() {
   if (bytes_ != nullptr) g_byte_array_free(bytes_, TRUE);
 }
 
 void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
-  if (bytes_ == nullptr) return;
-  auto append = [this](std::string_view text) {
-    g_byte_array_append(bytes_, reinterpret_cast<const guint8*>(text.data()),
-                        static_cast<guint>(text.size()));
-  };
-  append(name);
-  append(": ");
-  append(value);
-  append("\r\n");
+  headers_.append(name);
+  headers_.append(": ");
+  headers_.append(value);
+  headers_.append("\r\n");
 }
 
-void MimeBuffer::EndHeaders() {
-  if (bytes_ == nullptr) return;
-  g_byte_array_append(bytes_, reinterpret_cast<const guint8*>("\r\n"), 2);
-  header_size_ = bytes_->len;
+void MimeBuffer::EndHeaders(bool keep) {
+  if (keep) {
+    headers_.append("\r\n");
+    bytes_ = g_byte_array_sized_new(static_cast<guint>(headers_.size() + 4096));
+    g_byte_array_append(bytes_, reinterpret_cast<const guint8*>(headers_.data()),
+                        static_cast<guint>(headers_.size()));
+    header_size_ = headers_.size();
+  }
+  std::string().swap(headers_);
 }
 
 void MimeBuffer::AppendBody(std::string_view chunk) {
   if (bytes_ == nullptr) return;
   g_byte_array_append(bytes_, reinterpret_cast<const guint8*>(chunk.data()),
                       static_cast<guint>(chunk.size()));
-}
-
-void MimeBuffer::Discard() {
-  if (bytes_ != nullptr) g_byte_array_free(bytes_, TRUE);
-  bytes_ = nullptr;
 }
 
 GByteArray* MimeBuffer::Release() { return std::exchange(bytes_, nullptr); }
@@ -254,14 +249,21 @@ ContentTypeFacts ParseContentType(std::string_view value) {
 }
 
 std::string DecodeHeaderValue(std::string_view value) {
-  EnsureGMime();
   std::string unfolded;
   unfolded.reserve(value.size());
-  for (char c : value) {
+  bool plain = true;  // no encoded word, no 8-bit byte: nothing to decode
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
     // A NUL would end the C string GMime reads; none reaches here from the
     // milter, but a file might carry one.
     if (c != '\r' && c != '\n' && c != '\0') unfolded.push_back(c);
+    if (static_cast<unsigned char>(c) >= 0x80 ||
+        (c == '=' && i + 1 < value.size() && value[i + 1] == '?')) {
+      plain = false;
+    }
   }
+  if (plain) return unfolded;
+  EnsureGMime();
   char* decoded = g_mime_utils_header_decode_text(nullptr, unfolded.c_str());
   if (decoded == nullptr) return unfolded;
   std::string out(decoded);

@@ -209,12 +209,14 @@ TEST(MarkingSession, ArbitraryBytesNeverCrash) {
 }
 
 TEST(MarkingEdges, FirstAndLastNonEmptyLines) {
-  std::string out;
-  AppendEdgeLines("\n a\n\nb\r\nc\nd\ne\n\n", 2, &out);
-  EXPECT_EQ(out, " a\nb\nd\ne\n");
-  out.clear();
-  AppendEdgeLines("one\ntwo", 5, &out);
-  EXPECT_EQ(out, "one\ntwo\n");
+  std::string_view text = "\n a\n\nb\r\nc\nd\ne\n\n";
+  EXPECT_EQ(text.substr(0, EndOfFirstLines(text, 2)), "\n a\n\nb\r\n");
+  EXPECT_EQ(text.substr(StartOfLastLines(text, 2)), "d\ne\n\n");
+  EXPECT_EQ(EndOfFirstLines("one\ntwo", 2), std::string_view::npos);  // "two" is not complete
+  EXPECT_EQ(StartOfLastLines("one\ntwo", 5), 0u);
+  EXPECT_EQ(StartOfLastLines("one\ntwo", 1), 4u);
+  EXPECT_EQ(StartOfLastLines("", 1), 0u);
+  EXPECT_EQ(EndOfFirstLines("", 1), std::string_view::npos);
 }
 
 // --- the policy --------------------------------------------------------------
