@@ -405,7 +405,6 @@ struct MarkingSession::State : MarkingScanState {
   uint64_t head_end = 0;    // body offset where the scanned head ends
   uint64_t body_bytes = 0;  // body bytes taken so far
   std::string tail;
-  bool tail_cut = false;
   size_t budget = 0;  // bytes still allowed
 
   ~State() {
@@ -518,9 +517,14 @@ void MarkingSession::Body(std::string_view chunk) {
       s.head.append(chunk);
       head = s.head;
     }
-    size_t end = EndOfFirstLines(head, want);
-    if (end != std::string_view::npos || head.size() > static_cast<size_t>(want) * kEdgeLineMax) {
-      if (end == std::string_view::npos) end = head.rfind('\n') + 1;  // whole lines only
+    // The head is the first edge_lines non-empty lines, or the whole lines
+    // within the first `limit` bytes: decided on the same bytes whatever the
+    // chunk sizes, so chunking never changes a finding.
+    const size_t limit = static_cast<size_t>(want) * kEdgeLineMax;
+    std::string_view window = head.substr(0, limit);
+    size_t end = EndOfFirstLines(window, want);
+    if (end != std::string_view::npos || head.size() >= limit) {
+      if (end == std::string_view::npos) end = window.rfind('\n') + 1;  // whole lines only
       s.ScanBlock(db.edges, db.edge_refs, head.substr(0, end), "body", {});
       s.head_end = end;
       s.head_done = true;
@@ -532,13 +536,9 @@ void MarkingSession::Body(std::string_view chunk) {
   // The tail: the last kTailKeep bytes (amortised: trimmed at twice that).
   if (chunk.size() >= kTailKeep) {
     s.tail.assign(chunk.substr(chunk.size() - kTailKeep));
-    s.tail_cut = true;
   } else {
     s.tail.append(chunk);
-    if (s.tail.size() > 2 * kTailKeep) {
-      s.tail.erase(0, s.tail.size() - kTailKeep);
-      s.tail_cut = true;
-    }
+    if (s.tail.size() > 2 * kTailKeep) s.tail.erase(0, s.tail.size() - kTailKeep);
   }
 }
 
@@ -567,8 +567,10 @@ MarkingResult MarkingSession::End() {
       s.head_end = s.head.size();
     }
     std::string_view tail = s.tail;
+    // Exactly the last kTailKeep bytes, however the body was chunked.
+    if (tail.size() > kTailKeep) tail.remove_prefix(tail.size() - kTailKeep);
     uint64_t tail_offset = s.body_bytes - tail.size();  // body offset of tail[0]
-    if (s.tail_cut) {
+    if (tail_offset > 0) {
       // The kept bytes may start inside a line: drop that partial line.
       size_t eol = tail.find('\n');
       size_t cut = eol == std::string_view::npos ? tail.size() : eol + 1;
