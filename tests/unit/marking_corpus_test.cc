@@ -182,3 +182,94 @@ TEST(MarkingCorpus, OrdinaryMailHasNoMarkings) {
 
 }  // namespace
 }  // namespace rcptguard
+
+namespace rcptguard {
+namespace {
+
+Result<Config> Parse(const std::string& text) {
+  return ParseConfig(text, "/etc/rcptguard/rcptguard.toml",
+                     [](const std::string&) -> Result<std::string> { return std::string(); });
+}
+
+TEST(MarkingConfig, SampleAndExamplesCompile) {
+  for (std::string file : {"conf/rcptguard.toml.sample", "conf/examples/uk-department.toml",
+                           "conf/examples/us-dod.toml", "tests/data/markings/all-packs.toml"}) {
+    auto config = LoadConfig(ConfigRequest{std::string(RCPTGUARD_SOURCE_DIR) + "/" + file, {}});
+    ASSERT_TRUE(config.has_value()) << file << ": " << config.error().ToString();
+    EXPECT_FALSE(config->policy.markings.empty()) << file;
+    auto policy = CompilePolicy(*config);
+    EXPECT_TRUE(policy.has_value()) << file << ": " << policy.error().ToString();
+  }
+}
+
+TEST(MarkingConfig, PackDefaultsAndRefinements) {
+  auto config = Parse(
+      "[markings]\npacks = [\"uk-gsc\", \"us-classification\"]\naccredited = [\"*.gov.uk\"]\n"
+      "action = \"warn\"\n[[marking]]\nname = \"SECRET\"\nscheme = \"us-classification\"\n"
+      "action = \"reject\"\naccredited = [\"*.mil\"]\n");
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  int secrets = 0;
+  for (const MarkingSpec& spec : config->policy.markings) {
+    if (spec.name == "OFFICIAL") {
+      EXPECT_EQ(spec.accredited, std::vector<std::string>{"*"}) << "the pack's own list stays";
+      EXPECT_EQ(spec.action, "allow");
+    }
+    if (spec.name == "OFFICIAL-SENSITIVE") {
+      EXPECT_EQ(spec.accredited, std::vector<std::string>{"*.gov.uk"});
+      EXPECT_EQ(spec.action, "warn");
+      EXPECT_EQ(spec.scheme, "uk-gsc");
+    }
+    if (spec.name == "SECRET") {
+      ++secrets;
+      bool us = spec.scheme == "us-classification";
+      EXPECT_EQ(spec.action, us ? "reject" : "warn") << spec.scheme;
+      EXPECT_EQ(spec.accredited, std::vector<std::string>{us ? "*.mil" : "*.gov.uk"});
+    }
+  }
+  EXPECT_EQ(secrets, 2);
+}
+
+TEST(MarkingConfig, MistakesAreErrorsWithFileAndLine) {
+  struct Bad {
+    std::string text, want;
+  } cases[] = {
+      {"[markings]\npacks = [\"nope\"]\n", "unknown marking pack 'nope'"},
+      {"[[marking]]\nname = \"X\"\naccredited = [\"a.org\"]\n", "not in any pack"},
+      {"[[marking]]\nname = \"X\"\nwhere = [\"body\"]\npatterns = ['^X$']\n", "needs 'rank'"},
+      {"[[marking]]\nname = \"X\"\nrank = 1\nwhere = [\"everywhere\"]\npatterns = ['^X$']\n",
+       "subject, header, body-edges or body"},
+      {"[[marking]]\nname = \"X\"\nrank = 1\nwhere = [\"header\"]\npatterns = ['^X$']\n", ""},
+      {"[[marking]]\nname = \"X\"\nrank = 1\nwhere = [\"body\"]\npatterns = ['^X$']\n"
+       "accredited = [\"a.*.org\"]\n",
+       "'*' is allowed only"},
+      {"[[marking]]\nname = \"X\"\nrank = 1\nwhere = [\"body\"]\npatterns = ['^X$']\nfoo = 1\n",
+       "unknown key 'marking.foo'"},
+      {"[markings]\nmax_scan_bytes = 10\n", "max_scan_bytes"},
+      {"[markings]\non_limit = \"drop\"\n", "allow, warn, hold or reject"},
+  };
+  for (const Bad& bad : cases) {
+    auto config = Parse(bad.text);
+    if (config.has_value()) {
+      // Some mistakes surface when the policy is compiled (patterns, headers).
+      auto policy = CompilePolicy(*config);
+      ASSERT_FALSE(policy.has_value()) << bad.text;
+      EXPECT_NE(policy.error().ToString().find("rcptguard.toml:1"), std::string::npos)
+          << policy.error().ToString();
+      continue;
+    }
+    EXPECT_NE(config.error().message.find(bad.want), std::string::npos)
+        << bad.text << "\ngot: " << config.error().message;
+    EXPECT_NE(config.error().where.find("rcptguard.toml:"), std::string::npos) << bad.text;
+  }
+  // A pattern Hyperscan refuses: named with the file and line of its [[marking]].
+  auto config = Parse("own_domains = [\"a.org\"]\n[[marking]]\nname = \"X\"\nrank = 1\n"
+                      "where = [\"body\"]\npatterns = ['(unclosed']\n");
+  ASSERT_TRUE(config.has_value());
+  auto policy = CompilePolicy(*config);
+  ASSERT_FALSE(policy.has_value());
+  EXPECT_EQ(policy.error().where, "/etc/rcptguard/rcptguard.toml:2");
+  EXPECT_NE(policy.error().message.find("marking 'X'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rcptguard
