@@ -13,11 +13,20 @@
 namespace rcptguard {
 namespace {
 
+// Every shipped pack, or those named in RCPTGUARD_BENCH_PACKS ("uk-gsc,msip").
 std::shared_ptr<const MarkingScanner> AllPacks() {
   static std::shared_ptr<const MarkingScanner> scanner = [] {
+    std::string packs = "\"uk-gsc\", \"us-classification\", \"au-pspf\", \"rfc7444\", \"msip\"";
+    if (const char* chosen = std::getenv("RCPTGUARD_BENCH_PACKS")) {
+      packs.clear();
+      for (std::string_view rest = chosen; !rest.empty();) {
+        size_t comma = rest.find(',');
+        packs += (packs.empty() ? "\"" : ", \"") + std::string(rest.substr(0, comma)) + "\"";
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+    }
     auto config = ParseConfig(
-        "[markings]\npacks = [\"uk-gsc\", \"us-classification\", \"au-pspf\", \"rfc7444\", "
-        "\"msip\"]\naccredited = [\"*.gov.uk\"]\n",
+        "[markings]\npacks = [" + packs + "]\naccredited = [\"*.gov.uk\"]\n",
         "bench", [](const std::string&) -> Result<std::string> { return std::string(); });
     if (!config) std::abort();
     auto compiled = MarkingScanner::Compile(config->policy.markings, {});
