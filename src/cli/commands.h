@@ -35,6 +35,9 @@ CommandRunner AddQuarantineCommand(CLI::App& app);
 // exceptions|prune|stats`: inspect and edit correspondent history.
 CommandRunner AddHistoryCommand(CLI::App& app);
 
+// `rcptguard learn`: correspondent history from mbox files, Maildirs and Postfix logs.
+CommandRunner AddLearnCommand(CLI::App& app);
+
 // `rcptguard eval`: recall and false alarms on the labelled set in tests/data/eval.
 CommandRunner AddEvalCommand(CLI::App& app);
 

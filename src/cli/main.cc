@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     rcptguard::CommandRunner check = rcptguard::AddCheckCommand(app);
     rcptguard::CommandRunner eval = rcptguard::AddEvalCommand(app);
     rcptguard::CommandRunner history = rcptguard::AddHistoryCommand(app);
+    rcptguard::CommandRunner learn = rcptguard::AddLearnCommand(app);
     rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
     rcptguard::CommandRunner quarantine = rcptguard::AddQuarantineCommand(app);
     rcptguard::CommandRunner scan = rcptguard::AddScanCommand(app);
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("check")) return check();
     if (app.got_subcommand("eval")) return eval();
     if (app.got_subcommand("history")) return history();
+    if (app.got_subcommand("learn")) return learn();
     if (app.got_subcommand("milter")) return milter();
     if (app.got_subcommand("quarantine")) return quarantine();
     if (app.got_subcommand("scan")) return scan();

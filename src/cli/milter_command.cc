@@ -34,6 +34,7 @@ struct MilterOptions {
   bool foreground = false;
   bool check_only = false;
   std::string socket;  // -p; empty: from the config
+  std::string store;   // --store; empty: [history] store
   std::string pid_file;
   std::string user;
   bool version = false;
@@ -78,9 +79,10 @@ struct HistoryState {
 // Starts the history service the configuration asks for (none without
 // [history] store). Failing to reach the store is not fatal: mail is still
 // checked, without history, and the next reload tries again.
-std::shared_ptr<HistoryService> StartHistory(const HistorySettings& settings, Logger& logger) {
-  if (settings.store.empty()) return nullptr;
-  auto store = ResolveStoreOptions("", settings);
+std::shared_ptr<HistoryService> StartHistory(const std::string& store_flag,
+                                             const HistorySettings& settings, Logger& logger) {
+  if (store_flag.empty() && settings.store.empty()) return nullptr;
+  auto store = ResolveStoreOptions(store_flag, settings);
   if (!store) {
     logger.Error("history: " + store.error().ToString() + "; running without history");
     return nullptr;
@@ -139,7 +141,7 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
     {
       std::lock_guard lock(history->mutex);
       if (history->service == nullptr) {
-        history->service = StartHistory(settings->history, logger);
+        history->service = StartHistory(options.store, settings->history, logger);
         if (history->service != nullptr) {
           // Each full rebuild brings new learned domains into the policy.
           history->service->SetRebuildListener([options, live, history, &logger](auto) {
@@ -305,6 +307,9 @@ CommandRunner AddMilterCommand(CLI::App& app) {
   milter->add_option("-P,--pid-file", options->pid_file, "Write the process id here");
   milter->add_option("-u,--user", options->user,
                      "Run as this user (and its group), which then owns the socket");
+  milter->add_option("--store", options->store,
+                     "History store URL (sqlite:///path, postgresql://...), overriding [history] "
+                     "store");
   milter->add_flag("-V", options->version, "Print the version and exit");
   return [options] { return RunMilterCommand(*options); };
 }

@@ -526,16 +526,24 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   // A display name the sender uses for someone else: the autocomplete slip.
   std::string name = NormalizeDisplayName(display_name);
   if (!name.empty()) {
+    // The usual address is the one the sender writes to most among those the
+    // name was given; how often the name itself came with it does not matter
+    // (mail clients often send no display name).
     const NamedRecipient* usual = nullptr;
+    int64_t usual_messages = 0;
     bool used_with_this = false;
     index.ForEachNamed(PairKey(sender_key, index.keyer.Key(name)), [&](const NamedRecipient& named) {
       if (named.recipient == recipient_hash) used_with_this = true;
-      if (!usual || named.messages > usual->messages) usual = &named;
+      int64_t messages = index.PairMessages(PairKey(sender_hash, named.recipient));
+      if (!usual || messages > usual_messages) {
+        usual = &named;
+        usual_messages = messages;
+      }
     });
-    if (!used_with_this && usual && usual->messages >= index.options.frequent_messages) {
+    if (!used_with_this && usual && usual_messages >= index.options.frequent_messages) {
       finding.unfamiliar = HistoryFinding::Unfamiliar::kNameMismatch;
       finding.usual_address = usual->address;
-      finding.usual_messages = usual->messages;
+      finding.usual_messages = usual_messages;
       return finding;
     }
   }

@@ -198,7 +198,11 @@ std::string MessageIdKey(std::string_view value) {
   }
   size_t end = 0;
   while (end < value.size() && !IsWsp(value[end])) ++end;
-  return std::string(value.substr(0, end));
+  std::string_view id = value.substr(0, end);
+  // "<>" or "<" names no message: as good as no Message-ID (a shared key
+  // would make every such message look learned already).
+  if (id.find_first_not_of("<>") == std::string_view::npos) return {};
+  return std::string(id);
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

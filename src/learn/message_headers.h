@@ -43,6 +43,8 @@ enum class HeaderOutcome {
 //  - time: the Date header as unix seconds, or 0 when missing or unreadable.
 // Lines that are neither a field nor a continuation are ignored. Never fails
 // on any bytes; `message` is only complete when kMessage is returned.
+// Thread-safe: GMime is initialised once per process (on first use) and each
+// call parses into objects of its own (the milter calls it from many threads).
 HeaderOutcome ParseMessageHeaders(std::string_view headers, SentMessage* message);
 
 // Parses the date of an mbox "From " line ("From alice@x Thu Nov 26 10:00:01

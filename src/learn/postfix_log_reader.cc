@@ -282,8 +282,11 @@ struct PostfixLogReader::State {
       Open& entry = Find(key, line);
       entry.last_line = line_number;
       std::string_view id = event.substr(11);
-      size_t end = id.find_first_of(" ,");
-      entry.message_id.assign(id.substr(0, end));
+      id = id.substr(0, id.find_first_of(" ,"));
+      // "message-id=<>" (or nothing): no id, so the message keeps the
+      // queue-id key rather than sharing "<>" with every other such message.
+      if (id.find_first_not_of("<>") == std::string_view::npos) id = {};
+      entry.message_id.assign(id);
     } else if (event.substr(0, 5) == "from=") {
       std::optional<std::string_view> sender = AngleValue(event.substr(5));
       if (!sender) {

@@ -24,8 +24,8 @@ struct LearnSummary {
   double seconds = 0;
 };
 
-// "learned 1200 messages (3400 recipients): 1100 newly counted, 100 already
-// known; 2 skipped, 0 malformed, 0 other senders; 512.0 MB in 2.1 s (243.8 MB/s)"
+// "read 1200 messages (3400 recipients): 1100 newly counted, 100 already known,
+// 0 from other senders; 2 skipped, 0 malformed; 512.0 MB in 2.10 s (243.8 MB/s)"
 std::string FormatSummary(const LearnSummary& summary);
 
 // Redraws one status line ("\r... \x1b[K") on `out`, at most every 200 ms:

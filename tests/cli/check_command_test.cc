@@ -203,7 +203,8 @@ TEST(CheckCommand, ManPageDocumentsEveryOption) {
     return page.find(roff) != std::string::npos;
   };
   for (const char* command : {"check --help", "eval --help", "milter --help", "quarantine --help",
-                              "quarantine list --help"}) {
+                              "quarantine list --help", "learn --help", "history --help",
+                              "history top --help", "history except --help"}) {
     ProcessResult help = Rcptguard(command);
     std::istringstream words(help.out);
     std::string word;

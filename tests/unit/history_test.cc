@@ -210,6 +210,21 @@ TEST_P(HistoryModes, DisplayNameUsedForAnotherAddress) {
             HistoryFinding::Unfamiliar::kNone);
 }
 
+TEST_P(HistoryModes, ANameSeenOnceWithAFrequentAddressIsEnough) {
+  // Mail clients often send no display name: Alice wrote to k.jones 3 times,
+  // but gave the name "Katherine Jones" only once.
+  HistoryBuilder b{keyer_, OfficerHistory(keyer_)};
+  b.snapshot.names.push_back(NameRecord{keyer_.Key("alice@mod.uk"),
+                                        keyer_.Key(NormalizeDisplayName("Katherine Jones")),
+                                        keyer_.Key("k.jones@army.mil"), 1});
+  auto history = CorrespondentHistory::Build(b.snapshot, keyer_);
+  auto alice = ParseAddress("alice@mod.uk");
+  auto other = ParseAddress("kjones@gmail.com");
+  HistoryFinding finding = history->Examine(&*alice, *other, "Jones, Katherine", kNow);
+  EXPECT_EQ(finding.unfamiliar, HistoryFinding::Unfamiliar::kNameMismatch);
+  EXPECT_EQ(finding.usual_messages, 3);
+}
+
 TEST_P(HistoryModes, ExceptionsExpire) {
   HistoryBuilder b{keyer_, OfficerHistory(keyer_)};
   b.Except("alice@mod.uk", "j.smiht@army.mil", kNow + 3600).Except("alice@mod.uk", "gs.com", kNow - 1);

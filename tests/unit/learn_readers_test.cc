@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -169,6 +172,11 @@ TEST(MboxReader, SplitsMessagesOnlyWhereAMessageStarts) {
        {"abc@x"},
        0,
        0},
+      {"empty message id gets the offset key",
+       "From a\n" + kHeaders + "Message-ID: <>\n\n",
+       {"mbox:t:0"},
+       0,
+       0},
       {"local recipient without domain only", "From a\nFrom: a@x.example\nTo: bob\n\n", {}, 1, 0},
       {"sender from Sender then Return-Path",
        "From a\nReturn-Path: <rp@x.example>\nTo: b@y.example\nMessage-ID: <1@x>\n\n",
@@ -296,6 +304,18 @@ TEST(PostfixLogReader, ClassicTimeStampsTakeTheYearBeforeWhenAfterTheReference) 
   EXPECT_EQ(collector.messages[0].key, "postfix:mx1:ABC:Nov  6 10:00:00");
 }
 
+TEST(PostfixLogReader, AnEmptyMessageIdIsNoKey) {
+  const std::string log =
+      "Nov 26 10:00:00 mx1 postfix/cleanup[1]: ABC: message-id=<>\n"
+      "Nov 26 10:00:01 mx1 postfix/qmgr[1]: ABC: from=<a@x.example>, size=1\n"
+      "Nov 26 10:00:02 mx1 postfix/smtp[2]: ABC: to=<b@y.example>, relay=r, status=sent (ok)\n"
+      "Nov 26 10:00:03 mx1 postfix/qmgr[1]: ABC: removed\n";
+  Collector collector;
+  ReadPostfixLog(log, PostfixLogOptions{kEndOf2026}, collector.callbacks);
+  ASSERT_EQ(collector.messages.size(), 1u);
+  EXPECT_EQ(collector.messages[0].key, "postfix:mx1:ABC:Nov 26 10:00:00");
+}
+
 TEST(PostfixLogReader, StreamsFromAPipe) {
   Collector collector;
   // /dev/stdin of a child is awkward in a test; a FIFO is the same code path.
@@ -324,11 +344,32 @@ TEST(PostfixLogReader, BoundsOpenMessages) {
   EXPECT_EQ(counters.messages, 1000u) << "every message emitted once, early or at the end";
 }
 
+TEST(ProgressLine, RedrawsAtMostFiveTimesASecondAndClears) {
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  auto now = std::chrono::steady_clock::time_point();
+  ProgressLine line(out, true, 100'000'000, [&] { return now; });
+  now += std::chrono::milliseconds(100);
+  line.Update(10'000'000, 10);  // too soon after the start: not drawn
+  now += std::chrono::milliseconds(900);
+  line.Update(50'000'000, 500);
+  line.Update(60'000'000, 600);  // too soon after the last draw
+  line.Clear();
+  std::fclose(out);
+  std::string got(text, size);
+  std::free(text);
+  EXPECT_EQ(got, "\rlearn: 50/100 MB (50%), 50.0 MB/s, 500 messages/s, 1 s left\x1b[K\r\x1b[K");
+
+  ProgressLine off(stderr, false, 0);
+  off.Update(1, 1);  // disabled: writes nothing (not checked beyond not crashing)
+}
+
 TEST(LearnSummary, FormatsEveryFigure) {
   LearnSummary s{10, 25, 8, 2, 1, 0, 3, 2000000, 0.5};
   EXPECT_EQ(FormatSummary(s),
-            "learned 10 messages (25 recipients): 8 newly counted, 2 already known; 1 skipped, "
-            "0 malformed, 3 other senders; 2.0 MB in 0.50 s (4.0 MB/s)");
+            "read 10 messages (25 recipients): 8 newly counted, 2 already known, 3 from other "
+            "senders; 1 skipped, 0 malformed; 2.0 MB in 0.50 s (4.0 MB/s)");
 }
 
 }  // namespace
