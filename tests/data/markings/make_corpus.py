@@ -125,13 +125,14 @@ case("uk_text_attachment_top_secret", "uk-department", "TOP SECRET",
 case("uk_broken_mime", "uk-department", "OFFICIAL-SENSITIVE", HOLD_UK,
      msg(uk() + [("Subject", "broken"), ("MIME-Version", "1.0"),
                  ("Content-Type", 'multipart/mixed; boundary="never"')],
-         "--nope\nContent-Type: text/plain\n\nOFFICIAL-SENSITIVE\n\nThe boundary is wrong.\n"))
+         "--nope\nContent-Type: text/plain\n\nOFFICIAL-SENSITIVE\n\nThe boundary is wrong.\n"),
+     flags="malformed")
 case("uk_broken_base64", "uk-department", "OFFICIAL-SENSITIVE", HOLD_UK,
      msg(uk() + [("Subject", "broken"), ("MIME-Version", "1.0"),
                  ("Content-Type", 'multipart/mixed; boundary="z"')],
          "--z\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" +
          base64.encodebytes(b"OFFICIAL-SENSITIVE\n\nbody\n").decode() + "!!##not base64 at all\n"
-         "--z\nContent-Type: text/plain; charset=no-such-charset\n\nmore\n"))
+         "--z\nContent-Type: text/plain; charset=no-such-charset\n\nmore\n"), flags="malformed")
 case("uk_8bit_headers", "uk-department", "OFFICIAL-SENSITIVE", HOLD_UK,
      ("\n".join(f"{k}: {v}" for k, v in uk()) +
       "\nSubject: OFFICIAL-SENSITIVE \u2013 \u00dcberpr\u00fcfung\nMIME-Version: 1.0\n"
@@ -252,7 +253,8 @@ ordinary("copyright_portion", [("Subject", "(C) 2026 Example Inc - terms")],
 with open(os.path.join(HERE, "cases.txt"), "w") as f:
     f.write("# The marking corpus: one case per line, fields separated by ' | ':\n"
             "#   file | config | markings found (comma-separated, sorted; - for none) |\n"
-            "#   flags (truncated, malformed; - for none, * for either) | options (- or\n"
+            "#   flags (truncated: checked both ways; malformed: checked when listed;\n"
+            "#   - for none) | options (- or\n"
             "#   max_scan_bytes=N) | recipient=verdict, ...\n"
             "# config: conf/examples/NAME.toml, or NAME.toml beside this file.\n"
             "# Written by make_corpus.py; checked by tests/unit/marking_corpus_test.cc.\n")
