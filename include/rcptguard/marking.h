@@ -83,6 +83,27 @@ struct MarkingResult {
   int highest_rank() const;
   // The first marking found with the highest rank, or null when none was found.
   const MarkingFound* highest() const;
+  // For a log line or a hold reason: "OFFICIAL-SENSITIVE (subject), SECRET
+  // (body)", each marking once with the first place it was found, highest
+  // first; "none" when nothing was found. Never the matched text.
+  std::string Summary() const;
+};
+
+// Where a session keeps a MIME message until End(), when the caller wants a
+// say: the milter can keep a few hundred kilobytes in memory and spill the
+// rest to a private temporary file. Without one the session keeps the bytes
+// in memory. Used by one session, from one thread; must outlive the session.
+class MarkingMessageStore {
+ public:
+  virtual ~MarkingMessageStore() = default;
+  // Appends bytes in order. Returns false on failure: the scan then stops
+  // there and the result says truncated.
+  virtual bool Append(std::string_view bytes) = 0;
+  // Copies up to `n` bytes from `offset` into `out`; returns how many were
+  // copied (0 at the end), or -1 on failure.
+  virtual int64_t Read(uint64_t offset, char* out, size_t n) = 0;
+  // Bytes appended so far.
+  virtual uint64_t size() const = 0;
 };
 
 class MarkingScratch;
@@ -154,9 +175,11 @@ class MarkingScratch {
 class MarkingSession {
  public:
   // `scratch` (may be null: the session makes its own) must come from the
-  // same scanner's NewScratch and outlive the session.
+  // same scanner's NewScratch and outlive the session. `store` (may be null:
+  // memory) keeps a MIME message until End; it must be empty and outlive
+  // the session.
   explicit MarkingSession(std::shared_ptr<const MarkingScanner> scanner,
-                          MarkingScratch* scratch = nullptr);
+                          MarkingScratch* scratch = nullptr, MarkingMessageStore* store = nullptr);
   ~MarkingSession();
   MarkingSession(const MarkingSession&) = delete;
   MarkingSession& operator=(const MarkingSession&) = delete;

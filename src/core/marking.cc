@@ -85,6 +85,23 @@ const MarkingFound* MarkingResult::highest() const {
   return top;
 }
 
+std::string MarkingResult::Summary() const {
+  std::vector<const MarkingFound*> order;
+  for (const MarkingFound& marking : found) {
+    bool seen = false;
+    for (const MarkingFound* kept : order) seen = seen || kept->name == marking.name;
+    if (!seen) order.push_back(&marking);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const MarkingFound* a, const MarkingFound* b) { return a->rank > b->rank; });
+  std::string out;
+  for (const MarkingFound* marking : order) {
+    if (!out.empty()) out += ", ";
+    out += marking->name + " (" + marking->where + ")";
+  }
+  return out.empty() ? "none" : out;
+}
+
 // ---------------------------------------------------------------------------
 // Compilation
 
@@ -407,6 +424,7 @@ struct MarkingSession::State : MarkingScanState {
   std::string tail;
   size_t budget = 0;  // bytes still allowed
 
+  explicit State(MarkingMessageStore* store) : mime(store) {}
   ~State() {
     if (stream != nullptr) hs_close_stream(stream, nullptr, nullptr, nullptr);
   }
@@ -425,8 +443,8 @@ struct MarkingSession::State : MarkingScanState {
 };
 
 MarkingSession::MarkingSession(std::shared_ptr<const MarkingScanner> scanner,
-                               MarkingScratch* scratch)
-    : state_(std::make_unique<State>()) {
+                               MarkingScratch* scratch, MarkingMessageStore* store)
+    : state_(std::make_unique<State>(store)) {
   State& s = *state_;
   s.scanner = std::move(scanner);
   if (scratch != nullptr && scratch->valid() && scratch->scanner_ == s.scanner.get()) {
@@ -494,7 +512,10 @@ void MarkingSession::Body(std::string_view chunk) {
   chunk = s.Take(chunk);
   if (chunk.empty()) return;
   if (!s.plain) {
-    s.mime.AppendBody(chunk);
+    if (!s.mime.AppendBody(chunk) && s.mime.store() != nullptr) {
+      s.result.truncated = true;  // the caller's store failed: the rest is unseen
+      s.budget = 0;
+    }
     return;
   }
   if (s.stream != nullptr && s.scratch != nullptr) {

@@ -68,7 +68,8 @@ size_t StartOfLastLines(std::string_view text, int n);
 // without a copy.
 class MimeBuffer {
  public:
-  MimeBuffer();
+  // `store` (may be null) takes the bytes instead of the byte array.
+  explicit MimeBuffer(MarkingMessageStore* store = nullptr) : store_(store) {}
   ~MimeBuffer();
   MimeBuffer(const MimeBuffer&) = delete;
   MimeBuffer& operator=(const MimeBuffer&) = delete;
@@ -76,7 +77,9 @@ class MimeBuffer {
   // needs GMime at all (plain text never allocates the byte array).
   void AppendHeader(std::string_view name, std::string_view value);
   void EndHeaders(bool keep);
-  void AppendBody(std::string_view chunk);
+  // Returns false when the store failed (the rest is not kept).
+  bool AppendBody(std::string_view chunk);
+  MarkingMessageStore* store() const { return store_; }
   // Hands the bytes over (the caller frees them); null when not kept.
   GByteArray* Release();
   // Bytes of the rebuilt header block, blank line included.
@@ -84,6 +87,8 @@ class MimeBuffer {
 
  private:
   std::string headers_;
+  MarkingMessageStore* store_ = nullptr;
+  bool kept_ = false;  // EndHeaders(true) was called and the store took the headers
   GByteArray* bytes_ = nullptr;
   size_t header_size_ = 0;
 };

@@ -38,6 +38,105 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+}  // namespace
+}  // namespace rcptguard
+
+// A read-only GMimeStream over a MarkingMessageStore, so that GMime parses a
+// message the caller keeps wherever it likes (memory, a spill file) without
+// the core doing I/O. Substreams (GMime's parts refer to ranges of the
+// message) share the store. Modelled on GMimeStreamMem.
+extern "C" {
+typedef struct {
+  GMimeStream parent;
+  rcptguard::MarkingMessageStore* store;
+} RcptguardStoreStream;
+typedef struct {
+  GMimeStreamClass parent_class;
+} RcptguardStoreStreamClass;
+}
+
+// GObject's type macro expands to C casts in this file.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+G_DEFINE_TYPE(RcptguardStoreStream, rcptguard_store_stream, GMIME_TYPE_STREAM)
+#pragma GCC diagnostic pop
+
+namespace {
+
+gint64 StoreEnd(GMimeStream* stream) {
+  auto* self = reinterpret_cast<RcptguardStoreStream*>(stream);
+  return stream->bound_end != -1 ? stream->bound_end : static_cast<gint64>(self->store->size());
+}
+
+ssize_t StoreRead(GMimeStream* stream, char* buffer, size_t length) {
+  auto* self = reinterpret_cast<RcptguardStoreStream*>(stream);
+  gint64 left = StoreEnd(stream) - stream->position;
+  if (left <= 0) return 0;
+  size_t want = std::min(length, static_cast<size_t>(left));
+  int64_t got = self->store->Read(static_cast<uint64_t>(stream->position), buffer, want);
+  if (got < 0) return -1;
+  stream->position += got;
+  return static_cast<ssize_t>(got);
+}
+
+ssize_t StoreWrite(GMimeStream*, const char*, size_t) { return -1; }
+int StoreFlush(GMimeStream*) { return 0; }
+int StoreClose(GMimeStream*) { return 0; }
+gboolean StoreEos(GMimeStream* stream) { return stream->position >= StoreEnd(stream); }
+
+int StoreReset(GMimeStream* stream) {
+  stream->position = stream->bound_start;
+  return 0;
+}
+
+gint64 StoreSeek(GMimeStream* stream, gint64 offset, GMimeSeekWhence whence) {
+  gint64 end = StoreEnd(stream);
+  gint64 target = whence == GMIME_STREAM_SEEK_SET   ? offset
+                  : whence == GMIME_STREAM_SEEK_CUR ? stream->position + offset
+                                                    : end + offset;
+  if (target < stream->bound_start || target > end) return -1;
+  stream->position = target;
+  return target;
+}
+
+gint64 StoreTell(GMimeStream* stream) { return stream->position; }
+gint64 StoreLength(GMimeStream* stream) { return StoreEnd(stream) - stream->bound_start; }
+
+GMimeStream* NewStoreStream(rcptguard::MarkingMessageStore* store, gint64 start, gint64 end);
+
+GMimeStream* StoreSubstream(GMimeStream* stream, gint64 start, gint64 end) {
+  return NewStoreStream(reinterpret_cast<RcptguardStoreStream*>(stream)->store, start, end);
+}
+
+GMimeStream* NewStoreStream(rcptguard::MarkingMessageStore* store, gint64 start, gint64 end) {
+  auto* self =
+      static_cast<RcptguardStoreStream*>(g_object_new(rcptguard_store_stream_get_type(), nullptr));
+  self->store = store;
+  g_mime_stream_construct(GMIME_STREAM(self), start, end);
+  return GMIME_STREAM(self);
+}
+
+}  // namespace
+
+static void rcptguard_store_stream_class_init(RcptguardStoreStreamClass* klass) {
+  GMimeStreamClass* stream = GMIME_STREAM_CLASS(klass);
+  stream->read = StoreRead;
+  stream->write = StoreWrite;
+  stream->flush = StoreFlush;
+  stream->close = StoreClose;
+  stream->eos = StoreEos;
+  stream->reset = StoreReset;
+  stream->seek = StoreSeek;
+  stream->tell = StoreTell;
+  stream->length = StoreLength;
+  stream->substream = StoreSubstream;
+}
+
+static void rcptguard_store_stream_init(RcptguardStoreStream* self) { self->store = nullptr; }
+
+namespace rcptguard {
+namespace {
+
 // Attached messages inside attached messages: beyond this depth the rest is
 // not walked (GMime has its own, larger, nesting limit while parsing).
 constexpr int kMaxDepth = 32;
@@ -185,8 +284,6 @@ void WalkObject(Walk* walk, GMimeObject* object, const std::string& prefix, int 
 
 // ---------------------------------------------------------------------------
 
-MimeBuffer::MimeBuffer() = default;
-
 MimeBuffer::~MimeBuffer() {
   if (bytes_ != nullptr) g_byte_array_free(bytes_, TRUE);
 }
@@ -199,7 +296,11 @@ void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
 }
 
 void MimeBuffer::EndHeaders(bool keep) {
-  if (keep) {
+  if (keep && store_ != nullptr) {
+    headers_.append("\r\n");
+    kept_ = store_->Append(headers_);
+    header_size_ = headers_.size();
+  } else if (keep) {
     headers_.append("\r\n");
     bytes_ = g_byte_array_sized_new(static_cast<guint>(headers_.size() + 4096));
     g_byte_array_append(bytes_, reinterpret_cast<const guint8*>(headers_.data()),
@@ -209,10 +310,15 @@ void MimeBuffer::EndHeaders(bool keep) {
   std::string().swap(headers_);
 }
 
-void MimeBuffer::AppendBody(std::string_view chunk) {
-  if (bytes_ == nullptr) return;
+bool MimeBuffer::AppendBody(std::string_view chunk) {
+  if (store_ != nullptr) {
+    if (kept_ && !store_->Append(chunk)) kept_ = false;
+    return kept_;
+  }
+  if (bytes_ == nullptr) return false;
   g_byte_array_append(bytes_, reinterpret_cast<const guint8*>(chunk.data()),
                       static_cast<guint>(chunk.size()));
+  return true;
 }
 
 GByteArray* MimeBuffer::Release() { return std::exchange(bytes_, nullptr); }
@@ -283,10 +389,16 @@ std::string SanitizeWhere(std::string_view text) {
 void ScanMime(MarkingScanState* state, MimeBuffer* buffer) {
   EnsureGMime();
   size_t header_size = buffer->header_size();
-  GByteArray* bytes = buffer->Release();
-  if (bytes == nullptr) return;
-  // The stream takes the bytes over (and frees them with itself).
-  GMimeStream* stream = g_mime_stream_mem_new_with_byte_array(bytes);
+  GMimeStream* stream = nullptr;
+  if (MarkingMessageStore* store = buffer->store()) {
+    if (store->size() == 0) return;
+    stream = NewStoreStream(store, 0, -1);
+  } else {
+    GByteArray* bytes = buffer->Release();
+    if (bytes == nullptr) return;
+    // The stream takes the bytes over (and frees them with itself).
+    stream = g_mime_stream_mem_new_with_byte_array(bytes);
+  }
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
   GMimeParserOptions* options = g_mime_parser_options_new();
@@ -299,8 +411,14 @@ void ScanMime(MarkingScanState* state, MimeBuffer* buffer) {
   } else {
     // Nothing GMime could read as a message: the body as plain text.
     state->result.malformed = true;
-    std::string_view all(reinterpret_cast<const char*>(bytes->data), bytes->len);
-    state->ScanText(all.substr(std::min(header_size, all.size())), "body");
+    std::string body;
+    char block[65536];
+    g_mime_stream_seek(stream, static_cast<gint64>(header_size), GMIME_STREAM_SEEK_SET);
+    ssize_t n;
+    while ((n = g_mime_stream_read(stream, block, sizeof(block))) > 0) {
+      body.append(block, static_cast<size_t>(n));
+    }
+    state->ScanText(body, "body");
   }
   g_mime_parser_options_free(options);
   g_object_unref(parser);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -93,14 +94,34 @@ std::shared_ptr<const Policy> PolicyFor(const Case& c) {
   return *policy;
 }
 
+// A caller's store, as the milter's spill file would be: reads come back in
+// small pieces, to exercise GMime over a store that is not one buffer.
+class PiecewiseStore : public MarkingMessageStore {
+ public:
+  bool Append(std::string_view bytes) override {
+    bytes_.append(bytes);
+    return true;
+  }
+  int64_t Read(uint64_t offset, char* out, size_t n) override {
+    if (offset >= bytes_.size()) return 0;
+    size_t count = std::min({n, bytes_.size() - static_cast<size_t>(offset), size_t{97}});
+    std::memcpy(out, bytes_.data() + offset, count);
+    return static_cast<int64_t>(count);
+  }
+  uint64_t size() const override { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+};
+
 // Feeds the message through a session: each header, then the body in pieces
-// of `chunk` bytes.
+// of `chunk` bytes; the MIME kept in `store` when one is given.
 MarkingResult Scan(const std::shared_ptr<const MarkingScanner>& scanner, std::string_view message,
-                   size_t chunk) {
+                   size_t chunk, MarkingMessageStore* store = nullptr) {
   std::vector<RawHeader> headers;
   std::string_view body;
   SplitMessage(message, &headers, &body);
-  MarkingSession session(scanner);
+  MarkingSession session(scanner, nullptr, store);
   for (const RawHeader& header : headers) session.Header(header.name, header.value);
   session.EndHeaders();
   for (size_t pos = 0; pos < body.size(); pos += chunk) session.Body(body.substr(pos, chunk));
@@ -139,6 +160,9 @@ TEST(MarkingCorpus, EveryCaseGivesItsMarkingsAndVerdicts) {
     // The same in one piece and byte by byte-ish: chunking never matters.
     EXPECT_EQ(Names(Scan(policy->marking_scanner(), message, 1 << 30)), c.markings);
     EXPECT_EQ(Names(Scan(policy->marking_scanner(), message, 7)), c.markings);
+    PiecewiseStore store;
+    EXPECT_EQ(Names(Scan(policy->marking_scanner(), message, 4096, &store)), c.markings)
+        << "with the caller's store";
     EXPECT_EQ(result.truncated, c.flags.find("truncated") != std::string::npos);
     if (c.flags.find("malformed") != std::string::npos) {
       EXPECT_TRUE(result.malformed);
@@ -262,8 +286,9 @@ TEST(MarkingConfig, MistakesAreErrorsWithFileAndLine) {
     EXPECT_NE(config.error().where.find("rcptguard.toml:"), std::string::npos) << bad.text;
   }
   // A pattern Hyperscan refuses: named with the file and line of its [[marking]].
-  auto config = Parse("own_domains = [\"a.org\"]\n[[marking]]\nname = \"X\"\nrank = 1\n"
-                      "where = [\"body\"]\npatterns = ['(unclosed']\n");
+  auto config = Parse(
+      "own_domains = [\"a.org\"]\n[[marking]]\nname = \"X\"\nrank = 1\n"
+      "where = [\"body\"]\npatterns = ['(unclosed']\n");
   ASSERT_TRUE(config.has_value());
   auto policy = CompilePolicy(*config);
   ASSERT_FALSE(policy.has_value());

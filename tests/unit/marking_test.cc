@@ -208,6 +208,46 @@ TEST(MarkingSession, ArbitraryBytesNeverCrash) {
   }
 }
 
+TEST(MarkingSession, AFailingStoreMakesTheResultTruncated) {
+  class FailingStore : public MarkingMessageStore {
+   public:
+    bool Append(std::string_view bytes) override {
+      if (kept_.size() + bytes.size() > 200) return false;
+      kept_.append(bytes);
+      return true;
+    }
+    int64_t Read(uint64_t offset, char* out, size_t n) override {
+      if (offset >= kept_.size()) return 0;
+      size_t count = std::min(n, kept_.size() - static_cast<size_t>(offset));
+      kept_.copy(out, count, static_cast<size_t>(offset));
+      return static_cast<int64_t>(count);
+    }
+    uint64_t size() const override { return kept_.size(); }
+
+   private:
+    std::string kept_;
+  } store;
+  auto scanner = Scanner(Banners());
+  MarkingSession session(scanner, nullptr, &store);
+  session.Header("Content-Type", "text/html");
+  session.EndHeaders();
+  session.Body("<p>SECRET</p>\n");
+  session.Body(std::string(500, 'x'));
+  session.Body("<p>SECRET</p>\n");
+  MarkingResult result = session.End();
+  EXPECT_TRUE(result.truncated);
+  EXPECT_EQ(Names(result), "SECRET@body");
+}
+
+TEST(MarkingResult, SummaryNamesEachMarkingOnceHighestFirst) {
+  MarkingResult result;
+  EXPECT_EQ(result.Summary(), "none");
+  result.found = {{"OFFICIAL", "uk-gsc", 10, "subject"},
+                  {"SECRET", "uk-gsc", 40, "body"},
+                  {"OFFICIAL", "uk-gsc", 10, "body"}};
+  EXPECT_EQ(result.Summary(), "SECRET (body), OFFICIAL (subject)");
+}
+
 TEST(MarkingEdges, FirstAndLastNonEmptyLines) {
   std::string_view text = "\n a\n\nb\r\nc\nd\ne\n\n";
   EXPECT_EQ(text.substr(0, EndOfFirstLines(text, 2)), "\n a\n\nb\r\n");
