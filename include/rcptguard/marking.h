@@ -75,9 +75,11 @@ struct MarkingFound {
 
 struct MarkingResult {
   std::vector<MarkingFound> found;  // each (marking, where) once, in the order found
-  bool truncated = false;           // the scan bound was hit: the rest was not looked at
-  bool malformed = false;           // the MIME structure was damaged (scanned best-effort)
-  uint64_t bytes_scanned = 0;       // message bytes kept and looked at
+  // Part of the message was not looked at: the scan bound was hit, the
+  // caller's store failed, or Hyperscan could not scan (out of memory).
+  bool truncated = false;
+  bool malformed = false;      // the MIME structure was damaged (scanned best-effort)
+  uint64_t bytes_scanned = 0;  // message bytes kept and looked at
 
   // The highest rank found, or -1 when nothing was found.
   int highest_rank() const;

@@ -320,14 +320,23 @@ void MarkingScanState::Record(size_t marking, std::string_view where) {
 void MarkingScanState::ScanBlock(const hs_database_t* db, const std::vector<PatternRef>& refs,
                                  std::string_view text, std::string_view where,
                                  std::string_view header) {
-  if (db == nullptr || scratch == nullptr || text.empty()) return;
+  if (db == nullptr || text.empty()) return;
+  if (scratch == nullptr) {
+    // No scratch (allocation failed): what could not be scanned counts as
+    // unscanned, so on_limit applies rather than a silent allow.
+    result.truncated = true;
+    return;
+  }
   // hs_scan takes an unsigned length: a text over 4 GiB (impossible within
   // any sane max_scan_bytes) is scanned in pieces.
   constexpr size_t kMaxBlock = size_t{1} << 31;
   MatchContext context{this, &refs, where, header};
   while (!text.empty()) {
     std::string_view piece = text.substr(0, kMaxBlock);
-    hs_scan(db, piece.data(), static_cast<unsigned>(piece.size()), 0, scratch, OnMatch, &context);
+    if (hs_scan(db, piece.data(), static_cast<unsigned>(piece.size()), 0, scratch, OnMatch,
+                &context) != HS_SUCCESS) {
+      result.truncated = true;  // as above: fail closed
+    }
     text.remove_prefix(piece.size());
   }
 }
@@ -521,8 +530,12 @@ void MarkingSession::Body(std::string_view chunk) {
   if (s.stream != nullptr && s.scratch != nullptr) {
     const MarkingDatabases& db = *s.scanner->db_;
     MatchContext context{&s, &db.body_refs, "body", {}};
-    hs_scan_stream(s.stream, chunk.data(), static_cast<unsigned>(chunk.size()), 0, s.scratch,
-                   OnMatch, &context);
+    if (hs_scan_stream(s.stream, chunk.data(), static_cast<unsigned>(chunk.size()), 0, s.scratch,
+                       OnMatch, &context) != HS_SUCCESS) {
+      s.result.truncated = true;  // fail closed, as in ScanBlock
+    }
+  } else if (s.scanner->db_->body_stream != nullptr) {
+    s.result.truncated = true;  // no stream or no scratch: the body goes unscanned
   }
   uint64_t offset = s.body_bytes;
   s.body_bytes += chunk.size();

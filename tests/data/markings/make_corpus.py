@@ -114,8 +114,7 @@ case("uk_forwarded_inline_quoted", "uk-department", "OFFICIAL-SENSITIVE", HOLD_U
      msg(uk() + [("Subject", "Re: figures")],
          "Thanks, agreed.\n\nOn Tuesday Alice wrote:\n> OFFICIAL-SENSITIVE\n>\n> Figures below.\n"
          + "> line\n" * 30 + "\nBob\n"))
-case("uk_text_attachment_top_secret", "uk-department", "TOP SECRET",
-     UK.format(o="reject", m="allow"),
+case("uk_text_attachment_top_secret", "uk-department", "TOP SECRET", HOLD_UK,
      msg(uk() + [("Subject", "notes"), ("MIME-Version", "1.0"),
                  ("Content-Type", 'multipart/mixed; boundary="m"')],
          "--m\nContent-Type: text/plain\n\nNotes attached.\n"
