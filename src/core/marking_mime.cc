@@ -73,10 +73,19 @@ ssize_t StoreRead(GMimeStream* stream, char* buffer, size_t length) {
   gint64 left = StoreEnd(stream) - stream->position;
   if (left <= 0) return 0;
   size_t want = std::min(length, static_cast<size_t>(left));
-  int64_t got = self->store->Read(static_cast<uint64_t>(stream->position), buffer, want);
-  if (got < 0) return -1;
-  stream->position += got;
-  return static_cast<ssize_t>(got);
+  // Filled as far as asked, as GMimeStreamMem does: GMime's parser does not
+  // read malformed input the same way when reads come back short, and the
+  // result must not depend on how the caller's store hands bytes back.
+  size_t done = 0;
+  while (done < want) {
+    int64_t got = self->store->Read(static_cast<uint64_t>(stream->position) + done, buffer + done,
+                                    want - done);
+    if (got < 0) return done > 0 ? static_cast<ssize_t>(done) : -1;
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  stream->position += static_cast<gint64>(done);
+  return static_cast<ssize_t>(done);
 }
 
 ssize_t StoreWrite(GMimeStream*, const char*, size_t) { return -1; }
@@ -409,14 +418,20 @@ void ScanMime(MarkingScanState* state, MimeBuffer* buffer) {
     WalkMessage(&walk, message, "", 0);
     g_object_unref(message);
   } else {
-    // Nothing GMime could read as a message: the body as plain text.
     state->result.malformed = true;
+  }
+  if (state->result.malformed) {
+    // GMime read a damaged structure as best it could, and may have lost
+    // text on the way (a part swallowed by a bad boundary or header). The
+    // raw body is scanned too, undecoded: a banner written in clear cannot
+    // hide behind broken MIME.
     std::string body;
     char block[65536];
-    g_mime_stream_seek(stream, static_cast<gint64>(header_size), GMIME_STREAM_SEEK_SET);
-    ssize_t n;
-    while ((n = g_mime_stream_read(stream, block, sizeof(block))) > 0) {
-      body.append(block, static_cast<size_t>(n));
+    if (g_mime_stream_seek(stream, static_cast<gint64>(header_size), GMIME_STREAM_SEEK_SET) >= 0) {
+      ssize_t n;
+      while ((n = g_mime_stream_read(stream, block, sizeof(block))) > 0) {
+        body.append(block, static_cast<size_t>(n));
+      }
     }
     state->ScanText(body, "body");
   }
