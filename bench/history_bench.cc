@@ -32,9 +32,9 @@ struct Organisation {
   HistoryKeyer keyer;
   HistorySnapshot snapshot;
   std::vector<std::string> senders;
-  std::vector<std::string> known;   // "sender\trecipient" of existing pairs
-  std::vector<std::string> near;    // a frequent correspondent with one letter changed
-  std::vector<std::string> fresh;   // a new address at a new domain
+  std::vector<std::string> known;  // "sender\trecipient" of existing pairs
+  std::vector<std::string> near;   // a frequent correspondent with one letter changed
+  std::vector<std::string> fresh;  // a new address at a new domain
   std::shared_ptr<const CorrespondentHistory> history;
 };
 
@@ -53,8 +53,9 @@ std::unique_ptr<Organisation> MakeOrganisation(size_t pairs) {
   std::vector<std::string> people;
   for (size_t i = 0; i < pairs / 4; ++i) {
     // Zipf-like choice of domain: the first ones are the big partners.
-    size_t d = static_cast<size_t>(static_cast<double>(domains.size()) *
-                                   std::pow(static_cast<double>(random.Below(1000) + 1) / 1000.0, 3));
+    size_t d =
+        static_cast<size_t>(static_cast<double>(domains.size()) *
+                            std::pow(static_cast<double>(random.Below(1000) + 1) / 1000.0, 3));
     people.push_back(Person(random) + "@" + domains[std::min(d, domains.size() - 1)]);
   }
   org->snapshot.pairs.reserve(pairs);
@@ -122,7 +123,8 @@ void BM_HistoryBuild(benchmark::State& state) {
     memory = history->MemoryUsage();
     benchmark::DoNotOptimize(history);
   }
-  state.counters["bytes_per_pair"] = static_cast<double>(memory) / static_cast<double>(state.range(0));
+  state.counters["bytes_per_pair"] =
+      static_cast<double>(memory) / static_cast<double>(state.range(0));
   state.counters["MB"] = static_cast<double>(memory) / 1e6;
 }
 
@@ -158,8 +160,8 @@ void RunEvaluate(benchmark::State& state, bool with_history) {
   static std::map<std::pair<size_t, bool>, std::shared_ptr<const Policy>> policies;
   auto& policy = policies[{static_cast<size_t>(state.range(0)), with_history}];
   if (!policy) {
-    auto compiled =
-        CompilePolicy(config, with_history ? org.history->LearnedDomains() : std::vector<ExpectedDomain>{});
+    auto compiled = CompilePolicy(
+        config, with_history ? org.history->LearnedDomains() : std::vector<ExpectedDomain>{});
     if (!compiled) {
       state.SkipWithError(compiled.error().ToString().c_str());
       return;
@@ -168,8 +170,10 @@ void RunEvaluate(benchmark::State& state, bool with_history) {
   }
   // A realistic mix: mostly known correspondents, some slips, some new.
   std::vector<std::string> lines = org.known;
-  lines.insert(lines.end(), org.near.begin(), org.near.begin() + std::min<size_t>(100, org.near.size()));
-  lines.insert(lines.end(), org.fresh.begin(), org.fresh.begin() + std::min<size_t>(100, org.fresh.size()));
+  lines.insert(lines.end(), org.near.begin(),
+               org.near.begin() + std::min<size_t>(100, org.near.size()));
+  lines.insert(lines.end(), org.fresh.begin(),
+               org.fresh.begin() + std::min<size_t>(100, org.fresh.size()));
   std::vector<Query> queries = Parse(lines);
   std::vector<std::string> recipients;
   for (const Query& q : queries) recipients.push_back(q.recipient.ToString());
@@ -185,7 +189,11 @@ void RunEvaluate(benchmark::State& state, bool with_history) {
 void BM_EvaluateWithHistory(benchmark::State& state) { RunEvaluate(state, true); }
 void BM_EvaluateWithoutHistory(benchmark::State& state) { RunEvaluate(state, false); }
 
-BENCHMARK(BM_HistoryBuild)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_HistoryBuild)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 BENCHMARK(BM_ExamineKnown)->Arg(100'000)->Arg(1'000'000);
 BENCHMARK(BM_ExamineNearCorrespondent)->Arg(100'000)->Arg(1'000'000);
 BENCHMARK(BM_ExamineNewDomain)->Arg(100'000)->Arg(1'000'000);

@@ -40,6 +40,7 @@ pids+=($!)
 "$build/rcptguard" milter -f -u postfix --trusted-file "$work/partners.txt" \
   -p "unix:$work/milter/rcptguard.sock" > "$work/rcptguard-unix.log" 2>&1 &
 pids+=($!)
+declare -A supervisor=([rcptguard-unix]=$!)
 "$build/rcptguard" milter -f -u postfix --trusted-file "$work/partners.txt" \
   -p "inet:$inet_port@127.0.0.1" > "$work/rcptguard-inet.log" 2>&1 &
 pids+=($!)
@@ -57,6 +58,7 @@ if [ -n "${HISTORY_DB:-}" ]; then
   "$build/rcptguard" milter -f -u postfix -c "$work/history.toml" --trusted-file "$work/partners.txt" \
     -p "unix:$work/milter/history.sock" > "$work/rcptguard-history.log" 2>&1 &
   pids+=($!)
+  supervisor[rcptguard-history]=$!
   # Loading a large history takes a few seconds before the socket opens.
   for _ in $(seq 1200); do [ -S "$work/milter/history.sock" ] && break; sleep 0.1; done
   grep -h "history:" "$work/rcptguard-history.log" || true
@@ -90,11 +92,27 @@ measure() {
   echo "$messages / ($end - $start)" | bc -l
 }
 
+# CPU time (user + system, all threads, in clock ticks) of the milter process
+# under a supervisor: steadier than throughput on a shared machine.
+cpu_ticks() {
+  local child
+  child=$(pgrep -P "$1" | head -1)
+  awk '{print $14 + $15}' "/proc/$child/stat"
+}
+declare -A cpu
+ticks_per_second=$(getconf CLK_TCK)
+
 for round in $(seq "$rounds"); do
   for config in "${configs[@]}"; do
     rig_set_milter "$work" "${socket[$config]}"
     sleep 1  # let the reloaded smtpd processes take the new setting
+    before=0
+    [ -n "${supervisor[$config]:-}" ] && before=$(cpu_ticks "${supervisor[$config]}")
     rate=$(measure)
+    if [ -n "${supervisor[$config]:-}" ]; then
+      after=$(cpu_ticks "${supervisor[$config]}")
+      cpu[$config]="${cpu[$config]:-} $(echo "1000 * ($after - $before) / $ticks_per_second / $messages" | bc -l)"
+    fi
     rates[$config]="${rates[$config]:-} $rate"
     printf 'round %d  %-15s %8.1f messages/s\n' "$round" "$config" "$rate"
   done
@@ -108,4 +126,8 @@ for config in "${configs[@]}"; do
   m=$(echo "${rates[$config]}" | median)
   printf '  %-15s %8.1f messages/s  (%5.1f%% of the do-nothing milter)\n' "$config" "$m" \
     "$(echo "100 * $m / $null" | bc -l)"
+done
+for config in "${!supervisor[@]}"; do
+  printf '  %-15s milter CPU %6.3f ms per message (median; user + system, all threads)\n' "$config" \
+    "$(echo "${cpu[$config]}" | median)"
 done

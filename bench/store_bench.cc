@@ -65,8 +65,7 @@ std::vector<SentMessage> MakeBatch(DeterministicRandom& random, size_t first_key
     message.time = 1700000000 + static_cast<int64_t>(first_key + i);
     for (size_t r = 0; r < recipients; ++r) {
       size_t person = (sender * 37 + random.Below(40)) % 50000;
-      message.recipients.push_back({"person" + std::to_string(person) + "@" +
-                                        Domain(person % 2000),
+      message.recipients.push_back({"person" + std::to_string(person) + "@" + Domain(person % 2000),
                                     r == 0 ? "Person " + std::to_string(person) : ""});
     }
   }
@@ -113,8 +112,7 @@ bool Fill(HistoryStore& store, size_t pairs) {
     message.sender = "user" + std::to_string(i / 100) + "@corp.example";
     message.time = 1700000000 + static_cast<int64_t>(i);
     for (size_t r = i; r < i + 10 && r < pairs; ++r) {
-      message.recipients.push_back(
-          {"person" + std::to_string(r) + "@" + Domain(r % 5000), ""});
+      message.recipients.push_back({"person" + std::to_string(r) + "@" + Domain(r % 5000), ""});
     }
     batch.push_back(std::move(message));
     if (batch.size() == 100) {

@@ -122,7 +122,7 @@ struct HistoryFinding {
     kNearCorrespondent,  // new address; local part one edit from a frequent correspondent's
     kNameMismatch,       // new address; its display name is one the sender uses for another
   };
-  bool excepted = false;  // the sender asked not to be warned about this recipient
+  bool excepted = false;          // the sender asked not to be warned about this recipient
   bool domain_familiar = false;   // the sender, or enough of the organisation, writes there
   bool address_familiar = false;  // the sender, or anyone here, writes to this address
   Unfamiliar unfamiliar = Unfamiliar::kNone;

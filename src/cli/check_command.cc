@@ -1,12 +1,12 @@
 // `rcptguard check`: the verdict for each recipient, as text for people or JSON
 // for scripts. Streams stdin with constant memory.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <thread>
-#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/commands.h"
@@ -77,8 +77,8 @@ class BatchChecker {
   static constexpr size_t kBatchLines = 4096;
 
   struct Batch {
-    std::string text;                                // the lines, back to back
-    std::vector<std::pair<size_t, size_t>> lines;   // offset and length of each
+    std::string text;                              // the lines, back to back
+    std::vector<std::pair<size_t, size_t>> lines;  // offset and length of each
     std::string out;
     bool all_allowed = true;
   };
@@ -192,8 +192,8 @@ int RunCheck(const CheckOptions& options) {
     history = std::move(*loaded);
     context.history = history.get();
   }
-  auto policy = CompilePolicy(*config, history ? history->LearnedDomains()
-                                               : std::vector<ExpectedDomain>{});
+  auto policy =
+      CompilePolicy(*config, history ? history->LearnedDomains() : std::vector<ExpectedDomain>{});
   if (!policy) {
     std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
     return kExitUsage;
@@ -211,8 +211,8 @@ int RunCheck(const CheckOptions& options) {
   Format format = options.format == "json"    ? Format::kJson
                   : options.format == "jsonl" ? Format::kJsonl
                                               : Format::kText;
-  unsigned threads = options.threads != 0 ? options.threads
-                                          : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   BatchChecker checker(**policy, sender ? &*sender : nullptr, context, format, threads);
   for (const std::string& address : options.addresses) {
     if (address == "-") {
@@ -238,8 +238,7 @@ CommandRunner AddCheckCommand(CLI::App& app) {
                    "File of expected domains, one per line ('#' comments), on top of the "
                    "config; repeatable")
       ->allow_extra_args(false);  // one file per flag: what follows is an address
-  check->add_option("--from", options->from,
-                    "The sender, for rules and for that sender's history");
+  check->add_option("--from", options->from, "The sender, for rules and for that sender's history");
   check->add_option("--store", options->store,
                     "History store URL (sqlite:///path, postgresql://...), overriding [history] "
                     "store");

@@ -93,7 +93,8 @@ std::shared_ptr<HistoryService> StartHistory(const std::string& store_flag,
   options.refresh = std::chrono::seconds(settings.refresh_seconds);
   options.rebuild = std::chrono::seconds(settings.rebuild_seconds);
   options.retention_days = settings.retention_days;
-  auto service = HistoryService::Start(options, &logger, [] { return int64_t{std::time(nullptr)}; });
+  auto service =
+      HistoryService::Start(options, &logger, [] { return int64_t{std::time(nullptr)}; });
   if (!service) {
     logger.Error("history: " + service.error().ToString() + "; running without history");
     return nullptr;

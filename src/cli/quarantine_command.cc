@@ -2,14 +2,15 @@
 // for the people who review them: list, show, release, discard. It drives
 // Postfix's own tools (postqueue, postcat, postsuper), so it sees exactly what
 // Postfix holds.
+#include <strings.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
-#include <optional>
-#include <strings.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -216,10 +217,11 @@ void LearnReleased(const QuarantineOptions& options, const std::vector<SentMessa
   }
   if (options.store.empty() && config->history.store.empty()) return;  // no history kept
   auto store_options = ResolveStoreOptions(options.store, config->history);
-  auto store = store_options ? OpenHistoryStore(*store_options)
-                             : Result<std::unique_ptr<HistoryStore>>(
-                                   tl::unexpected(store_options.error()));
-  auto recorded = store ? (*store)->Record(released) : Result<size_t>(tl::unexpected(store.error()));
+  auto store = store_options
+                   ? OpenHistoryStore(*store_options)
+                   : Result<std::unique_ptr<HistoryStore>>(tl::unexpected(store_options.error()));
+  auto recorded =
+      store ? (*store)->Record(released) : Result<size_t>(tl::unexpected(store.error()));
   if (!recorded) {
     std::fprintf(stderr, "rcptguard: released, but not learned: %s\n",
                  recorded.error().ToString().c_str());

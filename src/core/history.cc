@@ -21,7 +21,8 @@ namespace rcptguard {
 namespace {
 
 bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 std::string LowerLocalPart(std::string_view local_part) {
@@ -33,7 +34,8 @@ std::string LowerLocalPart(std::string_view local_part) {
     return out;
   }
   std::string out;
-  icu::UnicodeString::fromUTF8(icu::StringPiece(local_part.data(), static_cast<int32_t>(local_part.size())))
+  icu::UnicodeString::fromUTF8(
+      icu::StringPiece(local_part.data(), static_cast<int32_t>(local_part.size())))
       .foldCase()
       .toUTF8String(out);
   return out;
@@ -243,8 +245,8 @@ namespace {
 struct Correspondent {
   uint64_t recipient = 0;  // HashString of the recipient key
   int64_t messages = 0;
-  Span digests;            // into Index::digests
-  std::string address;     // clear mode only
+  Span digests;         // into Index::digests
+  std::string address;  // clear mode only
 };
 
 struct NamedRecipient {
@@ -470,8 +472,8 @@ std::vector<ExpectedDomain> CorrespondentHistory::LearnedDomains() const {
     expected.source = DomainSource::kLearned;
     // Use on a log scale: the organisation's main partner weighs like a trusted
     // domain, one written to a few times still counts for something.
-    expected.weight = std::min(
-        1.0, 0.25 + 0.75 * std::log1p(static_cast<double>(messages)) / std::log1p(most));
+    expected.weight =
+        std::min(1.0, 0.25 + 0.75 * std::log1p(static_cast<double>(messages)) / std::log1p(most));
     learned.push_back(std::move(expected));
   }
   return learned;
@@ -532,14 +534,15 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
     const NamedRecipient* usual = nullptr;
     int64_t usual_messages = 0;
     bool used_with_this = false;
-    index.ForEachNamed(PairKey(sender_key, index.keyer.Key(name)), [&](const NamedRecipient& named) {
-      if (named.recipient == recipient_hash) used_with_this = true;
-      int64_t messages = index.PairMessages(PairKey(sender_hash, named.recipient));
-      if (!usual || messages > usual_messages) {
-        usual = &named;
-        usual_messages = messages;
-      }
-    });
+    index.ForEachNamed(
+        PairKey(sender_key, index.keyer.Key(name)), [&](const NamedRecipient& named) {
+          if (named.recipient == recipient_hash) used_with_this = true;
+          int64_t messages = index.PairMessages(PairKey(sender_hash, named.recipient));
+          if (!usual || messages > usual_messages) {
+            usual = &named;
+            usual_messages = messages;
+          }
+        });
     if (!used_with_this && usual && usual_messages >= index.options.frequent_messages) {
       finding.unfamiliar = HistoryFinding::Unfamiliar::kNameMismatch;
       finding.usual_address = usual->address;
@@ -558,15 +561,15 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
     std::vector<uint32_t> digests = index.keyer.LocalPartDigests(LocalPartOf(recipient_canonical));
     if (!digests.empty()) {
       const Correspondent* usual = nullptr;
-      index.ForEachCorrespondent(sender_domain_key, [&](const Index& owner,
-                                                        const Correspondent& correspondent) {
-        const uint32_t* begin = owner.digests.data() + correspondent.digests.begin;
-        const uint32_t* end = owner.digests.data() + correspondent.digests.end;
-        if (SharesDigest(digests, begin, end) &&
-            (!usual || correspondent.messages > usual->messages)) {
-          usual = &correspondent;
-        }
-      });
+      index.ForEachCorrespondent(
+          sender_domain_key, [&](const Index& owner, const Correspondent& correspondent) {
+            const uint32_t* begin = owner.digests.data() + correspondent.digests.begin;
+            const uint32_t* end = owner.digests.data() + correspondent.digests.end;
+            if (SharesDigest(digests, begin, end) &&
+                (!usual || correspondent.messages > usual->messages)) {
+              usual = &correspondent;
+            }
+          });
       if (usual) {
         finding.unfamiliar = HistoryFinding::Unfamiliar::kNearCorrespondent;
         finding.usual_address = usual->address;

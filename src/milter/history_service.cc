@@ -17,13 +17,13 @@ std::string PairKey(const std::string& a, const std::string& b, const std::strin
 }  // namespace
 
 Result<std::unique_ptr<HistoryService>> HistoryService::Start(const HistoryServiceOptions& options,
-                                                               Logger* logger, Clock clock) {
+                                                              Logger* logger, Clock clock) {
   auto reader = OpenHistoryStore(options.store);
   if (!reader) return tl::unexpected(reader.error());
   auto writer = OpenHistoryStore(options.store);
   if (!writer) return tl::unexpected(writer.error());
-  std::unique_ptr<HistoryService> service(
-      new HistoryService(options, logger, std::move(clock), std::move(*reader), std::move(*writer)));
+  std::unique_ptr<HistoryService> service(new HistoryService(
+      options, logger, std::move(clock), std::move(*reader), std::move(*writer)));
   // The first index is built here, so the daemon starts with its history.
   auto snapshot = service->reader_->Load(service->clock_());
   if (!snapshot) return tl::unexpected(snapshot.error());
@@ -168,8 +168,8 @@ void HistoryService::Refresh(bool full) {
   cursor_ = std::max(cursor_, changed->cursor);
   // Rows carry absolute counts: a row read again replaces the one before.
   for (PairRecord& pair : changed->pairs) {
-    auto [it, inserted] = delta_pairs_.try_emplace(PairKey(pair.sender, pair.recipient),
-                                                   delta_.pairs.size());
+    auto [it, inserted] =
+        delta_pairs_.try_emplace(PairKey(pair.sender, pair.recipient), delta_.pairs.size());
     if (inserted) {
       delta_.pairs.push_back(std::move(pair));
     } else {
@@ -177,8 +177,8 @@ void HistoryService::Refresh(bool full) {
     }
   }
   for (NameRecord& name : changed->names) {
-    auto [it, inserted] = delta_names_.try_emplace(
-        PairKey(name.sender, name.name, name.recipient), delta_.names.size());
+    auto [it, inserted] = delta_names_.try_emplace(PairKey(name.sender, name.name, name.recipient),
+                                                   delta_.names.size());
     if (inserted) {
       delta_.names.push_back(std::move(name));
     } else {

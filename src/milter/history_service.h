@@ -76,8 +76,8 @@ class HistoryService {
   std::atomic<std::shared_ptr<const CorrespondentHistory>> current_;
 
   // Refresh thread state.
-  std::shared_ptr<const CorrespondentHistory> base_;  // the last full build
-  HistorySnapshot delta_;                             // read since, merged by pair
+  std::shared_ptr<const CorrespondentHistory> base_;     // the last full build
+  HistorySnapshot delta_;                                // read since, merged by pair
   std::unordered_map<std::string, size_t> delta_pairs_;  // sender \n recipient -> index in delta_
   std::unordered_map<std::string, size_t> delta_names_;
   int64_t cursor_ = 0;

@@ -7,6 +7,7 @@
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,7 +16,6 @@
 #include <ctime>
 #include <exception>
 #include <optional>
-#include <strings.h>
 
 #include "learn/message_headers.h"
 
@@ -95,8 +95,8 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long 
     // checked message cost what a minimal milter costs. The connect and header
     // steps only record facts, so they need no reply either.
     bool history = g_live->Get()->history != nullptr;
-    unsigned long wanted = SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
-                           SMFIP_NODATA | SMFIP_NR_CONN;
+    unsigned long wanted =
+        SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN;
     wanted |= history ? SMFIP_NR_HDR : SMFIP_NOHDRS;
     *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
     *steps = offered_steps & wanted;
@@ -143,7 +143,8 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
         std::find(local.begin(), local.end(), connection->facts.daemon_name) == local.end();
     const MilterConfig& config = *connection->config;
     MessageSession message(config.policy, can_refuse,
-                           config.history ? config.history->Current() : nullptr, std::time(nullptr));
+                           config.history ? config.history->Current() : nullptr,
+                           std::time(nullptr));
     connection->headers.clear();
     message.SetSender(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
     if (!connection->config->outbound.IsOutbound(connection->facts, message.sender())) {

@@ -210,26 +210,30 @@ class MilterHistoryTest : public MilterTest {
     WriteAll(daemon.Path("rcptguard.toml"),
              "own_domains = [\"mod.uk\"]\n"
              "[history]\n"
-             "store = \"" + url + "\"\n"
-             "refresh_seconds = 1\n"
-             "rebuild_seconds = " + std::to_string(rebuild_seconds) + "\n");
+             "store = \"" +
+                 url +
+                 "\"\n"
+                 "refresh_seconds = 1\n"
+                 "rebuild_seconds = " +
+                 std::to_string(rebuild_seconds) + "\n");
     return daemon.Start({"-c", daemon.Path("rcptguard.toml")});
   }
   void StartWithHistory(int rebuild_seconds) {
     ASSERT_TRUE(StartWithStore(daemon_, "sqlite://" + daemon_.Path("history.db"), rebuild_seconds));
   }
-  int Send(const std::string& rcpt, const std::string& name, const std::string& expect = "continue") {
+  int Send(const std::string& rcpt, const std::string& name,
+           const std::string& expect = "continue") {
     return SendTo(daemon_, rcpt, name, expect);
   }
   int SendTo(MilterDaemon& daemon, const std::string& rcpt, const std::string& name,
              const std::string& expect = "continue") {
     ++sent_;
     return daemon.Script("history.lua", {{"from", "alice@mod.uk"},
-                                          {"rcpt", rcpt},
-                                          {"name", name},
-                                          {"msgid", "<m" + std::to_string(sent_) + "@mod.uk>"},
-                                          {"qid", "4FHIST" + std::to_string(sent_)},
-                                          {"expect", expect}});
+                                         {"rcpt", rcpt},
+                                         {"name", name},
+                                         {"msgid", "<m" + std::to_string(sent_) + "@mod.uk>"},
+                                         {"qid", "4FHIST" + std::to_string(sent_)},
+                                         {"expect", expect}});
   }
   // Learning is asynchronous, so probes are sent until the log shows the
   // expected line. Each probe is a different address: a probe that goes out
@@ -277,7 +281,8 @@ TEST_F(MilterHistoryTest, LearnsDeliveredMailAndFlagsANearMissWithinSeconds) {
   // The display name of a frequent correspondent on another address.
   std::vector<std::string> others;
   for (int i = 0; i < 50; ++i) others.push_back("john.smith" + std::to_string(i) + "@gmail.com");
-  EXPECT_TRUE(ProbeUntilLogged(others, "Smith, John", "warn unfamiliar-recipient display-name-mismatch"))
+  EXPECT_TRUE(
+      ProbeUntilLogged(others, "Smith, John", "warn unfamiliar-recipient display-name-mismatch"))
       << daemon_.Log();
   // Warned recipients are not learned: the same slip is flagged again.
   ASSERT_EQ(Send("j.smyth@army.mil", ""), 0);
@@ -297,7 +302,8 @@ TEST_F(MilterHistoryTest, LearnedDomainsReachTheDetectorAtTheNextRebuild) {
                              "aarmy.mil", "army.mll", "army.mli", "armu.mil", "rmy.mil"}) {
     lookalikes.push_back(std::string("j.smith@") + domain);
   }
-  EXPECT_TRUE(ProbeUntilLogged(lookalikes, "", "reject lookalike-domain", "refuse")) << daemon_.Log();
+  EXPECT_TRUE(ProbeUntilLogged(lookalikes, "", "reject lookalike-domain", "refuse"))
+      << daemon_.Log();
 }
 
 // Two gateways sharing one PostgreSQL history: what one learns, the other uses.

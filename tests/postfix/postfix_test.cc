@@ -394,7 +394,8 @@ TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   EXPECT_NE(CheckWithHistory("bob@mod.uk", "alice@army.ml").find("\"verdict\":\"reject\""),
             std::string::npos)
       << ReadAll(Path("check.out"));
-  std::string released = Quarantine(Path("conf"), "-c " + Path("hold.toml") + " release " + release_id, &status);
+  std::string released =
+      Quarantine(Path("conf"), "-c " + Path("hold.toml") + " release " + release_id, &status);
   EXPECT_EQ(status, 0) << released;
   EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty()) << ReadAll(Path("maillog"));
   EXPECT_NE(CheckWithHistory("bob@mod.uk", "alice@army.ml").find("\"verdict\":\"allow\""),

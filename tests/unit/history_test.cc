@@ -73,14 +73,13 @@ TEST(HistoryKeyer, LocalPartDigestsMeetIffOneEditApart) {
     const char* b;
     bool near;
   } cases[] = {
-      {"j.smith", "j.smyth", true},        // substitution
-      {"jsmith", "jsmiht", true},          // transposition
-      {"john.smith", "johnsmith", true},   // dropped dot
-      {"smith", "smiith", true},           // doubled letter
-      {"jsmith", "jsmith", true},          // itself
-      {"j.smith", "k.smyth", false},       // two edits
-      {"alice.jones", "bob.jones", false},
-      {"müller", "muller", true},          // a whole UTF-8 character
+      {"j.smith", "j.smyth", true},                                     // substitution
+      {"jsmith", "jsmiht", true},                                       // transposition
+      {"john.smith", "johnsmith", true},                                // dropped dot
+      {"smith", "smiith", true},                                        // doubled letter
+      {"jsmith", "jsmith", true},                                       // itself
+      {"j.smith", "k.smyth", false},                                    // two edits
+      {"alice.jones", "bob.jones", false}, {"müller", "muller", true},  // a whole UTF-8 character
   };
   for (const Case& c : cases) {
     EXPECT_EQ(ShareDigest(keyer, c.a, c.b), c.near) << c.a << " vs " << c.b;
@@ -137,7 +136,8 @@ HistorySnapshot OfficerHistory(const HistoryKeyer& keyer) {
 class HistoryModes : public ::testing::TestWithParam<bool> {
  protected:
   HistoryModes()
-      : keyer_(GetParam() ? *HistoryKeyer::Hashed("a local secret of 32 bytes......") : HistoryKeyer()),
+      : keyer_(GetParam() ? *HistoryKeyer::Hashed("a local secret of 32 bytes......")
+                          : HistoryKeyer()),
         history_(CorrespondentHistory::Build(OfficerHistory(keyer_), keyer_)) {}
 
   HistoryFinding Examine(std::string_view sender, std::string_view recipient,
@@ -227,7 +227,8 @@ TEST_P(HistoryModes, ANameSeenOnceWithAFrequentAddressIsEnough) {
 
 TEST_P(HistoryModes, ExceptionsExpire) {
   HistoryBuilder b{keyer_, OfficerHistory(keyer_)};
-  b.Except("alice@mod.uk", "j.smiht@army.mil", kNow + 3600).Except("alice@mod.uk", "gs.com", kNow - 1);
+  b.Except("alice@mod.uk", "j.smiht@army.mil", kNow + 3600)
+      .Except("alice@mod.uk", "gs.com", kNow - 1);
   auto history = CorrespondentHistory::Build(b.snapshot, keyer_);
   auto alice = ParseAddress("alice@mod.uk");
   auto excepted = ParseAddress("j.smiht@army.mil");
@@ -253,7 +254,8 @@ TEST_P(HistoryModes, OverlayShowsNewLearningWithoutARebuild) {
   delta.Pair("alice@mod.uk", "k.jones@army.mil", 4, "Kate Jones")
       .Pair("alice@mod.uk", "new.partner@nato.int", 2);
   auto layered = CorrespondentHistory::Overlay(history_, delta.snapshot);
-  EXPECT_EQ(layered->AddressMessages("alice@mod.uk", "k.jones@army.mil"), 4);  // replaced, not added
+  EXPECT_EQ(layered->AddressMessages("alice@mod.uk", "k.jones@army.mil"),
+            4);  // replaced, not added
   EXPECT_EQ(layered->DomainMessages("alice@mod.uk", "army.mil"), 45);
   EXPECT_EQ(layered->DomainMessages("", "nato.int"), 2);
   auto slip = ParseAddress("new.partnr@nato.int");
@@ -304,7 +306,8 @@ TEST_P(PolicyWithHistory, SlipOfAWeeklyDomainIsRejected) {
   EXPECT_EQ(verdict.action, Action::kReject);
   ASSERT_FALSE(verdict.reasons.empty());
   EXPECT_EQ(verdict.reasons[0].code, kReasonLookalike);
-  EXPECT_NE(verdict.reasons[0].detail.find("you write there often (44 messages)"), std::string::npos)
+  EXPECT_NE(verdict.reasons[0].detail.find("you write there often (44 messages)"),
+            std::string::npos)
       << verdict.reasons[0].detail;
   EXPECT_EQ(verdict.suggestion, "j.smith@army.mil");
 }
@@ -346,8 +349,9 @@ TEST_P(PolicyWithHistory, SessionChecksDisplayNamesAtTheEndAndLearnsOnlyAllowedR
   EXPECT_FALSE(session.AddRecipient("<j.smith@army.mil>").refuse);
   EXPECT_FALSE(session.AddRecipient("<john.smith@outlook.com>").refuse);
   EXPECT_TRUE(session.AddRecipient("<x@army.ml>").refuse);
-  session.SetHeaderFacts({{"j.smith@army.mil", "John Smith"}, {"John.Smith@outlook.com", "John Smith"}},
-                         "<id-1@mod.uk>");
+  session.SetHeaderFacts(
+      {{"j.smith@army.mil", "John Smith"}, {"John.Smith@outlook.com", "John Smith"}},
+      "<id-1@mod.uk>");
   MessageOutcome outcome = session.Finish();
   EXPECT_FALSE(outcome.hold);
   EXPECT_NE(outcome.header.find("unfamiliar-recipient"), std::string::npos) << outcome.header;
