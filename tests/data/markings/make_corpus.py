@@ -151,6 +151,21 @@ case("uk_oversized_truncated", "uk-department", "OFFICIAL", HOLD_UK,
 case("uk_oversized_within_bound", "uk-department", "OFFICIAL,SECRET", HOLD_UK,
      msg(uk() + [("Subject", "big")], big))
 
+case("uk_header_x_classification", "uk-department", "OFFICIAL-SENSITIVE", HOLD_UK,
+     msg(uk() + [("Subject", "notes"), ("X-Classification", "OFFICIAL-SENSITIVE")], "Notes.\n"))
+case("uk_subject_rfc2047_split_word", "uk-department", "OFFICIAL-SENSITIVE", HOLD_UK,
+     msg(uk() + [("Subject", "=?UTF-8?Q?OFFICIAL-SEN?=\n =?UTF-8?Q?SITIVE=3A_plans?=")], "x\n"))
+case("uk_qp_soft_break_in_banner", "uk-department", "OFFICIAL-SENSITIVE", HOLD_UK,
+     msg(uk() + [("Subject", "plans"), ("MIME-Version", "1.0"),
+                 ("Content-Type", "text/plain; charset=utf-8"),
+                 ("Content-Transfer-Encoding", "quoted-printable")],
+         "OFFICIAL-SENS=\nITIVE\n\nThe plans=3A attached.\n"))
+case("uk_utf16_base64_body", "uk-department", "SECRET", HOLD_UK,
+     msg(uk() + [("Subject", "plans"), ("MIME-Version", "1.0"),
+                 ("Content-Type", "text/plain; charset=utf-16"),
+                 ("Content-Transfer-Encoding", "base64")],
+         base64.encodebytes("SECRET\n\nThe plans.\n".encode("utf-16")).decode()))
+
 # --- US ----------------------------------------------------------------------
 HOLD_US = US.format(o="hold", m="allow")
 REJECT_US = US.format(o="reject", m="allow")
@@ -177,6 +192,11 @@ case("us_portion_subject", "us-dod", "NOFORN,SECRET", REJECT_US,
 case("us_no_marking_mali", "us-dod", "-", US.format(o="allow", m="allow"),
      msg(us() + [("Subject", "lunch")], "Lunch on Friday?\n"))
 
+case("us_fouo_portion_subject", "us-dod", "FOUO", HOLD_US,
+     msg(us() + [("Subject", "(U//FOUO) travel orders")], "Orders.\n"))
+case("us_confidential_noforn_subject", "us-dod", "CONFIDENTIAL,NOFORN", REJECT_US,
+     msg(us() + [("Subject", "CONFIDENTIAL//NOFORN: liaison")], "x\n"))
+
 # --- other schemes (all packs) -------------------------------------------------
 HOLD_AU = AU.format(o="hold")
 case("au_header", "all-packs", "OFFICIAL:Sensitive", HOLD_AU,
@@ -199,6 +219,11 @@ case("msip_highly_confidential", "all-packs", "Highly Confidential", HOLD_AU,
                  "MSIP_Label_f42aa342-8706-4288-bd11-ebb85995028c_SetDate=2026-11-26T10:00:00Z;\n "
                  "MSIP_Label_f42aa342-8706-4288-bd11-ebb85995028c_Name=Highly Confidential;")],
          "Labelled.\n"))
+
+case("au_body_banner", "all-packs", "OFFICIAL:Sensitive", HOLD_AU,
+     msg(au() + [("Subject", "brief")], "OFFICIAL: Sensitive\n\nBrief.\n\nOFFICIAL: Sensitive\n"))
+case("au_body_protected_bottom", "all-packs", "PROTECTED", HOLD_AU,
+     msg(au() + [("Subject", "brief")], "Brief.\n" + "text\n" * 50 + "\nPROTECTED\n"))
 
 # --- ordinary mail: no marking may be found ----------------------------------
 NONE = AU.format(o="allow")
@@ -246,6 +271,11 @@ ordinary("fouo_question", [("Subject", "What does FOUO mean?")],
          "Is FOUO still used? I thought CUI replaced it.\nThe CUI program office says so.\n")
 ordinary("au_prose", [("Subject", "How do I mark mail as PROTECTED?")],
          "Use the SEC=PROTECTED marking in the subject, in brackets.\n")
+ordinary("top_secret_line_start", [("Subject", "Party"), ("MIME-Version", "1.0"),
+                                   ("Content-Type", "text/plain; charset=utf-8"),
+                                   ("Content-Transfer-Encoding", "quoted-printable")],
+         "TOP SECRET plans for the party are ready.\nSECRET SANTA gifts under =C2=A310.\n"
+         "CUI: what does it stand for?\nCONFIDENTIAL: not really, tell everyone.\n")
 ordinary("copyright_portion", [("Subject", "(C) 2026 Example Inc - terms")],
          "(C) 2026 Example Inc. All rights reserved.\n(S) and (TS) are shown as portion marks.\n")
 
