@@ -5,7 +5,12 @@ string(APPEND content "#include \"rcptguard/typo_data.h\"\n\nnamespace rcptguard
 foreach(pair "EmbeddedTldConfusions;tld_confusions.tsv"
              "EmbeddedRestrictedSuffixes;restricted_suffixes.txt"
              "EmbeddedProviders;providers.txt"
-             "EmbeddedKnownDomains;known_domains.txt")
+             "EmbeddedKnownDomains;known_domains.txt"
+             "EmbeddedPackUkGsc;markings/uk-gsc.toml"
+             "EmbeddedPackUsClassification;markings/us-classification.toml"
+             "EmbeddedPackAuPspf;markings/au-pspf.toml"
+             "EmbeddedPackRfc7444;markings/rfc7444.toml"
+             "EmbeddedPackMsip;markings/msip.toml")
   list(GET pair 0 function)
   list(GET pair 1 file)
   file(READ "${SOURCE_DIR}/data/${file}" text)

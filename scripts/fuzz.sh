@@ -15,7 +15,7 @@ fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${RCPTGUARD_FUZZ_BUILD_DIR:-${repo}/build-fuzz}"
-fuzzers=(address_fuzzer detector_fuzzer mbox_fuzzer postfix_log_fuzzer)
+fuzzers=(address_fuzzer detector_fuzzer marking_fuzzer mbox_fuzzer postfix_log_fuzzer)
 
 for tool in clang clang++ cmake ninja; do
   if ! command -v "${tool}" >/dev/null; then
@@ -53,7 +53,7 @@ for fuzzer in "${fuzzers[@]}"; do
 
   # The learn readers' fuzzers have a dictionary of their own formats.
   dict="${repo}/fuzz/rcptguard.dict"
-  case "${corpus_name}" in mbox | postfix_log) dict="${repo}/fuzz/learn.dict" ;; esac
+  case "${corpus_name}" in mbox | postfix_log) dict="${repo}/fuzz/learn.dict" ;; marking) dict="${repo}/fuzz/marking.dict" ;; esac
 
   echo "== ${fuzzer}: ${seconds}s on $(find "${corpus}" -type f | wc -l) seed inputs"
   status=0

@@ -13,6 +13,7 @@
 #include "rcptguard/address.h"
 #include "rcptguard/detector.h"
 #include "rcptguard/history.h"
+#include "rcptguard/marking.h"
 #include "rcptguard/result.h"
 
 namespace rcptguard {
@@ -27,6 +28,11 @@ inline constexpr std::string_view kReasonLookalike = "lookalike-domain";
 inline constexpr std::string_view kReasonPolicyRule = "policy-rule";
 inline constexpr std::string_view kReasonInvalidAddress = "invalid-address";
 inline constexpr std::string_view kReasonUnfamiliarRecipient = "unfamiliar-recipient";
+// The message carries a sensitivity marking and the recipient is outside the
+// destinations accredited for it (Reason::typo_class: the marking's name), or
+// the message was too large to scan whole (typo_class kMarkingScanLimit).
+inline constexpr std::string_view kReasonMarkingDestination = "marking-destination";
+inline constexpr std::string_view kMarkingScanLimit = "scan-limit";
 
 // The detector inside a Policy reports look-alikes down to this score, below
 // every band: correspondent history can raise them (a slip of a domain the
@@ -97,6 +103,9 @@ struct EvaluationContext {
   // one written with the recipient ("John Smith <js@example.com>") is used.
   std::string_view display_name;
   int64_t now = 0;  // unix seconds: exceptions expire
+  // The markings found in the message (null: not scanned, as for `check`).
+  // Must come from this policy's marking_scanner().
+  const MarkingResult* markings = nullptr;
 };
 
 struct PolicySpec {
@@ -107,6 +116,12 @@ struct PolicySpec {
   Action invalid_address_action = Action::kReject;
   Action unfamiliar_recipient_action = Action::kWarn;
   bool audit = false;  // decide and log, never act (the mail path honours it)
+  // Sensitivity markings ([[marking]], packs) and how messages are scanned.
+  std::vector<MarkingSpec> markings;
+  MarkingScanOptions marking_options;
+  // For a recipient not accredited for every marking, when the scan stopped
+  // at max_scan_bytes ([markings] on_limit).
+  Action marking_limit_action = Action::kHold;
 };
 
 class Policy {
@@ -124,6 +139,9 @@ class Policy {
 
   const LookalikeDetector& detector() const { return detector_; }
   bool audit() const { return audit_; }
+  // The compiled markings, never null (empty when none are configured): feed
+  // each message to a MarkingSession on it and pass the result to Evaluate.
+  const std::shared_ptr<const MarkingScanner>& marking_scanner() const { return marking_scanner_; }
 
  private:
   struct Rule {
@@ -135,12 +153,27 @@ class Policy {
   Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
          Action invalid_address_action, Action unfamiliar_recipient_action, bool audit);
 
+  Result<void> CompileMarkings(const PolicySpec& spec);
+  // A recipient's marking-destination reason, if any (`markings` as found).
+  void CheckMarkings(const Address& recipient, const MarkingResult& markings,
+                     std::vector<Reason>* reasons) const;
+
+  struct Accreditation {
+    std::vector<AddressPattern> accredited;
+    Action action = Action::kHold;
+    std::string listed;  // "*.gov.uk, *.mod.uk" for the reason's detail
+  };
+
   LookalikeDetector detector_;
   std::vector<Rule> rules_;
   std::vector<ScoreBand> bands_;  // highest min_score first
   Action invalid_address_action_;
   Action unfamiliar_recipient_action_;
   bool audit_;
+  std::shared_ptr<const MarkingScanner> marking_scanner_;
+  std::vector<Accreditation> accreditations_;  // parallel to marking_scanner_->markings()
+  std::vector<AddressPattern> own_domains_;    // accredited for every marking
+  Action marking_limit_action_ = Action::kHold;
 };
 
 }  // namespace rcptguard

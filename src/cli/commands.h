@@ -21,6 +21,10 @@ using CommandRunner = std::function<int()>;
 // `rcptguard check`: verdicts for addresses given as arguments or on stdin.
 CommandRunner AddCheckCommand(CLI::App& app);
 
+// `rcptguard scan`: verdicts for the recipients of a saved message, with the
+// sensitivity markings it carries.
+CommandRunner AddScanCommand(CLI::App& app);
+
 // `rcptguard milter`: the mail-path daemon.
 CommandRunner AddMilterCommand(CLI::App& app);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     rcptguard::CommandRunner learn = rcptguard::AddLearnCommand(app);
     rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
     rcptguard::CommandRunner quarantine = rcptguard::AddQuarantineCommand(app);
+    rcptguard::CommandRunner scan = rcptguard::AddScanCommand(app);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("learn")) return learn();
     if (app.got_subcommand("milter")) return milter();
     if (app.got_subcommand("quarantine")) return quarantine();
+    if (app.got_subcommand("scan")) return scan();
     return rcptguard::kExitUsage;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "rcptguard: internal error: %s\n", error.what());

@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "config/marking_packs.h"
 #include "platform/files.h"
 #include "platform/suffix_list_file.h"
 #include "rcptguard/domain_list.h"
@@ -13,7 +14,7 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 40> kKeys = {
+constexpr std::array<std::string_view, 60> kKeys = {
     "audit",
     "milter",
     "milter.socket",
@@ -54,12 +55,38 @@ constexpr std::array<std::string_view, 40> kKeys = {
     "history.expected_domain_messages",
     "history.refresh_seconds",
     "history.rebuild_seconds",
+    "markings",
+    "markings.packs",
+    "markings.accredited",
+    "markings.action",
+    "markings.max_scan_bytes",
+    "markings.on_limit",
+    "markings.edge_lines",
+    "marking",
+    "marking.name",
+    "marking.scheme",
+    "marking.rank",
+    "marking.where",
+    "marking.headers",
+    "marking.patterns",
+    "marking.match",
+    "marking.match.where",
+    "marking.match.headers",
+    "marking.match.patterns",
+    "marking.accredited",
+    "marking.action",
 };
+
+// The keys of one [[marking]] table (in the configuration or a pack).
+constexpr std::array<std::string_view, 9> kMarkingKeys = {
+    "name", "scheme", "rank", "where", "headers", "patterns", "match", "accredited", "action"};
+constexpr std::array<std::string_view, 3> kMatchKeys = {"where", "headers", "patterns"};
 
 // Keys whose value is an array of tables (their members are keys too), or an
 // array whose elements may be tables.
 bool HasTableElements(std::string_view key) {
-  return key == "rule" || key == "trusted.domains" || key == "actions.lookalike-domain";
+  return key == "rule" || key == "trusted.domains" || key == "actions.lookalike-domain" ||
+         key == "marking" || key == "marking.match";
 }
 
 class Parser {
@@ -341,9 +368,16 @@ class Parser {
       } else if (key == "history") {
         if (!node.is_table()) return Fail(node, "'history' must be a table: [history]");
         ok = LoadHistory(*node.as_table());
+      } else if (key == "markings") {
+        if (!node.is_table()) return Fail(node, "'markings' must be a table: [markings]");
+        markings_section_ = node.as_table();
+      } else if (key == "marking") {
+        marking_tables_ = &node;
       }
       if (!ok) return ok;
     }
+    // Packs first, then the file's own [[marking]] tables, which may refine them.
+    if (auto ok = LoadMarkings(); !ok) return ok;
     if (providers_) AddProviders();
     if (known_) AddKnown();
     return {};
@@ -473,6 +507,293 @@ class Parser {
     return {};
   }
 
+  // --- markings ---------------------------------------------------------------
+
+  // A marking while the configuration is read: which of its settings were
+  // given, so that [markings] defaults fill only the others.
+  struct PendingMarking {
+    MarkingSpec spec;
+    bool has_accredited = false;
+    bool has_action = false;
+  };
+
+  Result<std::vector<MarkingLocation>> GetLocations(const toml::node& node, std::string_view key,
+                                                    const std::string& file) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return FailIn(node, file, "'" + std::string(key) + "' must be an array");
+    std::vector<MarkingLocation> where;
+    for (const toml::node& element : *array) {
+      auto text = element.value<std::string>();
+      if (text == "subject") {
+        where.push_back(MarkingLocation::kSubject);
+      } else if (text == "header") {
+        where.push_back(MarkingLocation::kHeader);
+      } else if (text == "body-edges") {
+        where.push_back(MarkingLocation::kBodyEdges);
+      } else if (text == "body") {
+        where.push_back(MarkingLocation::kBody);
+      } else {
+        return FailIn(element, file,
+                      "'" + std::string(key) +
+                          "' entries are subject, header, body-edges or body");
+      }
+    }
+    return where;
+  }
+
+  tl::unexpected<Error> FailIn(const toml::node& node, const std::string& file,
+                               std::string message) const {
+    return MakeError(ErrorCode::kConfig, std::move(message),
+                     file + ":" + std::to_string(node.source().begin.line));
+  }
+
+  Result<std::vector<std::string>> GetStringsIn(const toml::node& node, std::string_view key,
+                                                const std::string& file) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return FailIn(node, file, "'" + std::string(key) + "' must be an array");
+    std::vector<std::string> values;
+    for (const toml::node& element : *array) {
+      auto value = element.value<std::string>();
+      if (!value) return FailIn(element, file, "'" + std::string(key) + "' must hold strings");
+      values.push_back(std::move(*value));
+    }
+    return values;
+  }
+
+  // One { where, headers, patterns } set, from a [[marking]] or its match list.
+  Result<MarkingMatchSpec> LoadMatch(const toml::table& table, const std::string& file,
+                                     std::string_view prefix) {
+    MarkingMatchSpec match;
+    for (const auto& [key, value] : table) {
+      std::string name = std::string(prefix) + std::string(key.str());
+      if (key == "where") {
+        auto where = GetLocations(value, name, file);
+        if (!where) return tl::unexpected(where.error());
+        match.where = std::move(*where);
+      } else if (key == "headers" || key == "patterns") {
+        auto values = GetStringsIn(value, name, file);
+        if (!values) return tl::unexpected(values.error());
+        (key == "headers" ? match.headers : match.patterns) = std::move(*values);
+      }
+    }
+    if (!match.patterns.empty() && match.where.empty()) {
+      return FailIn(table, file, "'" + std::string(prefix) + "patterns' needs 'where'");
+    }
+    if (!match.headers.empty() &&
+        std::find(match.where.begin(), match.where.end(), MarkingLocation::kHeader) ==
+            match.where.end()) {
+      return FailIn(table, file, "'headers' is only used with where = [\"header\"]");
+    }
+    return match;
+  }
+
+  // One [[marking]] table. `file` names it in errors; `known` is the keys
+  // check for packs (the configuration's keys were checked already).
+  Result<PendingMarking> LoadMarkingTable(const toml::table& table, const std::string& file) {
+    PendingMarking marking;
+    marking.spec.where = file + ":" + std::to_string(table.source().begin.line);
+    for (const auto& [key, value] : table) {
+      if (std::find(kMarkingKeys.begin(), kMarkingKeys.end(), key.str()) == kMarkingKeys.end()) {
+        return FailIn(value, file, "unknown key 'marking." + std::string(key.str()) + "'");
+      }
+      std::string name = "marking." + std::string(key.str());
+      if (key == "name" || key == "scheme" || key == "action") {
+        auto text = value.value<std::string>();
+        if (!text) return FailIn(value, file, "'" + name + "' must be a string");
+        if (key == "name") marking.spec.name = *text;
+        if (key == "scheme") marking.spec.scheme = *text;
+        if (key == "action") {
+          if (!ActionFromName(*text)) {
+            return FailIn(value, file,
+                          "'marking.action' must be allow, warn, hold or reject, not '" + *text +
+                              "'");
+          }
+          marking.spec.action = *text;
+          marking.has_action = true;
+        }
+      } else if (key == "rank") {
+        auto rank = value.value<int64_t>();
+        if (!rank || *rank < 0 || *rank > 1000) {
+          return FailIn(value, file, "'marking.rank' must be a whole number from 0 to 1000");
+        }
+        marking.spec.rank = static_cast<int>(*rank);
+      } else if (key == "accredited") {
+        auto values = GetStringsIn(value, name, file);
+        if (!values) return tl::unexpected(values.error());
+        for (const std::string& pattern : *values) {
+          if (auto parsed = AddressPattern::Parse(pattern); !parsed) {
+            return FailIn(value, file, "'marking.accredited': " + parsed.error().message);
+          }
+        }
+        marking.spec.accredited = std::move(*values);
+        marking.has_accredited = true;
+      } else if (key == "match") {
+        const toml::array* array = value.as_array();
+        if (array == nullptr) return FailIn(value, file, "'marking.match' must be an array of tables");
+        for (const toml::node& element : *array) {
+          const toml::table* match_table = element.as_table();
+          if (match_table == nullptr) {
+            return FailIn(element, file,
+                          "'marking.match' entries are { where = [...], patterns = [...] }");
+          }
+          for (const auto& [match_key, match_value] : *match_table) {
+            if (std::find(kMatchKeys.begin(), kMatchKeys.end(), match_key.str()) ==
+                kMatchKeys.end()) {
+              return FailIn(match_value, file,
+                            "unknown key 'marking.match." + std::string(match_key.str()) + "'");
+            }
+          }
+          auto match = LoadMatch(*match_table, file, "marking.match.");
+          if (!match) return tl::unexpected(match.error());
+          if (match->patterns.empty()) {
+            return FailIn(element, file, "a 'marking.match' entry needs 'patterns'");
+          }
+          marking.spec.matches.push_back(std::move(*match));
+        }
+      }
+    }
+    // where / headers / patterns directly in the table: one more match.
+    auto direct = LoadMatch(table, file, "marking.");
+    if (!direct) return tl::unexpected(direct.error());
+    if (!direct->patterns.empty()) marking.spec.matches.insert(marking.spec.matches.begin(), *direct);
+    if (marking.spec.name.empty()) return FailIn(table, file, "a [[marking]] needs 'name'");
+    return marking;
+  }
+
+  Result<void> LoadPack(const std::string& pack_name, const toml::node& where_named) {
+    std::optional<std::string_view> text = EmbeddedMarkingPack(pack_name);
+    if (!text) {
+      return Fail(where_named, "unknown marking pack '" + pack_name + "' (shipped: " +
+                                   std::string(ShippedMarkingPackNames()) + ")");
+    }
+    std::string file = "data/markings/" + pack_name + ".toml";
+    toml::table root;
+    try {
+      root = toml::parse(*text, file);
+    } catch (const toml::parse_error& error) {
+      return MakeError(ErrorCode::kConfig, std::string(error.description()),
+                       file + ":" + std::to_string(error.source().begin.line));
+    }
+    for (const auto& [key, node] : root) {
+      const toml::array* array = node.as_array();
+      if (key != "marking" || array == nullptr) {
+        return FailIn(node, file, "a pack holds only [[marking]] tables");
+      }
+      for (const toml::node& element : *array) {
+        const toml::table* table = element.as_table();
+        if (table == nullptr) return FailIn(element, file, "a pack holds only [[marking]] tables");
+        auto marking = LoadMarkingTable(*table, file);
+        if (!marking) return tl::unexpected(marking.error());
+        if (marking->spec.scheme.empty()) marking->spec.scheme = pack_name;
+        if (marking->spec.matches.empty()) {
+          return FailIn(element, file, "marking '" + marking->spec.name + "' has no patterns");
+        }
+        markings_.push_back(std::move(*marking));
+      }
+    }
+    return {};
+  }
+
+  Result<void> LoadMarkings() {
+    std::vector<std::string> default_accredited;
+    bool has_default_accredited = false;
+    std::string default_action = "hold";
+    if (markings_section_ != nullptr) {
+      MarkingScanOptions& options = config_.policy.marking_options;
+      for (const auto& [key, node] : *markings_section_) {
+        std::string name = "markings." + std::string(key.str());
+        if (key == "packs") {
+          auto packs = GetStrings(node, name);
+          if (!packs) return tl::unexpected(packs.error());
+          for (const std::string& pack : *packs) {
+            if (auto ok = LoadPack(pack, node); !ok) return ok;
+          }
+        } else if (key == "accredited") {
+          auto values = GetStrings(node, name);
+          if (!values) return tl::unexpected(values.error());
+          for (const std::string& pattern : *values) {
+            if (auto parsed = AddressPattern::Parse(pattern); !parsed) {
+              return Fail(node, "'markings.accredited': " + parsed.error().message);
+            }
+          }
+          default_accredited = std::move(*values);
+          has_default_accredited = true;
+        } else if (key == "action") {
+          auto action = GetAction(node, name);
+          if (!action) return tl::unexpected(action.error());
+          default_action = std::string(ActionName(*action));
+        } else if (key == "on_limit") {
+          auto action = GetAction(node, name);
+          if (!action) return tl::unexpected(action.error());
+          config_.policy.marking_limit_action = *action;
+        } else if (key == "max_scan_bytes") {
+          auto value = GetCount(node, name, 4096, int64_t{1} << 30);
+          if (!value) return tl::unexpected(value.error());
+          options.max_scan_bytes = static_cast<size_t>(*value);
+        } else if (key == "edge_lines") {
+          auto value = GetCount(node, name, 1, 1000);
+          if (!value) return tl::unexpected(value.error());
+          options.edge_lines = static_cast<int>(*value);
+        }
+      }
+    }
+    if (marking_tables_ != nullptr) {
+      const toml::array* array = marking_tables_->as_array();
+      if (array == nullptr) {
+        return Fail(*marking_tables_, "'marking' must be written as [[marking]] tables");
+      }
+      for (const toml::node& element : *array) {
+        const toml::table* table = element.as_table();
+        if (table == nullptr) return Fail(element, "'marking' must be written as [[marking]] tables");
+        auto marking = LoadMarkingTable(*table, path_);
+        if (!marking) return tl::unexpected(marking.error());
+        if (auto ok = MergeMarking(std::move(*marking), *table); !ok) return ok;
+      }
+    }
+    for (PendingMarking& marking : markings_) {
+      if (!marking.has_accredited && has_default_accredited) {
+        marking.spec.accredited = default_accredited;
+      }
+      if (!marking.has_action) marking.spec.action = default_action;
+      config_.policy.markings.push_back(std::move(marking.spec));
+    }
+    return {};
+  }
+
+  // A [[marking]] of the configuration: refines the markings of that name
+  // (and scheme, if given) that packs defined, or defines a new one.
+  Result<void> MergeMarking(PendingMarking marking, const toml::table& table) {
+    bool merged = false;
+    for (PendingMarking& existing : markings_) {
+      if (existing.spec.name != marking.spec.name) continue;
+      if (!marking.spec.scheme.empty() && existing.spec.scheme != marking.spec.scheme) continue;
+      merged = true;
+      if (table.get("rank") != nullptr) existing.spec.rank = marking.spec.rank;
+      if (marking.has_accredited) {
+        existing.spec.accredited = marking.spec.accredited;
+        existing.has_accredited = true;
+      }
+      if (marking.has_action) {
+        existing.spec.action = marking.spec.action;
+        existing.has_action = true;
+      }
+      existing.spec.matches.insert(existing.spec.matches.end(), marking.spec.matches.begin(),
+                                   marking.spec.matches.end());
+    }
+    if (merged) return {};
+    if (marking.spec.matches.empty()) {
+      return Fail(table, "marking '" + marking.spec.name +
+                             "' is not in any pack named in [markings] packs, and has no "
+                             "patterns of its own");
+    }
+    if (table.get("rank") == nullptr) {
+      return Fail(table, "a new [[marking]] needs 'rank' (its order of precedence)");
+    }
+    if (marking.spec.scheme.empty()) marking.spec.scheme = "local";
+    markings_.push_back(std::move(marking));
+    return {};
+  }
+
   // The shipped lists of widely used domains: evidence that a name is meant.
   void AddKnown() {
     std::vector<std::string> known = ShippedKnownDomains();
@@ -495,6 +816,9 @@ class Parser {
   Config config_;
   bool providers_ = true;
   bool known_ = true;
+  const toml::table* markings_section_ = nullptr;
+  const toml::node* marking_tables_ = nullptr;
+  std::vector<PendingMarking> markings_;
 };
 
 }  // namespace

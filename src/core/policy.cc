@@ -143,9 +143,102 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   options.known_domains = spec.known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
   if (!detector) return tl::unexpected(detector.error());
-  return std::shared_ptr<const Policy>(new Policy(std::move(*detector), std::move(rules),
-                                                  std::move(bands), spec.invalid_address_action,
-                                                  spec.unfamiliar_recipient_action, spec.audit));
+  std::shared_ptr<Policy> policy(new Policy(std::move(*detector), std::move(rules),
+                                            std::move(bands), spec.invalid_address_action,
+                                            spec.unfamiliar_recipient_action, spec.audit));
+  if (auto ok = policy->CompileMarkings(spec); !ok) return tl::unexpected(ok.error());
+  return std::shared_ptr<const Policy>(std::move(policy));
+}
+
+Result<void> Policy::CompileMarkings(const PolicySpec& spec) {
+  auto scanner = MarkingScanner::Compile(spec.markings, spec.marking_options);
+  if (!scanner) return tl::unexpected(scanner.error());
+  marking_scanner_ = std::move(*scanner);
+  marking_limit_action_ = spec.marking_limit_action;
+  for (const MarkingSpec& marking : spec.markings) {
+    Accreditation accreditation;
+    accreditation.action = ActionFromName(marking.action).value_or(Action::kHold);
+    for (const std::string& text : marking.accredited) {
+      auto pattern = AddressPattern::Parse(text);
+      if (!pattern) {
+        return MakeError(ErrorCode::kConfig,
+                         "marking '" + marking.name + "': accredited " + pattern.error().message,
+                         marking.where);
+      }
+      accreditation.accredited.push_back(std::move(*pattern));
+      if (!accreditation.listed.empty()) accreditation.listed += ", ";
+      accreditation.listed += text;
+    }
+    accreditations_.push_back(std::move(accreditation));
+  }
+  // The organisation's own domains (and their subdomains) hold every marking:
+  // mail that stays inside stays on the organisation's own systems.
+  for (const ExpectedDomain& domain : spec.expected) {
+    if (domain.source != DomainSource::kOwn) continue;
+    std::string bare = domain.domain;
+    if (bare.rfind("*.", 0) == 0) bare.erase(0, 2);
+    if (auto exact = AddressPattern::Parse(bare)) own_domains_.push_back(std::move(*exact));
+    if (auto below = AddressPattern::Parse("*." + bare)) own_domains_.push_back(std::move(*below));
+  }
+  return {};
+}
+
+void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markings,
+                           std::vector<Reason>* reasons) const {
+  auto matches_any = [&](const std::vector<AddressPattern>& patterns) {
+    for (const AddressPattern& pattern : patterns) {
+      if (pattern.Matches(recipient.local_part, recipient.domain)) return true;
+    }
+    return false;
+  };
+  if (matches_any(own_domains_)) return;
+  const std::vector<MarkingSpec>& specs = marking_scanner_->markings();
+  auto index_of = [&](const MarkingFound& found) -> size_t {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (specs[i].name == found.name && specs[i].scheme == found.scheme) return i;
+    }
+    return specs.size();
+  };
+  // The highest marking decides. Every marking found is checked, highest
+  // first, and the first that does not accredit the recipient gives the
+  // reason: the same answer when accreditations narrow as ranks rise, and
+  // safe when a caveat (NOFORN) ranks below a level with a wider list.
+  std::vector<const MarkingFound*> found;
+  for (const MarkingFound& marking : markings.found) found.push_back(&marking);
+  std::stable_sort(found.begin(), found.end(),
+                   [](const MarkingFound* a, const MarkingFound* b) { return a->rank > b->rank; });
+  std::string address = CanonicalAddress(recipient);
+  for (const MarkingFound* marking : found) {
+    size_t index = index_of(*marking);
+    if (index == specs.size()) continue;  // from another policy: cannot be judged here
+    const Accreditation& accreditation = accreditations_[index];
+    if (accreditation.action == Action::kAllow || matches_any(accreditation.accredited)) continue;
+    std::string listed = accreditation.listed.empty()
+                             ? std::string("only the organisation's own domains")
+                             : accreditation.listed;
+    reasons->push_back(Reason{std::string(kReasonMarkingDestination), marking->name,
+                              "the message is marked " + marking->name + "; " + address +
+                                  " is not an accredited destination for it (accredited: " +
+                                  listed + ")",
+                              accreditation.action});
+    return;
+  }
+  if (markings.truncated && marking_limit_action_ != Action::kAllow) {
+    // Whatever follows the bound could carry any marking: only a recipient
+    // accredited for every marking is safe.
+    for (const Accreditation& accreditation : accreditations_) {
+      if (accreditation.action != Action::kAllow && !matches_any(accreditation.accredited)) {
+        reasons->push_back(Reason{
+            std::string(kReasonMarkingDestination), std::string(kMarkingScanLimit),
+            "the message is larger than the " +
+                std::to_string(marking_scanner_->options().max_scan_bytes) +
+                " bytes scanned for markings, and " + address +
+                " is not accredited for every marking",
+            marking_limit_action_});
+        return;
+      }
+    }
+  }
 }
 
 Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
@@ -166,6 +259,14 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
     verdict.score = std::max(verdict.score, score);
     verdict.reasons.push_back(std::move(reason));
   };
+
+  // Markings first: content decides where the message may go whatever the
+  // rules below say about the address (an allow rule returns early).
+  if (context.markings != nullptr && !marking_scanner_->empty()) {
+    std::vector<Reason> marking_reasons;
+    CheckMarkings(*address, *context.markings, &marking_reasons);
+    for (Reason& reason : marking_reasons) add(std::move(reason), 1.0);
+  }
 
   for (const Rule& rule : rules_) {
     bool from_matches =

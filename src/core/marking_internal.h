@@ -1,0 +1,121 @@
+// What marking.cc (Hyperscan, the session) and marking_mime.cc (GMime) share:
+// the compiled databases, the scan state of one message, and the MIME side.
+#ifndef RCPTGUARD_CORE_MARKING_INTERNAL_H_
+#define RCPTGUARD_CORE_MARKING_INTERNAL_H_
+
+#include <hs/hs.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rcptguard/marking.h"
+
+typedef struct _GByteArray GByteArray;
+
+namespace rcptguard {
+
+// What a pattern id stands for in one database.
+struct PatternRef {
+  size_t marking = 0;                // index in MarkingScanner::markings()
+  std::vector<std::string> headers;  // kHeader: the header names (lower case) it applies to
+};
+
+struct MarkingDatabases {
+  ~MarkingDatabases();
+  hs_database_t* subject = nullptr;      // block mode
+  hs_database_t* header = nullptr;       // block mode
+  hs_database_t* edges = nullptr;        // block mode, over the edge lines
+  hs_database_t* body_block = nullptr;   // block mode, decoded MIME text
+  hs_database_t* body_stream = nullptr;  // stream mode, plain text as it arrives
+  std::vector<PatternRef> subject_refs, header_refs, edge_refs, body_refs;
+  std::vector<std::string> header_names;  // lower case: every header some pattern looks in
+  hs_scratch_t* prototype = nullptr;      // big enough for every database; cloned per user
+};
+
+// The scan of one message: what has been found so far.
+struct MarkingScanState {
+  std::shared_ptr<const MarkingScanner> scanner;
+  hs_scratch_t* scratch = nullptr;
+  MarkingResult result;
+  std::vector<std::pair<size_t, std::string>> seen;  // (marking, where) already recorded
+
+  void Record(size_t marking, std::string_view where);
+  void ScanBlock(const hs_database_t* db, const std::vector<PatternRef>& refs,
+                 std::string_view text, std::string_view where, std::string_view header);
+  // Decoded text of one part: the body patterns over all of it, the edge
+  // patterns over its first and last lines.
+  void ScanText(std::string_view text, std::string_view where);
+  // The edge patterns over text[0, head_end) and text[tail_start, end).
+  void ScanEdges(std::string_view text, std::string_view where);
+  void ScanSubject(std::string_view subject, std::string_view where);
+  bool WantsHeader(std::string_view lower_name) const;
+  void ScanHeader(std::string_view lower_name, std::string_view display_name,
+                  std::string_view value, std::string_view prefix);
+};
+
+// The offset just past the '\n' that ends the n-th non-empty line of `text`,
+// or npos when `text` has fewer complete non-empty lines.
+size_t EndOfFirstLines(std::string_view text, int n);
+// The offset where the n-th non-empty line from the end of `text` starts
+// (0 when there are fewer).
+size_t StartOfLastLines(std::string_view text, int n);
+
+// The raw message kept for GMime: header fields rebuilt from the milter's,
+// then the body. A GByteArray so that GMime's memory stream can take it over
+// without a copy.
+class MimeBuffer {
+ public:
+  // `store` (may be null) takes the bytes instead of the byte array.
+  explicit MimeBuffer(MarkingMessageStore* store = nullptr) : store_(store) {}
+  ~MimeBuffer();
+  MimeBuffer(const MimeBuffer&) = delete;
+  MimeBuffer& operator=(const MimeBuffer&) = delete;
+  // Header fields are kept as text until EndHeaders says whether the message
+  // needs GMime at all (plain text never allocates the byte array).
+  void AppendHeader(std::string_view name, std::string_view value);
+  void EndHeaders(bool keep);
+  // Returns false when the store failed (the rest is not kept).
+  bool AppendBody(std::string_view chunk);
+  MarkingMessageStore* store() const { return store_; }
+  // Hands the bytes over (the caller frees them); null when not kept.
+  GByteArray* Release();
+  // Bytes of the rebuilt header block, blank line included.
+  size_t header_size() const { return header_size_; }
+
+ private:
+  std::string headers_;
+  MarkingMessageStore* store_ = nullptr;
+  bool kept_ = false;  // EndHeaders(true) was called and the store took the headers
+  GByteArray* bytes_ = nullptr;
+  size_t header_size_ = 0;
+};
+
+struct ContentTypeFacts {
+  std::string type;  // lower case; empty when there is no Content-Type
+  std::string subtype;
+  std::string charset;
+};
+ContentTypeFacts ParseContentType(std::string_view value);
+
+// A header value unfolded and decoded to UTF-8 (RFC 2047 encoded words; raw
+// 8-bit text taken as UTF-8, else Latin-1).
+std::string DecodeHeaderValue(std::string_view value);
+
+// Text that names a place ("attachment <file name>") made safe for logs and
+// JSON: printable ASCII and UTF-8 kept, control bytes replaced, at most 100 bytes.
+std::string SanitizeWhere(std::string_view text);
+
+// Parses the kept message with GMime and scans every text part.
+void ScanMime(MarkingScanState* state, MimeBuffer* buffer);
+
+// Replaces HTML markup by what a reader sees: tags removed (block-level ones
+// become line breaks, so banners stay whole lines), script and style dropped,
+// character references decoded.
+void StripHtml(std::string_view html, std::string* out);
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_CORE_MARKING_INTERNAL_H_

@@ -1,0 +1,339 @@
+// The marking scanner and session: compilation errors, where patterns look,
+// streaming in any chunk size, bounds, scratch sharing, and the policy's
+// marking-destination reason.
+#include "rcptguard/marking.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/marking_internal.h"
+#include "platform/suffix_list_file.h"
+#include "rcptguard/policy.h"
+
+namespace rcptguard {
+namespace {
+
+MarkingSpec Spec(std::string name, int rank, std::vector<MarkingLocation> where,
+                 std::vector<std::string> patterns, std::vector<std::string> headers = {}) {
+  MarkingSpec spec;
+  spec.name = std::move(name);
+  spec.scheme = "test";
+  spec.rank = rank;
+  spec.matches.push_back(
+      MarkingMatchSpec{std::move(where), std::move(headers), std::move(patterns)});
+  spec.where = "test.toml:1";
+  return spec;
+}
+
+std::shared_ptr<const MarkingScanner> Scanner(std::vector<MarkingSpec> specs,
+                                              MarkingScanOptions options = {}) {
+  auto scanner = MarkingScanner::Compile(std::move(specs), options);
+  EXPECT_TRUE(scanner.has_value()) << scanner.error().ToString();
+  return *scanner;
+}
+
+std::vector<MarkingSpec> Banners() {
+  return {
+      Spec("OS", 20, {MarkingLocation::kSubject}, {"^OFFICIAL-SENSITIVE\\b"}),
+      Spec("SECRET", 40, {MarkingLocation::kBody}, {"^SECRET[ \\t\\r]*$"}),
+      Spec("EDGE", 30, {MarkingLocation::kBodyEdges}, {"^CONFIDENTIAL[ \\t\\r]*$"}),
+      Spec("AU", 25, {MarkingLocation::kHeader}, {"SEC=PROTECTED\\b"}, {"X-Protective-Marking"})};
+}
+
+std::string Names(const MarkingResult& result) {
+  std::string out;
+  for (const MarkingFound& found : result.found) {
+    out += (out.empty() ? "" : ";") + found.name + "@" + found.where;
+  }
+  return out;
+}
+
+TEST(MarkingScanner, BadPatternIsAConfigErrorNamingMarkingAndPlace) {
+  auto scanner =
+      MarkingScanner::Compile({Spec("BAD", 1, {MarkingLocation::kBody}, {"(unclosed"})}, {});
+  ASSERT_FALSE(scanner.has_value());
+  EXPECT_EQ(scanner.error().code, ErrorCode::kConfig);
+  EXPECT_EQ(scanner.error().where, "test.toml:1");
+  EXPECT_NE(scanner.error().message.find("BAD"), std::string::npos) << scanner.error().message;
+}
+
+TEST(MarkingScanner, PatternMatchingEmptyIsRefused) {
+  EXPECT_FALSE(MarkingScanner::Compile({Spec("E", 1, {MarkingLocation::kBody}, {"x*"})}, {}));
+}
+
+TEST(MarkingScanner, HeaderMatchNeedsHeaderNames) {
+  EXPECT_FALSE(MarkingScanner::Compile({Spec("H", 1, {MarkingLocation::kHeader}, {"x"})}, {}));
+}
+
+TEST(MarkingScanner, NoMarkingsFindsNothing) {
+  auto scanner = Scanner({});
+  MarkingResult result = ScanMessage(scanner, "Subject: SECRET\n\nSECRET\n");
+  EXPECT_TRUE(result.found.empty());
+  EXPECT_EQ(result.highest(), nullptr);
+  EXPECT_EQ(result.highest_rank(), -1);
+}
+
+TEST(MarkingSession, FindsEachLocationAndReportsWhere) {
+  auto scanner = Scanner(Banners());
+  MarkingResult result = ScanMessage(
+      scanner,
+      "Subject: OFFICIAL-SENSITIVE: x\nX-Protective-Marking: VER=2018.1, SEC=PROTECTED\n\n"
+      "CONFIDENTIAL\nhello\nSECRET\n");
+  EXPECT_EQ(Names(result), "OS@subject;AU@header X-Protective-Marking;SECRET@body;EDGE@body");
+  ASSERT_NE(result.highest(), nullptr);
+  EXPECT_EQ(result.highest()->name, "SECRET");
+}
+
+TEST(MarkingSession, HeaderPatternsLookOnlyInTheirHeaders) {
+  auto scanner = Scanner(Banners());
+  EXPECT_EQ(Names(ScanMessage(scanner, "X-Other: SEC=PROTECTED\nSubject: SEC=PROTECTED\n\nx\n")),
+            "");
+}
+
+TEST(MarkingSession, EdgePatternsLookOnlyAtTheFirstAndLastLines) {
+  MarkingScanOptions options;
+  options.edge_lines = 2;
+  auto scanner = Scanner(Banners(), options);
+  std::string middle = "Subject: x\n\na\n\nb\nc\nCONFIDENTIAL\nd\ne\n\n";
+  EXPECT_EQ(Names(ScanMessage(scanner, middle)), "");
+  EXPECT_EQ(Names(ScanMessage(scanner, "Subject: x\n\n\n\na\nb\nc\nd\nCONFIDENTIAL\r\n\n")),
+            "EDGE@body");
+  EXPECT_EQ(Names(ScanMessage(scanner, "Subject: x\n\n\n  \nCONFIDENTIAL\nb\nc\nd\n")),
+            "EDGE@body");
+}
+
+TEST(MarkingSession, EdgeLinesOfALongStreamedBodyAreItsLastLines) {
+  auto scanner = Scanner(Banners());
+  std::string body(300000, 'x');
+  for (size_t i = 80; i < body.size(); i += 81) body[i] = '\n';
+  body += "\nCONFIDENTIAL\n";
+  MarkingSession session(scanner);
+  session.Header("Subject", "x");
+  for (size_t pos = 0; pos < body.size(); pos += 999)
+    session.Body(std::string_view(body).substr(pos, 999));
+  EXPECT_EQ(Names(session.End()), "EDGE@body");
+}
+
+TEST(MarkingSession, BannerSplitAcrossChunksIsFound) {
+  auto scanner = Scanner(Banners());
+  MarkingSession session(scanner);
+  session.Header("Subject", "x");
+  for (char c : std::string("hello\nSEC")) session.Body(std::string_view(&c, 1));
+  session.Body("RET\nbye\n");
+  EXPECT_EQ(Names(session.End()), "SECRET@body");
+}
+
+TEST(MarkingSession, SubjectIsDecodedFromRfc2047) {
+  auto scanner = Scanner(Banners());
+  // "OFFICIAL-SENSITIVE: café" in Q encoding, folded over two lines.
+  MarkingResult result = ScanMessage(
+      scanner, "Subject: =?ISO-8859-1?Q?OFFICIAL-SENSITIVE?=\n =?ISO-8859-1?Q?=3A_caf=E9?=\n\nx\n");
+  EXPECT_EQ(Names(result), "OS@subject");
+}
+
+TEST(MarkingSession, BoundIsHitAndReported) {
+  MarkingScanOptions options;
+  options.max_scan_bytes = 4096;
+  auto scanner = Scanner(Banners(), options);
+  std::string message = "Subject: x\n\n" + std::string(5000, 'a') + "\nSECRET\n";
+  MarkingResult result = ScanMessage(scanner, message);
+  EXPECT_TRUE(result.truncated);
+  EXPECT_TRUE(result.found.empty());
+  EXPECT_LE(result.bytes_scanned, 4096u);
+}
+
+TEST(MarkingSession, HtmlIsReadAsTextAndScriptIsIgnored) {
+  auto scanner = Scanner(Banners());
+  std::string message =
+      "Subject: x\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+      "<html><script>var a='\nSECRET\n';</script><p>hello</p><div>SECRET</div></html>\n";
+  EXPECT_EQ(Names(ScanMessage(scanner, message)), "SECRET@body");
+  std::string only_script =
+      "Subject: x\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+      "<html><script>\nSECRET\n</script><p>hello</p></html>\n";
+  EXPECT_EQ(Names(ScanMessage(scanner, only_script)), "");
+}
+
+TEST(MarkingSession, NulInADecodedPartDoesNotHideTheRest) {
+  auto scanner = Scanner(Banners());
+  // base64 of "a\0b\nSECRET\n"
+  std::string message =
+      "Subject: x\nMIME-Version: 1.0\nContent-Type: text/plain\nContent-Transfer-Encoding: "
+      "base64\n\nYQBiClNFQ1JFVAo=\n";
+  EXPECT_EQ(Names(ScanMessage(scanner, message)), "SECRET@body");
+}
+
+TEST(MarkingSession, AScratchIsSharedAcrossSessionsAndThreadsUseTheirOwn) {
+  auto scanner = Scanner(Banners());
+  std::vector<std::thread> threads;
+  std::vector<int> found(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      MarkingScratch scratch = scanner->NewScratch();
+      for (int i = 0; i < 200; ++i) {
+        MarkingSession session(scanner, &scratch);
+        session.Header("Subject", "OFFICIAL-SENSITIVE x");
+        session.Body("hello\nSECRET\n");
+        if (session.End().found.size() == 2) ++found[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int count : found) EXPECT_EQ(count, 200);
+}
+
+TEST(MarkingSession, ArbitraryBytesNeverCrash) {
+  auto scanner = Scanner(Banners());
+  std::mt19937 random(42);
+  const std::string pieces[] = {"--b\n",
+                                "Content-Type: multipart/mixed; boundary=b\n",
+                                "Content-Transfer-Encoding: base64\n",
+                                "\n",
+                                "SECRET\n",
+                                "<p>",
+                                "=?utf-8?q?x?=",
+                                "message/rfc822\n",
+                                "\r\n",
+                                "\0"};
+  for (int i = 0; i < 300; ++i) {
+    std::string message = "MIME-Version: 1.0\n";
+    int n = static_cast<int>(random() % 40);
+    for (int k = 0; k < n; ++k) message += pieces[random() % std::size(pieces)];
+    MarkingResult result = ScanMessage(scanner, message);
+    EXPECT_LE(result.bytes_scanned, message.size() + 64);
+  }
+}
+
+TEST(MarkingSession, AFailingStoreMakesTheResultTruncated) {
+  class FailingStore : public MarkingMessageStore {
+   public:
+    bool Append(std::string_view bytes) override {
+      if (kept_.size() + bytes.size() > 200) return false;
+      kept_.append(bytes);
+      return true;
+    }
+    int64_t Read(uint64_t offset, char* out, size_t n) override {
+      if (offset >= kept_.size()) return 0;
+      size_t count = std::min(n, kept_.size() - static_cast<size_t>(offset));
+      kept_.copy(out, count, static_cast<size_t>(offset));
+      return static_cast<int64_t>(count);
+    }
+    uint64_t size() const override { return kept_.size(); }
+
+   private:
+    std::string kept_;
+  } store;
+  auto scanner = Scanner(Banners());
+  MarkingSession session(scanner, nullptr, &store);
+  session.Header("Content-Type", "text/html");
+  session.EndHeaders();
+  session.Body("<p>SECRET</p>\n");
+  session.Body(std::string(500, 'x'));
+  session.Body("<p>SECRET</p>\n");
+  MarkingResult result = session.End();
+  EXPECT_TRUE(result.truncated);
+  EXPECT_EQ(Names(result), "SECRET@body");
+}
+
+TEST(MarkingResult, SummaryNamesEachMarkingOnceHighestFirst) {
+  MarkingResult result;
+  EXPECT_EQ(result.Summary(), "none");
+  result.found = {{"OFFICIAL", "uk-gsc", 10, "subject"},
+                  {"SECRET", "uk-gsc", 40, "body"},
+                  {"OFFICIAL", "uk-gsc", 10, "body"}};
+  EXPECT_EQ(result.Summary(), "SECRET (body), OFFICIAL (subject)");
+}
+
+TEST(MarkingEdges, FirstAndLastNonEmptyLines) {
+  std::string_view text = "\n a\n\nb\r\nc\nd\ne\n\n";
+  EXPECT_EQ(text.substr(0, EndOfFirstLines(text, 2)), "\n a\n\nb\r\n");
+  EXPECT_EQ(text.substr(StartOfLastLines(text, 2)), "d\ne\n\n");
+  EXPECT_EQ(EndOfFirstLines("one\ntwo", 2), std::string_view::npos);  // "two" is not complete
+  EXPECT_EQ(StartOfLastLines("one\ntwo", 5), 0u);
+  EXPECT_EQ(StartOfLastLines("one\ntwo", 1), 4u);
+  EXPECT_EQ(StartOfLastLines("", 1), 0u);
+  EXPECT_EQ(EndOfFirstLines("", 1), std::string_view::npos);
+}
+
+// --- the policy --------------------------------------------------------------
+
+std::shared_ptr<const Policy> PolicyWith(std::vector<MarkingSpec> markings,
+                                         MarkingScanOptions options = {}) {
+  PolicySpec spec;
+  spec.expected = {{"mod.uk", DomainSource::kOwn}};
+  spec.markings = std::move(markings);
+  spec.marking_options = options;
+  auto data = TypoData::Embedded();
+  auto policy = Policy::Compile(spec, LoadSystemSuffixList(), *data);
+  EXPECT_TRUE(policy.has_value()) << policy.error().ToString();
+  return *policy;
+}
+
+TEST(PolicyMarkings, UnaccreditedRecipientGetsTheMarkingsActionNamingIt) {
+  MarkingSpec os =
+      Spec("OFFICIAL-SENSITIVE", 20, {MarkingLocation::kSubject}, {"^OFFICIAL-SENSITIVE"});
+  os.accredited = {"*.gov.uk", "*.mod.uk", "*.mil", "*.nato.int"};
+  os.action = "hold";
+  auto policy = PolicyWith({os});
+  MarkingResult result = ScanMessage(policy->marking_scanner(),
+                                     "Subject: OFFICIAL-SENSITIVE: secret figures 42\n\nx\n");
+  EvaluationContext context;
+  context.markings = &result;
+  auto sender = ParseAddress("bob@mod.uk");
+  Verdict out = policy->Evaluate(&*sender, "j@example.com", context);
+  EXPECT_EQ(out.action, Action::kHold);
+  ASSERT_EQ(out.reasons.size(), 1u);
+  EXPECT_EQ(out.reasons[0].code, kReasonMarkingDestination);
+  EXPECT_EQ(out.reasons[0].typo_class, "OFFICIAL-SENSITIVE");
+  EXPECT_EQ(out.reasons[0].detail,
+            "the message is marked OFFICIAL-SENSITIVE; j@example.com is not an accredited "
+            "destination for it (accredited: *.gov.uk, *.mod.uk, *.mil, *.nato.int)");
+  EXPECT_EQ(out.reasons[0].detail.find("figures"), std::string::npos);
+  EXPECT_EQ(policy->Evaluate(&*sender, "a@army.mil", context).action, Action::kAllow);
+  EXPECT_EQ(policy->Evaluate(&*sender, "c@hq.mod.uk", context).action, Action::kAllow);
+  // Own domains are always accredited.
+  EXPECT_EQ(policy->Evaluate(&*sender, "c@mod.uk", context).action, Action::kAllow);
+  // Without a scan (check), markings play no part.
+  EXPECT_EQ(policy->Evaluate(&*sender, "j@example.com").action, Action::kAllow);
+}
+
+TEST(PolicyMarkings, ScanLimitAppliesToRecipientsNotAccreditedForEverything) {
+  MarkingSpec s = Spec("S", 40, {MarkingLocation::kBody}, {"^S$"});
+  s.accredited = {"*.mil"};
+  MarkingScanOptions options;
+  options.max_scan_bytes = 4096;
+  auto policy = PolicyWith({s}, options);
+  MarkingResult result =
+      ScanMessage(policy->marking_scanner(), "Subject: x\n\n" + std::string(9000, 'a'));
+  ASSERT_TRUE(result.truncated);
+  EvaluationContext context;
+  context.markings = &result;
+  Verdict out = policy->Evaluate(nullptr, "j@example.com", context);
+  EXPECT_EQ(out.action, Action::kHold);
+  ASSERT_EQ(out.reasons.size(), 1u);
+  EXPECT_EQ(out.reasons[0].typo_class, kMarkingScanLimit);
+  EXPECT_EQ(policy->Evaluate(nullptr, "a@army.mil", context).action, Action::kAllow);
+}
+
+TEST(PolicyMarkings, EveryMarkingFoundMustAccreditTheRecipient) {
+  MarkingSpec level = Spec("SECRET", 40, {MarkingLocation::kBody}, {"^SECRET"});
+  level.accredited = {"*.mil", "*.nato.int"};
+  MarkingSpec caveat = Spec("NOFORN", 45, {MarkingLocation::kBody}, {"//NOFORN"});
+  caveat.accredited = {"*.mil"};
+  caveat.action = "reject";
+  auto policy = PolicyWith({level, caveat});
+  MarkingResult result = ScanMessage(policy->marking_scanner(), "Subject: x\n\nSECRET//NOFORN\n");
+  EvaluationContext context;
+  context.markings = &result;
+  Verdict nato = policy->Evaluate(nullptr, "x@hq.nato.int", context);
+  EXPECT_EQ(nato.action, Action::kReject);
+  EXPECT_EQ(nato.reasons[0].typo_class, "NOFORN");
+  EXPECT_EQ(policy->Evaluate(nullptr, "x@army.mil", context).action, Action::kAllow);
+}
+
+}  // namespace
+}  // namespace rcptguard
