@@ -9,11 +9,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rcptguard/history.h"
+#include "rcptguard/marking.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
 
@@ -67,6 +69,11 @@ struct RecipientOutcome {
 
 // What to do at the end of the message.
 struct MessageOutcome {
+  // Refuse the whole message at end of data (550 5.7.1 `reply`): a recipient
+  // the policy rejects only once the content is known (a marking it is not
+  // accredited for). The MTA refuses the message for every recipient.
+  bool reject = false;
+  std::string reply;        // one plain ASCII line naming the marking and recipients
   bool hold = false;        // put the message in the hold queue
   std::string hold_reason;  // names the recipients and why (never message text)
   std::string header;       // value of X-Rcptguard; empty: add none
@@ -94,6 +101,9 @@ class MessageSession {
   // a display name the sender uses for another address is an unfamiliar
   // recipient; Finish checks the envelope recipients again with their names.
   void SetHeaderFacts(std::vector<SentRecipient> named, std::string message_id);
+  // The sensitivity markings the message carries (MarkingSession::End), before
+  // Finish: each recipient is checked again against them.
+  void SetMarkings(MarkingResult markings);
   // The end of the message. Also gives the log line of a transaction that
   // ends early (every recipient refused, or the client gave up).
   MessageOutcome Finish();
@@ -115,7 +125,8 @@ class MessageSession {
   int64_t now_ = 0;
   std::vector<SentRecipient> named_;  // from the headers
   std::string message_id_;
-  bool held_ = false;
+  std::optional<MarkingResult> markings_;
+  bool held_ = false;  // Finish held or rejected the message: nothing to learn
   std::optional<Address> sender_;
   std::string sender_text_;
   std::vector<Verdict> accepted_;  // recipients still in the message

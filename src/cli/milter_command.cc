@@ -66,6 +66,8 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
   milter->source = config->source;
   milter->history = std::move(history);
   milter->learn = config->history.learn;
+  milter->body_memory_bytes = static_cast<size_t>(config->milter.body_memory_bytes);
+  milter->spool_directory = config->milter.spool_directory;
   return std::shared_ptr<const MilterConfig>(std::move(milter));
 }
 
@@ -274,7 +276,8 @@ int RunMilterCommand(const MilterOptions& options) {
     return EX_CONFIG;
   }
   if (options.check_only) {
-    std::printf("rcptguard: configuration OK (%s)\n", (*config)->source.c_str());
+    std::printf("rcptguard: configuration OK (%s; %zu sensitivity markings)\n",
+                (*config)->source.c_str(), (*config)->policy->marking_scanner()->markings().size());
     return EX_OK;
   }
   Logger logger(options.foreground ? Logger::Sink::kStderr : Logger::Sink::kSyslog, "rcptguard");
@@ -288,7 +291,9 @@ int RunMilterCommand(const MilterOptions& options) {
       return EX_CANTCREAT;
     }
   }
-  logger.Info("starting with " + (*config)->source);
+  logger.Info("starting with " + (*config)->source + " (" +
+              std::to_string((*config)->policy->marking_scanner()->markings().size()) +
+              " sensitivity markings)");
   return Supervise(options, socket, std::move(*config), logger);
 }
 

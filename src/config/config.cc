@@ -14,12 +14,14 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 60> kKeys = {
+constexpr std::array<std::string_view, 62> kKeys = {
     "audit",
     "milter",
     "milter.socket",
     "milter.on_error",
     "milter.local_submission_daemon_names",
+    "milter.body_memory_bytes",
+    "milter.spool_directory",
     "outbound",
     "outbound.authenticated",
     "outbound.networks",
@@ -446,6 +448,14 @@ class Parser {
           return Fail(node, "'milter.on_error' must be tempfail or accept, not '" + *value + "'");
         }
         config_.milter.tempfail_on_error = *value == "tempfail";
+      } else if (key == "body_memory_bytes") {
+        auto value = GetCount(node, "milter.body_memory_bytes", 0, int64_t{1} << 32);
+        if (!value) return tl::unexpected(value.error());
+        config_.milter.body_memory_bytes = *value;
+      } else if (key == "spool_directory") {
+        auto value = GetString(node, "milter.spool_directory");
+        if (!value) return tl::unexpected(value.error());
+        config_.milter.spool_directory = *value;
       } else if (key == "local_submission_daemon_names") {
         auto names = GetStrings(node, "milter.local_submission_daemon_names");
         if (!names) return tl::unexpected(names.error());

@@ -30,6 +30,10 @@ struct MilterSettings {
   // {daemon_name} values of mail submitted with sendmail(1): Postfix's
   // non_smtpd_milters cannot refuse one recipient, so a reject becomes a hold.
   std::vector<std::string> local_submission_daemon_names = {"local-submission"};
+  // The marking scan keeps a message's body in memory up to this many bytes,
+  // then in an unlinked temporary file in spool_directory (empty: $TMPDIR or /tmp).
+  int64_t body_memory_bytes = 1 << 20;
+  std::string spool_directory;
 };
 
 // The [history] section: where correspondent history lives and how it is used.

@@ -212,6 +212,7 @@ EvaluationContext MessageSession::Context(std::string_view envelope_rcpt) const 
   EvaluationContext context;
   context.history = history_.get();
   context.now = now_;
+  context.markings = markings_ ? &*markings_ : nullptr;
   if (!named_.empty()) {
     // Header addresses are compared as the envelope gives them, ignoring case.
     auto same = [&](const SentRecipient& named) {
@@ -225,6 +226,8 @@ EvaluationContext MessageSession::Context(std::string_view envelope_rcpt) const 
   }
   return context;
 }
+
+void MessageSession::SetMarkings(MarkingResult markings) { markings_ = std::move(markings); }
 
 void MessageSession::SetHeaderFacts(std::vector<SentRecipient> named, std::string message_id) {
   named_ = std::move(named);
@@ -261,15 +264,20 @@ RecipientOutcome MessageSession::AddRecipient(std::string_view envelope_rcpt) {
 }
 
 MessageOutcome MessageSession::Finish() {
-  if (history_ && !named_.empty()) {
-    // Display names arrive with the headers, after RCPT TO: check again with them.
+  bool audit = policy_->audit();
+  std::vector<const Verdict*> refused_at_end;
+  if ((history_ && !named_.empty()) || markings_) {
+    // Display names and markings arrive after RCPT TO: check again with them.
     for (Verdict& verdict : accepted_) {
-      Verdict named = policy_->Evaluate(sender(), verdict.recipient, Context(verdict.recipient));
-      if (named.action > verdict.action ||
-          (named.action == verdict.action && named.reasons.size() > verdict.reasons.size())) {
-        if (named.action == Action::kReject) named.action = Action::kHold;  // too late to refuse
-        verdict = std::move(named);
+      Verdict again = policy_->Evaluate(sender(), verdict.recipient, Context(verdict.recipient));
+      if (again.action > verdict.action ||
+          (again.action == verdict.action && again.reasons.size() > verdict.reasons.size())) {
+        // Too late to refuse one recipient: the whole message is refused
+        // where the MTA can refuse it, held where it cannot (sendmail(1)).
+        if (again.action == Action::kReject && !can_refuse_) again.action = Action::kHold;
+        verdict = std::move(again);
       }
+      if (verdict.action == Action::kReject && !audit) refused_at_end.push_back(&verdict);
     }
   }
   MessageOutcome outcome;
@@ -279,13 +287,23 @@ MessageOutcome MessageSession::Finish() {
     if (verdict.action == Action::kAllow) continue;
     holds += verdict.action == Action::kHold;
     warns += verdict.action == Action::kWarn;
-    rejects += verdict.action == Action::kReject;  // only in audit mode
+    rejects += verdict.action == Action::kReject;  // audit mode, or refused at end of data
     if (!details.empty()) details += "; ";
     details += Describe(verdict, verdict.action);
   }
-  bool audit = policy_->audit();
-  outcome.hold = !audit && holds > 0;
-  held_ = outcome.hold;
+  outcome.reject = !refused_at_end.empty();
+  if (outcome.reject) {
+    const Reason* reason = MainReason(*refused_at_end.front());
+    std::string reply = reason ? reason->detail : "recipient refused by policy";
+    if (refused_at_end.size() > 1) {
+      reply += "; also not accredited:";
+      for (size_t i = 1; i < refused_at_end.size(); ++i) reply += " " + refused_at_end[i]->recipient;
+    }
+    reply += ". Not sent to anyone: remove those recipients and send again.";
+    outcome.reply = SanitizeForLine(reply, kMaxReplyLength, /*ascii_only=*/true);
+  }
+  outcome.hold = !audit && !outcome.reject && holds > 0;
+  held_ = outcome.hold || outcome.reject;
   if (outcome.hold) {
     std::string reason = "rcptguard: " + details;
     outcome.hold_reason = SanitizeForLine(reason, kMaxReplyLength, true);
@@ -302,7 +320,12 @@ MessageOutcome MessageSession::Finish() {
                         "> rcpts=" + std::to_string(accepted_.size() + refused_) +
                         " refused=" + std::to_string(refused_) + " hold=" + std::to_string(holds) +
                         " warn=" + std::to_string(warns);
+  if (markings_ && !markings_->found.empty()) {
+    summary += " markings=" + SanitizeForLine(markings_->Summary(), 300, true);
+  }
+  if (markings_ && markings_->truncated) summary += " scan=truncated";
   summary += audit                               ? " action=audit"
+             : outcome.reject                    ? " action=reject"
              : outcome.hold                      ? " action=hold"
              : accepted_.empty() && refused_ > 0 ? " action=refused"
                                                  : " action=deliver";

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "learn/message_headers.h"
+#include "milter/spill_store.h"
 
 namespace rcptguard {
 namespace {
@@ -36,6 +37,16 @@ struct Connection {
   // With history: the From, To, Cc, Bcc and Message-ID header fields of the
   // message, as a header block (display names and the learning key).
   std::string headers;
+  // With sensitivity markings: the scan of the message in progress, its body
+  // store, and a Hyperscan scratch kept for the connection (remade when a
+  // reload brings another scanner). Declared in this order so the session,
+  // which uses the other two, goes first.
+  std::shared_ptr<const MarkingScanner> scanner;
+  MarkingScratch scratch;
+  std::unique_ptr<SpillStore> body;
+  std::optional<MarkingSession> marking;
+  bool silent_body = false;  // SMFIP_NR_BODY negotiated: body chunks get no reply
+  bool silent_eoh = false;   // SMFIP_NR_EOH negotiated: end of headers gets no reply
   bool silent_connect = false;  // SMFIP_NR_CONN negotiated: connect gets no reply
   bool silent_headers = false;  // SMFIP_NR_HDR negotiated: headers get no reply
   bool failed = false;          // connect failed; answer the safe action at MAIL FROM
@@ -90,14 +101,17 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long 
                      unsigned long, unsigned long, unsigned long* actions, unsigned long* steps,
                      unsigned long* flags2, unsigned long* flags3) {
   return Guarded(ctx, "negotiate", [&] {
-    // Only the envelope and the end of message matter (and, with history, the
-    // address headers): skipping HELO, the other steps and the body makes a
-    // checked message cost what a minimal milter costs. The connect and header
-    // steps only record facts, so they need no reply either.
-    bool history = g_live->Get()->history != nullptr;
-    unsigned long wanted =
-        SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN;
-    wanted |= history ? SMFIP_NR_HDR : SMFIP_NOHDRS;
+    // Only the envelope and the end of message matter, plus the headers with
+    // history (display names) and headers and body with sensitivity markings:
+    // skipping every other step makes a checked message cost what a minimal
+    // milter costs. The connect, header and body steps only record facts, so
+    // they need no reply either.
+    std::shared_ptr<const MilterConfig> config = g_live->Get();
+    bool history = config->history != nullptr;
+    bool markings = !config->policy->marking_scanner()->empty();
+    unsigned long wanted = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN;
+    wanted |= (history || markings) ? SMFIP_NR_HDR : SMFIP_NOHDRS;
+    wanted |= markings ? (SMFIP_NR_EOH | SMFIP_NR_BODY) : (SMFIP_NOEOH | SMFIP_NOBODY);
     *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
     *steps = offered_steps & wanted;
     *flags2 = 0;
@@ -105,6 +119,8 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long 
     auto connection = std::make_unique<Connection>();
     connection->silent_connect = (*steps & SMFIP_NR_CONN) != 0;
     connection->silent_headers = (*steps & SMFIP_NR_HDR) != 0;
+    connection->silent_body = (*steps & SMFIP_NR_BODY) != 0;
+    connection->silent_eoh = (*steps & SMFIP_NR_EOH) != 0;
     delete Get(ctx);
     smfi_setpriv(ctx, connection.release());
     return SMFIS_CONTINUE;
@@ -146,6 +162,18 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
                            config.history ? config.history->Current() : nullptr,
                            std::time(nullptr));
     connection->headers.clear();
+    connection->marking.reset();
+    connection->body.reset();
+    const std::shared_ptr<const MarkingScanner>& scanner = config.policy->marking_scanner();
+    if (!scanner->empty()) {
+      if (connection->scanner != scanner) {
+        connection->scanner = scanner;
+        connection->scratch = scanner->NewScratch();
+      }
+      connection->body =
+          std::make_unique<SpillStore>(config.body_memory_bytes, config.spool_directory);
+      connection->marking.emplace(scanner, &connection->scratch, connection->body.get());
+    }
     message.SetSender(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
     if (!connection->config->outbound.IsOutbound(connection->facts, message.sender())) {
       return SMFIS_ACCEPT;  // not outbound: untouched, and no more callbacks for it
@@ -178,6 +206,7 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (connection == nullptr || !connection->message || name == nullptr || value == nullptr) {
       return SMFIS_CONTINUE;
     }
+    if (connection->marking) connection->marking->Header(name, value);
     constexpr size_t kMaxHeaders = 64 * 1024;  // a bound on memory per message
     for (const char* wanted : {"From", "To", "Cc", "Bcc", "Message-ID"}) {
       if (strcasecmp(name, wanted) == 0 && connection->headers.size() < kMaxHeaders) {
@@ -193,6 +222,35 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
   return reply;
 }
 
+// The end of the headers and the body: only the marking scan reads them.
+sfsistat OnEndOfHeaders(SMFICTX* ctx) {
+  sfsistat reply = Guarded(ctx, "end of headers", [&] {
+    Connection* connection = Get(ctx);
+    if (connection != nullptr && connection->marking) connection->marking->EndHeaders();
+    return SMFIS_CONTINUE;
+  });
+  Connection* connection = Get(ctx);
+  if (reply == SMFIS_CONTINUE && connection != nullptr && connection->silent_eoh) {
+    return SMFIS_NOREPLY;
+  }
+  return reply;
+}
+
+sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t length) {
+  sfsistat reply = Guarded(ctx, "body", [&] {
+    Connection* connection = Get(ctx);
+    if (connection != nullptr && connection->marking && chunk != nullptr) {
+      connection->marking->Body(std::string_view(reinterpret_cast<const char*>(chunk), length));
+    }
+    return SMFIS_CONTINUE;
+  });
+  Connection* connection = Get(ctx);
+  if (reply == SMFIS_CONTINUE && connection != nullptr && connection->silent_body) {
+    return SMFIS_NOREPLY;
+  }
+  return reply;
+}
+
 sfsistat OnEndOfMessage(SMFICTX* ctx) {
   return Guarded(ctx, "end of message", [&] {
     Connection* connection = Get(ctx);
@@ -203,8 +261,28 @@ sfsistat OnEndOfMessage(SMFICTX* ctx) {
       ParseMessageHeaders(connection->headers, &from_headers);
       message.SetHeaderFacts(std::move(from_headers.recipients), std::move(from_headers.key));
     }
-    MessageOutcome outcome = message.Finish();
     std::string queue_id = QueueId(ctx);
+    if (connection->marking) {
+      MarkingResult markings = connection->marking->End();
+      if (connection->body && !connection->body->error().empty()) {
+        // The scan stopped there and says truncated, so on_limit decides.
+        g_logger->Warning(queue_id + ": " + connection->body->error());
+      }
+      message.SetMarkings(std::move(markings));
+      connection->marking.reset();
+      connection->body.reset();
+    }
+    MessageOutcome outcome = message.Finish();
+    if (outcome.reject) {
+      // Refused as a whole: the content may not go to some of its recipients.
+      g_logger->Info(queue_id + ": " + outcome.summary);
+      connection->message.reset();
+      if (smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
+                        const_cast<char*>(outcome.reply.c_str())) != MI_SUCCESS) {
+        g_logger->Warning(queue_id + ": could not set the reply text");
+      }
+      return SMFIS_REJECT;
+    }
     const MilterConfig& config = *connection->config;
     if (config.history && config.learn) {
       // Without a Message-ID there is no key that stays unique (Postfix reuses
@@ -244,7 +322,11 @@ sfsistat OnAbort(SMFICTX* ctx) {
   return Guarded(ctx, "abort", [&] {
     Connection* connection = Get(ctx);
     LogUnfinished(ctx, connection);
-    if (connection != nullptr) connection->message.reset();
+    if (connection != nullptr) {
+      connection->message.reset();
+      connection->marking.reset();
+      connection->body.reset();
+    }
     return SMFIS_CONTINUE;
   });
 }
@@ -298,6 +380,8 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   description.xxfi_envfrom = OnEnvFrom;
   description.xxfi_envrcpt = OnEnvRcpt;
   description.xxfi_header = OnHeader;
+  description.xxfi_eoh = OnEndOfHeaders;
+  description.xxfi_body = OnBody;
   description.xxfi_eom = OnEndOfMessage;
   description.xxfi_abort = OnAbort;
   description.xxfi_close = OnClose;

@@ -31,6 +31,9 @@ struct MilterConfig {
   // across reloads; `learn` says whether delivered mail is recorded.
   std::shared_ptr<HistoryService> history;
   bool learn = false;
+  // The marking scan's body store ([milter] body_memory_bytes, spool_directory).
+  size_t body_memory_bytes = 1 << 20;
+  std::string spool_directory;
 };
 
 // The configuration in force. Connections take a snapshot when they open, so

@@ -229,6 +229,17 @@ class PostfixTest : public ::testing::Test {
     return ReadAll(out);
   }
 
+  // Sends a message with this subject and body text; returns the conversation.
+  std::string SendText(const std::string& from, const std::string& to, const std::string& subject,
+                       const std::string& body) {
+    std::string out = Path("swaks.out");
+    WriteAll(Path("body.txt"), body);
+    Shell("swaks --server 127.0.0.1:" + std::to_string(smtpd_port_) + " --from '" + from +
+          "' --to '" + to + "' --header 'Subject: " + subject + "' --body " + Path("body.txt") +
+          " > " + out + " 2>&1");
+    return ReadAll(out);
+  }
+
   // Speaks SMTP over a socket: sends each command, returns every reply line.
   std::string Converse(const std::vector<std::string>& commands) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -412,6 +423,60 @@ TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   std::string missing = Quarantine(Path("conf"), "release NOSUCHID", &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(missing.find("NOSUCHID is not in the hold queue"), std::string::npos) << missing;
+}
+
+// Sensitivity markings with the shipped example policies: marked mail only goes
+// to accredited destinations; unmarked mail flows.
+TEST_F(PostfixTest, UkMarkedMailToAMixedListIsHeldAndUnmarkedMailFlows) {
+  StartAll({"-c", std::string(RCPTGUARD_SOURCE_DIR) + "/conf/examples/uk-department.toml"});
+  std::string plain = SendText("bob@mod.uk", "alice@cabinetoffice.gov.uk,carol@example.com",
+                               "Lunch on Friday", "Shall we meet at noon?\n");
+  EXPECT_NE(plain.find("queued as"), std::string::npos) << plain;
+  EXPECT_FALSE(WaitForDelivery("carol@example.com").empty()) << ReadAll(Path("maillog"));
+
+  std::string marked = SendText("bob@mod.uk", "alice@cabinetoffice.gov.uk,carol@example.com",
+                                "OFFICIAL-SENSITIVE: budget figures",
+                                "OFFICIAL-SENSITIVE\n\nThe draft figures are attached.\n");
+  EXPECT_NE(marked.find("queued as"), std::string::npos) << marked;
+  ASSERT_TRUE(WaitFor([&] { return Queue().find("\"queue_name\": \"hold\"") != std::string::npos; }))
+      << Queue() << ReadAll(Path("milter.log"));
+  int status = 0;
+  std::string listed = Quarantine(Path("conf"), "list --format json", &status);
+  ASSERT_EQ(status, 0) << listed;
+  auto held = nlohmann::json::parse(listed);
+  ASSERT_EQ(held.size(), 1u) << listed;
+  std::string reason = held[0]["rcptguard"].get<std::string>();
+  EXPECT_NE(reason.find("carol@example.com hold marking-destination OFFICIAL-SENSITIVE"),
+            std::string::npos)
+      << reason;
+  EXPECT_EQ(reason.find("draft figures"), std::string::npos) << "the hold reason quotes the message";
+  EXPECT_NE(ReadAll(Path("milter.log")).find("markings=OFFICIAL-SENSITIVE (subject)"),
+            std::string::npos)
+      << ReadAll(Path("milter.log"));
+}
+
+TEST_F(PostfixTest, UsSecretMailIsRefusedAtEndOfDataNamingTheMarkingAndTheRecipient) {
+  StartAll({"-c", std::string(RCPTGUARD_SOURCE_DIR) + "/conf/examples/us-dod.toml"});
+  std::string marked =
+      SendText("jane.doe@army.mil", "john.roe@navy.mil,partner@example.com", "Weekly summary",
+               "SECRET//NOFORN\n\nThe convoy leaves at dawn.\n\nSECRET//NOFORN\n");
+  EXPECT_NE(marked.find("550 5.7.1 the message is marked"), std::string::npos)
+      << marked << ReadAll(Path("milter.log"));
+  EXPECT_NE(marked.find("partner@example.com is not an accredited destination"),
+            std::string::npos)
+      << marked;
+  EXPECT_EQ(marked.find("5.7.1 the message is marked NOFORN; partner@example.com is not an "
+                        "accredited destination for it (accredited: *.mil, *.gov); also"),
+            std::string::npos)
+      << "one recipient only: " << marked;
+  // Refused for everyone: not delivered to the accredited recipient either.
+  std::string unmarked = SendText("jane.doe@army.mil", "john.roe@navy.mil,partner@example.com",
+                                  "Weekly summary", "Nothing to report.\n");
+  EXPECT_NE(unmarked.find("queued as"), std::string::npos) << unmarked;
+  EXPECT_FALSE(WaitForDelivery("partner@example.com").empty()) << ReadAll(Path("maillog"));
+  for (const std::string& message : Delivered()) {
+    EXPECT_EQ(message.find("convoy"), std::string::npos) << message;
+  }
 }
 
 TEST_F(PostfixTest, SendmailSubmissionIsHeldNotRejected) {

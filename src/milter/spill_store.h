@@ -1,0 +1,46 @@
+// Where the milter keeps a message's body for the marking scan: in memory up
+// to a bound, then in a private temporary file (created and unlinked at once,
+// mode 0600, so no other process can open it and nothing is left behind if
+// the process dies).
+#ifndef RCPTGUARD_MILTER_SPILL_STORE_H_
+#define RCPTGUARD_MILTER_SPILL_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "rcptguard/marking.h"
+
+namespace rcptguard {
+
+class SpillStore : public MarkingMessageStore {
+ public:
+  // Keeps up to `memory_limit` bytes in memory; the rest goes to a file in
+  // `directory` (empty: $TMPDIR, else /tmp).
+  SpillStore(size_t memory_limit, std::string directory);
+  ~SpillStore() override;
+  SpillStore(const SpillStore&) = delete;
+  SpillStore& operator=(const SpillStore&) = delete;
+
+  bool Append(std::string_view bytes) override;
+  int64_t Read(uint64_t offset, char* out, size_t n) override;
+  uint64_t size() const override { return size_; }
+
+  bool spilled() const { return fd_ >= 0; }
+  // Why the last Append failed ("cannot create a temporary file in /x: ..."), for the log.
+  const std::string& error() const { return error_; }
+
+ private:
+  bool OpenFile();
+
+  size_t memory_limit_;
+  std::string directory_;
+  std::string memory_;  // the first bytes
+  int fd_ = -1;         // the rest, from offset memory_.size()
+  uint64_t size_ = 0;
+  std::string error_;
+};
+
+}  // namespace rcptguard
+
+#endif  // RCPTGUARD_MILTER_SPILL_STORE_H_
