@@ -160,18 +160,6 @@ void ForEachStdinLine(Fn&& fn) {
   }
 }
 
-Result<std::shared_ptr<const CorrespondentHistory>> LoadHistory(const std::string& store_flag,
-                                                                const HistorySettings& settings,
-                                                                int64_t now) {
-  auto options = ResolveStoreOptions(store_flag, settings);
-  if (!options) return tl::unexpected(options.error());
-  auto store = OpenHistoryStore(*options);
-  if (!store) return tl::unexpected(store.error());
-  auto snapshot = (*store)->Load(now);
-  if (!snapshot) return tl::unexpected(snapshot.error());
-  return CorrespondentHistory::Build(*snapshot, options->keyer, settings.options);
-}
-
 int RunCheck(const CheckOptions& options) {
   auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
   if (!config) {
@@ -184,7 +172,7 @@ int RunCheck(const CheckOptions& options) {
   EvaluationContext context;
   context.now = std::time(nullptr);
   if (!options.store.empty() || !config->history.store.empty()) {
-    auto loaded = LoadHistory(options.store, config->history, context.now);
+    auto loaded = LoadCorrespondentHistory(options.store, config->history, context.now);
     if (!loaded) {
       std::fprintf(stderr, "rcptguard: %s\n", loaded.error().ToString().c_str());
       return kExitUsage;

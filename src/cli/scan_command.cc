@@ -3,6 +3,7 @@
 // feeds, so an administrator can try a policy on real mail before turning it on.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/store_options.h"
 #include "config/config.h"
 #include "learn/message_headers.h"
 #include "rcptguard/marking.h"
@@ -20,6 +22,7 @@ namespace {
 struct ScanOptions {
   std::string config_path;
   std::string from;
+  std::string store;  // --store; empty: [history] store, if any
   std::vector<std::string> recipients;
   std::string format = "jsonl";
   std::string file;
@@ -97,7 +100,19 @@ int RunScan(const ScanOptions& options) {
     std::fprintf(stderr, "rcptguard: %s\n", config.error().ToString().c_str());
     return kExitUsage;
   }
-  auto policy = CompilePolicy(*config);
+  // History, as `check` uses it, when a store is named.
+  std::shared_ptr<const CorrespondentHistory> history;
+  int64_t now = std::time(nullptr);
+  if (!options.store.empty() || !config->history.store.empty()) {
+    auto loaded = LoadCorrespondentHistory(options.store, config->history, now);
+    if (!loaded) {
+      std::fprintf(stderr, "rcptguard: %s\n", loaded.error().ToString().c_str());
+      return kExitUsage;
+    }
+    history = std::move(*loaded);
+  }
+  auto policy = CompilePolicy(*config, history ? history->LearnedDomains()
+                                               : std::vector<ExpectedDomain>{});
   if (!policy) {
     std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
     return kExitUsage;
@@ -139,6 +154,8 @@ int RunScan(const ScanOptions& options) {
   for (size_t i = 0; i < recipients.size(); ++i) {
     EvaluationContext context;
     context.markings = &read.markings;
+    context.history = history.get();
+    context.now = now;
     if (i < names.size()) context.display_name = names[i];
     Verdict verdict = (*policy)->Evaluate(sender ? &*sender : nullptr, recipients[i], context);
     if (verdict.action != Action::kAllow) all_allowed = false;
@@ -176,6 +193,9 @@ CommandRunner AddScanCommand(CLI::App& app) {
                    "Configuration file (default /etc/rcptguard/rcptguard.toml if present, "
                    "else the embedded defaults)");
   scan->add_option("--from", options->from, "The sender (default: the From header)");
+  scan->add_option("--store", options->store,
+                   "History store URL (sqlite:///path, postgresql://...), overriding [history] "
+                   "store");
   scan->add_option("--rcpt", options->recipients,
                    "A recipient; repeatable (default: the To, Cc and Bcc headers)")
       ->allow_extra_args(false);

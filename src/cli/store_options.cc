@@ -28,4 +28,15 @@ Result<StoreOptions> ResolveStoreOptions(const std::string& store_flag,
   return options;
 }
 
+Result<std::shared_ptr<const CorrespondentHistory>> LoadCorrespondentHistory(
+    const std::string& store_flag, const HistorySettings& settings, int64_t now) {
+  auto options = ResolveStoreOptions(store_flag, settings);
+  if (!options) return tl::unexpected(options.error());
+  auto store = OpenHistoryStore(*options);
+  if (!store) return tl::unexpected(store.error());
+  auto snapshot = (*store)->Load(now);
+  if (!snapshot) return tl::unexpected(snapshot.error());
+  return CorrespondentHistory::Build(*snapshot, options->keyer, settings.options);
+}
+
 }  // namespace rcptguard

@@ -17,6 +17,12 @@ namespace rcptguard {
 Result<StoreOptions> ResolveStoreOptions(const std::string& store_flag,
                                          const HistorySettings& settings);
 
+// Opens the store and builds the index of all of it, as the milter holds it,
+// so that a command's answer is the milter's. Fails as ResolveStoreOptions,
+// OpenHistoryStore and Load do.
+Result<std::shared_ptr<const CorrespondentHistory>> LoadCorrespondentHistory(
+    const std::string& store_flag, const HistorySettings& settings, int64_t now);
+
 }  // namespace rcptguard
 
 #endif  // RCPTGUARD_CLI_STORE_OPTIONS_H_
