@@ -9,8 +9,14 @@
 # `rcptguard learn`), a fifth configuration runs rcptguard with that history
 # loaded (copied first: the run learns every message) and online learning on.
 #
+# With MARKINGS_CONFIG=FILE (e.g. conf/examples/uk-department.toml), another
+# configuration runs rcptguard with that policy's sensitivity markings: every
+# header and body byte is scanned. MESSAGE_BYTES=N sets the size of each
+# message (smtp-source -l; default: its own few lines).
+#
 # Usage (as root, after bash scripts/build.sh):
-#   [HISTORY_DB=FILE] bash bench/milter_throughput.sh [MESSAGES_PER_RUN] [ROUNDS]
+#   [HISTORY_DB=FILE] [MARKINGS_CONFIG=FILE] [MESSAGE_BYTES=N] \
+#     bash bench/milter_throughput.sh [MESSAGES_PER_RUN] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-2000}
@@ -65,6 +71,16 @@ if [ -n "${HISTORY_DB:-}" ]; then
   grep -h "history:" "$work/rcptguard-history.log" || true
   configs+=(rcptguard-history)
 fi
+if [ -n "${MARKINGS_CONFIG:-}" ]; then
+  cp "$MARKINGS_CONFIG" "$work/markings.toml"
+  chmod 644 "$work/markings.toml"
+  "$build/rcptguard" milter -f -u postfix -c "$work/markings.toml" --trusted-file "$work/partners.txt" \
+    -p "unix:$work/milter/markings.sock" > "$work/rcptguard-markings.log" 2>&1 &
+  pids+=($!)
+  supervisor[rcptguard-markings]=$!
+  for _ in $(seq 200); do [ -S "$work/milter/markings.sock" ] && break; sleep 0.05; done
+  configs+=(rcptguard-markings)
+fi
 rig_wait_port "$inet_port"
 rig_start "$work" "$smtpd_port"
 
@@ -74,6 +90,7 @@ declare -A socket=(
   [rcptguard-unix]="unix:$work/milter/rcptguard.sock"
   [rcptguard-inet]="inet:127.0.0.1:$inet_port"
   [rcptguard-history]="unix:$work/milter/history.sock"
+  [rcptguard-markings]="unix:$work/milter/markings.sock"
 )
 declare -A rates
 
@@ -83,7 +100,8 @@ measure() {
   rm -rf "$work"/sink/*
   local start end
   start=$(date +%s.%N)
-  smtp-source -s 20 -m "$messages" -r 10 -f bob@mod.uk -t carol@army.mil \
+  smtp-source -s 20 -m "$messages" -r 10 ${MESSAGE_BYTES:+-l "$MESSAGE_BYTES"} \
+    -f bob@mod.uk -t carol@army.mil \
     "127.0.0.1:$smtpd_port" > /dev/null 2>&1
   for _ in $(seq 6000); do
     [ "$(find "$work/sink" -type f | wc -l)" -ge "$messages" ] && break
