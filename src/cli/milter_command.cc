@@ -101,8 +101,6 @@ std::shared_ptr<HistoryService> StartHistory(const std::string& store_flag,
     logger.Error("history: " + service.error().ToString() + "; running without history");
     return nullptr;
   }
-  logger.Info("history: " + std::to_string((*service)->Current()->pair_count()) +
-              " correspondent pairs loaded");
   return std::shared_ptr<HistoryService>(std::move(*service));
 }
 
@@ -141,13 +139,15 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
   auto start_history = [options, live, history, &logger] {
     auto settings = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
     if (!settings) return;  // the caller has already reported a bad configuration
+    std::shared_ptr<HistoryService> started;
     {
       std::lock_guard lock(history->mutex);
       if (history->service == nullptr) {
         history->service = StartHistory(options.store, settings->history, logger);
-        if (history->service != nullptr) {
+        started = history->service;
+        if (started != nullptr) {
           // Each full rebuild brings new learned domains into the policy.
-          history->service->SetRebuildListener([options, live, history, &logger](auto) {
+          started->SetRebuildListener([options, live, history, &logger](auto) {
             ApplyHistory(options, history, *live, logger);
           });
         }
@@ -155,6 +155,12 @@ int RunMilterProcess(const MilterOptions& options, const std::string& socket,
       if (history->service == nullptr) return;
     }
     ApplyHistory(options, history, *live, logger);
+    // Said once the configuration with history is in force: from here on,
+    // new connections are checked with it (tests and scripts wait for this).
+    if (started != nullptr) {
+      logger.Info("history: " + std::to_string(started->Current()->pair_count()) +
+                  " correspondent pairs loaded");
+    }
   };
   std::thread([options, live, history, &logger, reload_set, start_history] {
     while (true) {
