@@ -25,9 +25,9 @@ std::shared_ptr<const MarkingScanner> AllPacks() {
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       }
     }
-    auto config = ParseConfig(
-        "[markings]\npacks = [" + packs + "]\naccredited = [\"*.gov.uk\"]\n",
-        "bench", [](const std::string&) -> Result<std::string> { return std::string(); });
+    auto config =
+        ParseConfig("[markings]\npacks = [" + packs + "]\naccredited = [\"*.gov.uk\"]\n", "bench",
+                    [](const std::string&) -> Result<std::string> { return std::string(); });
     if (!config) std::abort();
     auto compiled = MarkingScanner::Compile(config->policy.markings, {});
     if (!compiled) {

@@ -44,11 +44,11 @@ inline constexpr std::string_view kUnfamiliarNearCorrespondent = "near-correspon
 inline constexpr std::string_view kUnfamiliarNameMismatch = "display-name-mismatch";
 
 struct Reason {
-  std::string code;        // kReasonLookalike, kReasonPolicyRule, kReasonInvalidAddress
+  std::string code;  // kReasonLookalike, kReasonPolicyRule, kReasonInvalidAddress
   // lookalike-domain: TypoClassName; policy-rule: the rule's name;
   // unfamiliar-recipient: kUnfamiliarNearCorrespondent or kUnfamiliarNameMismatch
   std::string typo_class;
-  std::string detail;      // one sentence for people
+  std::string detail;  // one sentence for people
   Action action = Action::kAllow;
 };
 

@@ -111,8 +111,8 @@ int RunScan(const ScanOptions& options) {
     }
     history = std::move(*loaded);
   }
-  auto policy = CompilePolicy(*config, history ? history->LearnedDomains()
-                                               : std::vector<ExpectedDomain>{});
+  auto policy =
+      CompilePolicy(*config, history ? history->LearnedDomains() : std::vector<ExpectedDomain>{});
   if (!policy) {
     std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
     return kExitUsage;

@@ -385,8 +385,7 @@ class Parser {
     return {};
   }
 
-  Result<int64_t> GetCount(const toml::node& node, std::string_view key, int64_t min,
-                           int64_t max) {
+  Result<int64_t> GetCount(const toml::node& node, std::string_view key, int64_t min, int64_t max) {
     auto value = node.value<int64_t>();
     if (!value || *value < min || *value > max) {
       return Fail(node, "'" + std::string(key) + "' must be a whole number from " +
@@ -404,8 +403,10 @@ class Parser {
         if (!value) return tl::unexpected(value.error());
         if (key == "store") {
           if (!value->empty() && value->find(':') == std::string::npos) {
-            return Fail(node, "'history.store' must be a URL such as "
-                              "sqlite:///var/lib/rcptguard/rcptguard.db, not '" + *value + "'");
+            return Fail(node,
+                        "'history.store' must be a URL such as "
+                        "sqlite:///var/lib/rcptguard/rcptguard.db, not '" +
+                            *value + "'");
           }
           settings.store = *value;
         } else {
@@ -544,8 +545,7 @@ class Parser {
         where.push_back(MarkingLocation::kBody);
       } else {
         return FailIn(element, file,
-                      "'" + std::string(key) +
-                          "' entries are subject, header, body-edges or body");
+                      "'" + std::string(key) + "' entries are subject, header, body-edges or body");
       }
     }
     return where;
@@ -589,9 +589,8 @@ class Parser {
     if (!match.patterns.empty() && match.where.empty()) {
       return FailIn(table, file, "'" + std::string(prefix) + "patterns' needs 'where'");
     }
-    if (!match.headers.empty() &&
-        std::find(match.where.begin(), match.where.end(), MarkingLocation::kHeader) ==
-            match.where.end()) {
+    if (!match.headers.empty() && std::find(match.where.begin(), match.where.end(),
+                                            MarkingLocation::kHeader) == match.where.end()) {
       return FailIn(table, file, "'headers' is only used with where = [\"header\"]");
     }
     return match;
@@ -614,9 +613,9 @@ class Parser {
         if (key == "scheme") marking.spec.scheme = *text;
         if (key == "action") {
           if (!ActionFromName(*text)) {
-            return FailIn(value, file,
-                          "'marking.action' must be allow, warn, hold or reject, not '" + *text +
-                              "'");
+            return FailIn(
+                value, file,
+                "'marking.action' must be allow, warn, hold or reject, not '" + *text + "'");
           }
           marking.spec.action = *text;
           marking.has_action = true;
@@ -639,7 +638,8 @@ class Parser {
         marking.has_accredited = true;
       } else if (key == "match") {
         const toml::array* array = value.as_array();
-        if (array == nullptr) return FailIn(value, file, "'marking.match' must be an array of tables");
+        if (array == nullptr)
+          return FailIn(value, file, "'marking.match' must be an array of tables");
         for (const toml::node& element : *array) {
           const toml::table* match_table = element.as_table();
           if (match_table == nullptr) {
@@ -665,7 +665,8 @@ class Parser {
     // where / headers / patterns directly in the table: one more match.
     auto direct = LoadMatch(table, file, "marking.");
     if (!direct) return tl::unexpected(direct.error());
-    if (!direct->patterns.empty()) marking.spec.matches.insert(marking.spec.matches.begin(), *direct);
+    if (!direct->patterns.empty())
+      marking.spec.matches.insert(marking.spec.matches.begin(), *direct);
     if (marking.spec.name.empty()) return FailIn(table, file, "a [[marking]] needs 'name'");
     return marking;
   }
@@ -673,8 +674,8 @@ class Parser {
   Result<void> LoadPack(const std::string& pack_name, const toml::node& where_named) {
     std::optional<std::string_view> text = EmbeddedMarkingPack(pack_name);
     if (!text) {
-      return Fail(where_named, "unknown marking pack '" + pack_name + "' (shipped: " +
-                                   std::string(ShippedMarkingPackNames()) + ")");
+      return Fail(where_named, "unknown marking pack '" + pack_name +
+                                   "' (shipped: " + std::string(ShippedMarkingPackNames()) + ")");
     }
     std::string file = "data/markings/" + pack_name + ".toml";
     toml::table root;
@@ -754,7 +755,8 @@ class Parser {
       }
       for (const toml::node& element : *array) {
         const toml::table* table = element.as_table();
-        if (table == nullptr) return Fail(element, "'marking' must be written as [[marking]] tables");
+        if (table == nullptr)
+          return Fail(element, "'marking' must be written as [[marking]] tables");
         auto marking = LoadMarkingTable(*table, path_);
         if (!marking) return tl::unexpected(marking.error());
         if (auto ok = MergeMarking(std::move(*marking), *table); !ok) return ok;

@@ -84,8 +84,8 @@ Result<Config> LoadConfig(const ConfigRequest& request);
 // embedded typo data: what every command and daemon runs on. `learned` adds
 // the domains history says the organisation writes to (CorrespondentHistory::
 // LearnedDomains).
-Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
-                                                    const std::vector<ExpectedDomain>& learned = {});
+Result<std::shared_ptr<const Policy>> CompilePolicy(
+    const Config& config, const std::vector<ExpectedDomain>& learned = {});
 
 }  // namespace rcptguard
 

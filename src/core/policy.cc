@@ -139,7 +139,8 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   DetectorOptions options;
   // Matches below every band are still wanted: history can raise their score
   // (a slip of a domain this sender writes to every week).
-  options.report_threshold = bands.empty() ? 1.0 : std::min(bands.back().min_score, kLookalikeHistoryFloor);
+  options.report_threshold =
+      bands.empty() ? 1.0 : std::min(bands.back().min_score, kLookalikeHistoryFloor);
   options.known_domains = spec.known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
   if (!detector) return tl::unexpected(detector.error());
@@ -216,11 +217,11 @@ void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markin
     std::string listed = accreditation.listed.empty()
                              ? std::string("only the organisation's own domains")
                              : accreditation.listed;
-    reasons->push_back(Reason{std::string(kReasonMarkingDestination), marking->name,
-                              "the message is marked " + marking->name + "; " + address +
-                                  " is not an accredited destination for it (accredited: " +
-                                  listed + ")",
-                              accreditation.action});
+    reasons->push_back(
+        Reason{std::string(kReasonMarkingDestination), marking->name,
+               "the message is marked " + marking->name + "; " + address +
+                   " is not an accredited destination for it (accredited: " + listed + ")",
+               accreditation.action});
     return;
   }
   if (markings.truncated && marking_limit_action_ != Action::kAllow) {
@@ -228,13 +229,13 @@ void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markin
     // accredited for every marking is safe.
     for (const Accreditation& accreditation : accreditations_) {
       if (accreditation.action != Action::kAllow && !matches_any(accreditation.accredited)) {
-        reasons->push_back(Reason{
-            std::string(kReasonMarkingDestination), std::string(kMarkingScanLimit),
-            "the message is larger than the " +
-                std::to_string(marking_scanner_->options().max_scan_bytes) +
-                " bytes scanned for markings, and " + address +
-                " is not accredited for every marking",
-            marking_limit_action_});
+        reasons->push_back(Reason{std::string(kReasonMarkingDestination),
+                                  std::string(kMarkingScanLimit),
+                                  "the message is larger than the " +
+                                      std::to_string(marking_scanner_->options().max_scan_bytes) +
+                                      " bytes scanned for markings, and " + address +
+                                      " is not accredited for every marking",
+                                  marking_limit_action_});
         return;
       }
     }
@@ -284,8 +285,8 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
 
   HistoryFinding finding;
   if (context.history) {
-    std::string_view name =
-        context.display_name.empty() ? std::string_view(address->display_name) : context.display_name;
+    std::string_view name = context.display_name.empty() ? std::string_view(address->display_name)
+                                                         : context.display_name;
     finding = context.history->Examine(sender, *address, name, context.now);
   }
   // A recipient the sender or the organisation already writes to was meant.
@@ -296,7 +297,8 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
     double score = match->score;
     std::string because;
     if (context.history && sender) {
-      int64_t usual = context.history->DomainMessages(CanonicalAddress(*sender), match->intended.ascii);
+      int64_t usual =
+          context.history->DomainMessages(CanonicalAddress(*sender), match->intended.ascii);
       if (usual >= context.history->options().frequent_messages) {
         score = RaiseOdds(score, kHistoryOddsFactor);
         because = "; you write there often (" + std::to_string(usual) + " messages), never to " +
@@ -320,16 +322,15 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
   if (!finding.excepted && finding.unfamiliar != HistoryFinding::Unfamiliar::kNone &&
       unfamiliar_recipient_action_ != Action::kAllow) {
     bool by_name = finding.unfamiliar == HistoryFinding::Unfamiliar::kNameMismatch;
-    std::string usual = finding.usual_address.empty()
-                            ? std::string("another address")
-                            : finding.usual_address;
-    std::string detail =
-        by_name ? "you have not written to " + CanonicalAddress(*address) +
-                      " before; the name it is given is one you use for " + usual + " (" +
-                      std::to_string(finding.usual_messages) + " messages)"
-                : "you have not written to " + CanonicalAddress(*address) +
-                      " before; it is one letter from " + usual + ", whom you write to often (" +
-                      std::to_string(finding.usual_messages) + " messages)";
+    std::string usual =
+        finding.usual_address.empty() ? std::string("another address") : finding.usual_address;
+    std::string detail = by_name ? "you have not written to " + CanonicalAddress(*address) +
+                                       " before; the name it is given is one you use for " + usual +
+                                       " (" + std::to_string(finding.usual_messages) + " messages)"
+                                 : "you have not written to " + CanonicalAddress(*address) +
+                                       " before; it is one letter from " + usual +
+                                       ", whom you write to often (" +
+                                       std::to_string(finding.usual_messages) + " messages)";
     add(Reason{std::string(kReasonUnfamiliarRecipient),
                std::string(by_name ? kUnfamiliarNameMismatch : kUnfamiliarNearCorrespondent),
                std::move(detail), unfamiliar_recipient_action_},

@@ -218,8 +218,10 @@ EvaluationContext MessageSession::Context(std::string_view envelope_rcpt) const 
     auto same = [&](const SentRecipient& named) {
       return named.address.size() == envelope_rcpt.size() &&
              std::equal(named.address.begin(), named.address.end(), envelope_rcpt.begin(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                    std::tolower(static_cast<unsigned char>(b)); });
+                        [](char a, char b) {
+                          return std::tolower(static_cast<unsigned char>(a)) ==
+                                 std::tolower(static_cast<unsigned char>(b));
+                        });
     };
     auto found = std::find_if(named_.begin(), named_.end(), same);
     if (found != named_.end()) context.display_name = found->display_name;
@@ -297,7 +299,8 @@ MessageOutcome MessageSession::Finish() {
     std::string reply = reason ? reason->detail : "recipient refused by policy";
     if (refused_at_end.size() > 1) {
       reply += "; also not accredited:";
-      for (size_t i = 1; i < refused_at_end.size(); ++i) reply += " " + refused_at_end[i]->recipient;
+      for (size_t i = 1; i < refused_at_end.size(); ++i)
+        reply += " " + refused_at_end[i]->recipient;
     }
     reply += ". Not sent to anyone: remove those recipients and send again.";
     outcome.reply = SanitizeForLine(reply, kMaxReplyLength, /*ascii_only=*/true);
@@ -347,7 +350,8 @@ std::optional<SentMessage> MessageSession::ToLearn(std::string_view fallback_key
     // become a habit. Confirmed ones are learned when released or sent again.
     if (verdict.action != Action::kAllow) continue;
     EvaluationContext context = Context(verdict.recipient);
-    message.recipients.push_back(SentRecipient{verdict.recipient, std::string(context.display_name)});
+    message.recipients.push_back(
+        SentRecipient{verdict.recipient, std::string(context.display_name)});
   }
   if (message.recipients.empty()) return std::nullopt;
   return message;

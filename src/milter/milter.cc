@@ -45,8 +45,8 @@ struct Connection {
   MarkingScratch scratch;
   std::unique_ptr<SpillStore> body;
   std::optional<MarkingSession> marking;
-  bool silent_body = false;  // SMFIP_NR_BODY negotiated: body chunks get no reply
-  bool silent_eoh = false;   // SMFIP_NR_EOH negotiated: end of headers gets no reply
+  bool silent_body = false;     // SMFIP_NR_BODY negotiated: body chunks get no reply
+  bool silent_eoh = false;      // SMFIP_NR_EOH negotiated: end of headers gets no reply
   bool silent_connect = false;  // SMFIP_NR_CONN negotiated: connect gets no reply
   bool silent_headers = false;  // SMFIP_NR_HDR negotiated: headers get no reply
   bool failed = false;          // connect failed; answer the safe action at MAIL FROM

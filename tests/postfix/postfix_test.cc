@@ -438,8 +438,10 @@ TEST_F(PostfixTest, UkMarkedMailToAMixedListIsHeldAndUnmarkedMailFlows) {
                                 "OFFICIAL-SENSITIVE: budget figures",
                                 "OFFICIAL-SENSITIVE\n\nThe draft figures are attached.\n");
   EXPECT_NE(marked.find("queued as"), std::string::npos) << marked;
-  ASSERT_TRUE(WaitFor([&] { return Queue().find("\"queue_name\": \"hold\"") != std::string::npos; }))
-      << Queue() << ReadAll(Path("milter.log"));
+  ASSERT_TRUE(WaitFor([&] {
+    return Queue().find("\"queue_name\": \"hold\"") != std::string::npos;
+  })) << Queue()
+      << ReadAll(Path("milter.log"));
   int status = 0;
   std::string listed = Quarantine(Path("conf"), "list --format json", &status);
   ASSERT_EQ(status, 0) << listed;
@@ -449,7 +451,8 @@ TEST_F(PostfixTest, UkMarkedMailToAMixedListIsHeldAndUnmarkedMailFlows) {
   EXPECT_NE(reason.find("carol@example.com hold marking-destination OFFICIAL-SENSITIVE"),
             std::string::npos)
       << reason;
-  EXPECT_EQ(reason.find("draft figures"), std::string::npos) << "the hold reason quotes the message";
+  EXPECT_EQ(reason.find("draft figures"), std::string::npos)
+      << "the hold reason quotes the message";
   EXPECT_NE(ReadAll(Path("milter.log")).find("markings=OFFICIAL-SENSITIVE (subject)"),
             std::string::npos)
       << ReadAll(Path("milter.log"));
@@ -462,8 +465,7 @@ TEST_F(PostfixTest, UsSecretMailIsRefusedAtEndOfDataNamingTheMarkingAndTheRecipi
                "SECRET//NOFORN\n\nThe convoy leaves at dawn.\n\nSECRET//NOFORN\n");
   EXPECT_NE(marked.find("550 5.7.1 the message is marked"), std::string::npos)
       << marked << ReadAll(Path("milter.log"));
-  EXPECT_NE(marked.find("partner@example.com is not an accredited destination"),
-            std::string::npos)
+  EXPECT_NE(marked.find("partner@example.com is not an accredited destination"), std::string::npos)
       << marked;
   EXPECT_EQ(marked.find("5.7.1 the message is marked NOFORN; partner@example.com is not an "
                         "accredited destination for it (accredited: *.mil, *.gov); also"),
