@@ -184,23 +184,29 @@ void DecodePart(GMimePart* part, std::string* out) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return;
   GMimeStream* memory = g_mime_stream_mem_new();
-  GMimeStream* filtered = g_mime_stream_filter_new(memory);
   const char* charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+  // UTF-8 and ASCII need no conversion, and most text is one of them: the
+  // filter stream is only made when there is a charset to convert. An unknown
+  // charset gives no filter either: the bytes are scanned as they are (ASCII
+  // banners still match in any ASCII-compatible charset).
+  GMimeFilter* filter = nullptr;
   if (charset != nullptr && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
       g_ascii_strcasecmp(charset, "us-ascii") != 0) {
-    // An unknown charset gives no filter: the bytes are scanned as they are
-    // (ASCII banners still match in any ASCII-compatible charset).
-    if (GMimeFilter* filter = g_mime_filter_charset_new(charset, "UTF-8")) {
-      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
-      g_object_unref(filter);
-    }
+    filter = g_mime_filter_charset_new(charset, "UTF-8");
   }
-  g_mime_data_wrapper_write_to_stream(content, filtered);
-  g_mime_stream_flush(filtered);
+  if (filter != nullptr) {
+    GMimeStream* filtered = g_mime_stream_filter_new(memory);
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+    g_object_unref(filter);
+    g_mime_data_wrapper_write_to_stream(content, filtered);
+    g_mime_stream_flush(filtered);
+    g_object_unref(filtered);
+  } else {
+    g_mime_data_wrapper_write_to_stream(content, memory);
+  }
   GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(memory));
   // Taken by length, not as a C string: a NUL in the text must not end the scan.
   if (bytes != nullptr) out->assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
-  g_object_unref(filtered);
   g_object_unref(memory);
 }
 
