@@ -11,35 +11,23 @@
 #include <sstream>
 #include <string>
 
+#include "support/cli_helpers.h"
+
 namespace {
 
-struct ProcessResult {
-  int status = -1;
-  std::string out;
-};
+using rcptguard::testing_support::ProcessResult;
+using rcptguard::testing_support::RunShell;
+using rcptguard::testing_support::TestTempPath;
 
 // A path in the temporary folder private to this test: ctest runs the tests
 // as parallel processes, which must not share files.
-std::string TempPath(const std::string& name) {
-  const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-  return testing::TempDir() + "rcptguard_" + test->test_suite_name() + "_" + test->name() + "_" +
-         std::to_string(getpid()) + "_" + name;
-}
+std::string TempPath(const std::string& name) { return TestTempPath(name); }
 
 // Runs `rcptguard <args>` through the shell with stdin from `input`, capturing stdout.
 ProcessResult Rcptguard(const std::string& args, const std::string& input = "") {
   std::string in_path = TempPath("stdin.txt");
   std::ofstream(in_path, std::ios::binary) << input;
-  std::string command = std::string(RCPTGUARD_BINARY) + " " + args + " < " + in_path + " 2>&1";
-  ProcessResult run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return RunShell(std::string(RCPTGUARD_BINARY) + " " + args + " < " + in_path + " 2>&1");
 }
 
 std::string WriteFile(const std::string& name, const std::string& text) {

@@ -12,26 +12,16 @@
 #include <vector>
 
 #include "store/history_store.h"
+#include "support/cli_helpers.h"
 
 namespace rcptguard {
 namespace {
 
-struct ProcessResult {
-  int status = -1;
-  std::string out;  // stdout and stderr
-};
+using testing_support::ProcessResult;
+using testing_support::RunShell;
 
 ProcessResult Rcptguard(const std::string& args) {
-  std::string command = std::string(RCPTGUARD_BINARY) + " " + args + " </dev/null 2>&1";
-  ProcessResult run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return RunShell(std::string(RCPTGUARD_BINARY) + " " + args + " </dev/null 2>&1");
 }
 
 class HistoryCommand : public testing::Test {

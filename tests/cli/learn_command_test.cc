@@ -12,37 +12,22 @@
 #include <string>
 
 #include "store/history_store.h"
+#include "support/cli_helpers.h"
 
 namespace rcptguard {
 namespace {
 
+using testing_support::ProcessResult;
+using testing_support::RunShell;
+
 const std::string kData = std::string(RCPTGUARD_SOURCE_DIR) + "/tests/data/learn";
 
-struct ProcessResult {
-  int status = -1;
-  std::string out;  // stdout and stderr
-};
-
-// A path private to this test: ctest runs tests as parallel processes.
-std::string TempPath(const std::string& name) {
-  const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-  return testing::TempDir() + "rcptguard_" + test->test_suite_name() + "_" + test->name() + "_" +
-         std::to_string(getpid()) + "_" + name;
-}
+std::string TempPath(const std::string& name) { return testing_support::TestTempPath(name); }
 
 // Runs `cd DIR && rcptguard <args>` through the shell, capturing the output.
 ProcessResult Rcptguard(const std::string& args, const std::string& dir = "/") {
-  std::string command =
-      "cd '" + dir + "' && " + std::string(RCPTGUARD_BINARY) + " " + args + " </dev/null 2>&1";
-  ProcessResult run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return RunShell("cd '" + dir + "' && " + std::string(RCPTGUARD_BINARY) + " " + args +
+                  " </dev/null 2>&1");
 }
 
 class LearnCommand : public testing::Test {

@@ -11,29 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_helpers.h"
+
 namespace {
+
+using rcptguard::testing_support::ProcessResult;
+using rcptguard::testing_support::RunShell;
 
 const std::string kSource = RCPTGUARD_SOURCE_DIR;
 const std::string kUk = "-c " + kSource + "/conf/examples/uk-department.toml ";
 const std::string kCorpus = kSource + "/tests/data/markings/";
 
-struct ScanRun {
-  int status = -1;
-  std::string out;
-};
-
-ScanRun Scan(const std::string& args, const std::string& stdin_path = "/dev/null") {
-  std::string command =
-      std::string(RCPTGUARD_BINARY) + " scan " + args + " < " + stdin_path + " 2>&1";
-  ScanRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+ProcessResult Scan(const std::string& args, const std::string& stdin_path = "/dev/null") {
+  return RunShell(std::string(RCPTGUARD_BINARY) + " scan " + args + " < " + stdin_path + " 2>&1");
 }
 
 std::vector<nlohmann::json> Lines(const std::string& text) {
@@ -45,7 +35,7 @@ std::vector<nlohmann::json> Lines(const std::string& text) {
 }
 
 TEST(ScanCommand, OneLinePerHeaderRecipientWithTheMarkings) {
-  ScanRun run = Scan(kUk + kCorpus + "uk_subject_os.eml");
+  ProcessResult run = Scan(kUk + kCorpus + "uk_subject_os.eml");
   EXPECT_EQ(run.status, 1) << run.out;
   auto lines = Lines(run.out);
   ASSERT_EQ(lines.size(), 3u) << run.out;
@@ -71,8 +61,8 @@ TEST(ScanCommand, OneLinePerHeaderRecipientWithTheMarkings) {
 }
 
 TEST(ScanCommand, RcptAndFromOverrideTheHeaders) {
-  ScanRun run = Scan(kUk + "--from bob@mod.uk --rcpt a@army.mil --rcpt x@hq.nato.int " + kCorpus +
-                     "uk_base64_body_secret.eml");
+  ProcessResult run = Scan(kUk + "--from bob@mod.uk --rcpt a@army.mil --rcpt x@hq.nato.int " +
+                           kCorpus + "uk_base64_body_secret.eml");
   EXPECT_EQ(run.status, 0) << run.out;
   auto lines = Lines(run.out);
   ASSERT_EQ(lines.size(), 2u) << run.out;
@@ -82,7 +72,7 @@ TEST(ScanCommand, RcptAndFromOverrideTheHeaders) {
 }
 
 TEST(ScanCommand, ReadsStdinAndGivesLookalikesToo) {
-  ScanRun run =
+  ProcessResult run =
       Scan("-c " + kSource + "/conf/examples/us-dod.toml -", kCorpus + "us_cui_banner.eml");
   EXPECT_EQ(run.status, 1) << run.out;
   auto lines = Lines(run.out);
@@ -93,13 +83,14 @@ TEST(ScanCommand, ReadsStdinAndGivesLookalikesToo) {
 }
 
 TEST(ScanCommand, OrdinaryMailIsAllowedWithExitZero) {
-  ScanRun run = Scan("-c " + kCorpus + "all-packs.toml " + kCorpus + "ordinary/secret_santa.eml");
+  ProcessResult run =
+      Scan("-c " + kCorpus + "all-packs.toml " + kCorpus + "ordinary/secret_santa.eml");
   EXPECT_EQ(run.status, 0) << run.out;
   for (const auto& line : Lines(run.out)) EXPECT_TRUE(line["markings"].empty()) << line;
 }
 
 TEST(ScanCommand, TextFormatNamesTheMarkings) {
-  ScanRun run = Scan(kUk + "--format text " + kCorpus + "uk_forwarded_rfc822.eml");
+  ProcessResult run = Scan(kUk + "--format text " + kCorpus + "uk_forwarded_rfc822.eml");
   EXPECT_EQ(run.status, 1) << run.out;
   EXPECT_NE(run.out.find("hold   j@example.com: the message is marked SECRET"), std::string::npos)
       << run.out;
@@ -112,7 +103,7 @@ TEST(ScanCommand, UsageAndConfigErrorsExitTwo) {
   EXPECT_EQ(Scan(kUk).status, 2);  // no file
   std::string bad = testing::TempDir() + "rcptguard_scan_bad_" + std::to_string(getpid()) + ".toml";
   std::ofstream(bad) << "[markings]\npacks = [\"no-such-pack\"]\n";
-  ScanRun run = Scan("-c " + bad + " " + kCorpus + "uk_subject_os.eml");
+  ProcessResult run = Scan("-c " + bad + " " + kCorpus + "uk_subject_os.eml");
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.out.find("no-such-pack"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find(":2:"), std::string::npos) << "names the line: " << run.out;
