@@ -529,73 +529,73 @@ class SqliteStore : public HistoryStore {
                        static_cast<size_t>(sqlite3_column_bytes(statement, column)));
   }
 
-  // Streams rows into `out`: one row at a time from SQLite, no intermediate copy.
-  template <typename... Args>
-  Result<void> ReadPairs(const std::string& sql, std::vector<PairRecord>* out,
-                         const Args&... args) {
+  // Runs a query and calls `row(statement)` for each row as SQLite steps to
+  // it: one row at a time, no intermediate copy.
+  template <typename Row, typename... Args>
+  Result<void> ForEachRow(const std::string& sql, Row&& row, const Args&... args) {
     auto statement = Prepare(sql);
     if (!statement) return tl::unexpected(statement.error());
     if (auto r = Bind(*statement, args...); !r) return r;
     int rc;
-    while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
-      PairRecord& pair = out->emplace_back();
-      pair.sender = Text(*statement, 0);
-      pair.recipient = Text(*statement, 1);
-      pair.domain = Text(*statement, 2);
-      pair.messages = sqlite3_column_int64(*statement, 3);
-      pair.first_seen = sqlite3_column_int64(*statement, 4);
-      pair.last_seen = sqlite3_column_int64(*statement, 5);
-      const void* blob = sqlite3_column_blob(*statement, 6);
-      if (blob != nullptr) {
-        pair.local_digests = ParseDigests(
-            std::string_view(static_cast<const char*>(blob),
-                             static_cast<size_t>(sqlite3_column_bytes(*statement, 6))));
-      }
-    }
+    while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) row(*statement);
     sqlite3_reset(*statement);
     if (rc != SQLITE_DONE) return tl::unexpected(StepError(rc));
     return {};
+  }
+
+  template <typename... Args>
+  Result<void> ReadPairs(const std::string& sql, std::vector<PairRecord>* out,
+                         const Args&... args) {
+    return ForEachRow(
+        sql,
+        [&](sqlite3_stmt* statement) {
+          PairRecord& pair = out->emplace_back();
+          pair.sender = Text(statement, 0);
+          pair.recipient = Text(statement, 1);
+          pair.domain = Text(statement, 2);
+          pair.messages = sqlite3_column_int64(statement, 3);
+          pair.first_seen = sqlite3_column_int64(statement, 4);
+          pair.last_seen = sqlite3_column_int64(statement, 5);
+          const void* blob = sqlite3_column_blob(statement, 6);
+          if (blob != nullptr) {
+            pair.local_digests = ParseDigests(
+                std::string_view(static_cast<const char*>(blob),
+                                 static_cast<size_t>(sqlite3_column_bytes(statement, 6))));
+          }
+        },
+        args...);
   }
 
   template <typename... Args>
   Result<void> ReadNames(const std::string& sql, std::vector<NameRecord>* out,
                          const Args&... args) {
-    auto statement = Prepare(sql);
-    if (!statement) return tl::unexpected(statement.error());
-    if (auto r = Bind(*statement, args...); !r) return r;
-    int rc;
-    while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
-      NameRecord& name = out->emplace_back();
-      name.sender = Text(*statement, 0);
-      name.name = Text(*statement, 1);
-      name.recipient = Text(*statement, 2);
-      name.messages = sqlite3_column_int64(*statement, 3);
-    }
-    sqlite3_reset(*statement);
-    if (rc != SQLITE_DONE) return tl::unexpected(StepError(rc));
-    return {};
+    return ForEachRow(
+        sql,
+        [&](sqlite3_stmt* statement) {
+          NameRecord& name = out->emplace_back();
+          name.sender = Text(statement, 0);
+          name.name = Text(statement, 1);
+          name.recipient = Text(statement, 2);
+          name.messages = sqlite3_column_int64(statement, 3);
+        },
+        args...);
   }
 
   // Exceptions of `sender_key` (every sender when empty) expiring after `now`.
   Result<void> ReadExceptions(const std::string& sender_key, int64_t now,
                               std::vector<ExceptionRecord>* out) {
-    auto statement = Prepare(
+    return ForEachRow(
         "SELECT sender, recipient, expires, created, note FROM exceptions "
-        "WHERE (?1 = '' OR sender = ?1) AND expires > ?2 ORDER BY sender, recipient");
-    if (!statement) return tl::unexpected(statement.error());
-    if (auto r = Bind(*statement, sender_key, now); !r) return r;
-    int rc;
-    while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
-      ExceptionRecord& exception = out->emplace_back();
-      exception.sender = Text(*statement, 0);
-      exception.recipient = Text(*statement, 1);
-      exception.expires = sqlite3_column_int64(*statement, 2);
-      exception.created = sqlite3_column_int64(*statement, 3);
-      exception.note = Text(*statement, 4);
-    }
-    sqlite3_reset(*statement);
-    if (rc != SQLITE_DONE) return tl::unexpected(StepError(rc));
-    return {};
+        "WHERE (?1 = '' OR sender = ?1) AND expires > ?2 ORDER BY sender, recipient",
+        [&](sqlite3_stmt* statement) {
+          ExceptionRecord& exception = out->emplace_back();
+          exception.sender = Text(statement, 0);
+          exception.recipient = Text(statement, 1);
+          exception.expires = sqlite3_column_int64(statement, 2);
+          exception.created = sqlite3_column_int64(statement, 3);
+          exception.note = Text(statement, 4);
+        },
+        sender_key, now);
   }
 
   Result<size_t> Forget(std::string_view address, std::initializer_list<const char*> statements) {
