@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -159,6 +160,33 @@ TEST_F(HistoryCommand, UsageAndStoreErrorsAreOneClearLine) {
         << c.args << ": got " << run.out << ", want " << c.want;
     EXPECT_EQ(run.out.find("hunter2"), std::string::npos) << run.out;
   }
+}
+
+// `check` and `scan` with --store give the milter's history-aware verdicts.
+TEST_F(HistoryCommand, CheckAndScanWithStoreFlagAnUnfamiliarRecipient) {
+  Learn("alice@mod.uk", "j.smith@army.mil", 5);
+  ProcessResult checked =
+      Rcptguard("check --format jsonl --store " + url_ + " --from alice@mod.uk j.smiht@army.mil");
+  EXPECT_EQ(checked.status, 1) << checked.out;
+  auto verdict = nlohmann::json::parse(checked.out);
+  EXPECT_EQ(verdict["verdict"], "warn") << checked.out;
+  EXPECT_EQ(verdict["reasons"][0]["code"], "unfamiliar-recipient") << checked.out;
+  EXPECT_EQ(verdict["suggestion"], "j.smith@army.mil") << checked.out;
+  // The usual address itself is allowed.
+  EXPECT_EQ(Rcptguard("check --store " + url_ + " --from alice@mod.uk j.smith@army.mil").status, 0);
+
+  std::string message = dir_ + "/message.eml";
+  std::ofstream(message) << "From: alice@mod.uk\nTo: j.smiht@army.mil\nSubject: hi\n\nHello\n";
+  ProcessResult scanned = Rcptguard("scan --store " + url_ + " " + message);
+  EXPECT_EQ(scanned.status, 1) << scanned.out;
+  EXPECT_NE(scanned.out.find("\"code\":\"unfamiliar-recipient\""), std::string::npos)
+      << scanned.out;
+}
+
+TEST_F(HistoryCommand, CheckWithAnUnreachableStoreIsAConfigurationError) {
+  ProcessResult run = Rcptguard("check --store sqlite://" + dir_ + "/missing/h.db x@example.com");
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_NE(run.out.find("does not exist"), std::string::npos) << run.out;
 }
 
 }  // namespace
