@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then bash scripts/setup.sh; fi
 
 echo "== build (warnings are errors)"
-bash scripts/build.sh build
+bash scripts/build.sh build -DRCPTGUARD_BENCH=ON
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "core/marking_internal.h"
@@ -417,8 +418,12 @@ struct MarkingSession::State : MarkingScanState {
   bool headers_done = false;
   bool ended = false;
   bool plain = false;
+  // A single text part in base64 or quoted-printable is decoded as it
+  // streams and then read like plain text; decoded is the reused buffer.
+  std::optional<TransferDecoder> decoder;
+  std::string decoded;
   std::string content_type;
-  std::string transfer_encoding;
+  std::string transfer_encoding;  // as written
   // MIME: the message as received (headers rebuilt from the milter's fields,
   // then the body), up to the bound. Owned by GMime once parsing starts.
   MimeBuffer mime;
@@ -481,7 +486,7 @@ void MarkingSession::Header(std::string_view name, std::string_view value) {
   s.mime.AppendHeader(name, value);
   if (EqualsIgnoreCase(name, "content-type")) s.content_type.assign(Trim(value));
   if (EqualsIgnoreCase(name, "content-transfer-encoding")) {
-    s.transfer_encoding = Lower(Trim(value));
+    s.transfer_encoding.assign(value);
   }
   std::string lower = Lower(name);
   bool subject = lower == "subject";
@@ -497,13 +502,14 @@ void MarkingSession::EndHeaders() {
   if (s.headers_done) return;
   s.headers_done = true;
   if (s.scanner->empty()) return;
-  // Plain text is scanned as it streams; everything else waits for GMime.
+  // Plain text (one text/plain part, its transfer encoding undone on the
+  // way) is scanned as it streams; everything else waits for GMime.
   ContentTypeFacts facts = ParseContentType(s.content_type);
-  bool identity = s.transfer_encoding.empty() || s.transfer_encoding == "7bit" ||
-                  s.transfer_encoding == "8bit" || s.transfer_encoding == "binary";
-  s.plain = identity &&
+  std::optional<TransferDecoder::Kind> encoding = TransferDecoder::KindOf(s.transfer_encoding);
+  s.plain = encoding.has_value() &&
             (s.content_type.empty() || (facts.type == "text" && facts.subtype == "plain")) &&
             AsciiCompatible(facts.charset);
+  if (s.plain && *encoding != TransferDecoder::Kind::kIdentity) s.decoder.emplace(*encoding);
   s.mime.EndHeaders(!s.plain);
   if (s.plain) {
     const MarkingDatabases& db = *s.scanner->db_;
@@ -526,6 +532,12 @@ void MarkingSession::Body(std::string_view chunk) {
       s.budget = 0;
     }
     return;
+  }
+  if (s.decoder) {
+    s.decoded.clear();
+    s.decoder->Decode(chunk, &s.decoded);
+    chunk = s.decoded;
+    if (chunk.empty()) return;
   }
   if (s.stream != nullptr && s.scratch != nullptr) {
     const MarkingDatabases& db = *s.scanner->db_;

@@ -6,6 +6,7 @@
 #include <hs/hs.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,9 +64,9 @@ size_t EndOfFirstLines(std::string_view text, int n);
 // (0 when there are fewer).
 size_t StartOfLastLines(std::string_view text, int n);
 
-// The raw message kept for GMime: header fields rebuilt from the milter's,
-// then the body. A GByteArray so that GMime's memory stream can take it over
-// without a copy.
+// The raw message kept for GMime: the header fields that describe the body
+// (Content-*, MIME-Version) rebuilt from the milter's, then the body. A GByteArray so that GMime's
+// memory stream can take it over without a copy.
 class MimeBuffer {
  public:
   // `store` (may be null) takes the bytes instead of the byte array.
@@ -91,6 +92,27 @@ class MimeBuffer {
   bool kept_ = false;  // EndHeaders(true) was called and the store took the headers
   GByteArray* bytes_ = nullptr;
   size_t header_size_ = 0;
+};
+
+// Undoes a body's transfer encoding as it streams, chunk by chunk, with
+// GMime's step decoders (no GMime objects): what lets a single-part base64
+// or quoted-printable text body be scanned as it arrives, like plain text.
+class TransferDecoder {
+ public:
+  enum class Kind { kIdentity, kBase64, kQuotedPrintable };
+  // The kind a Content-Transfer-Encoding value names (any case, spaces
+  // around ignored; empty is identity); nullopt for one not decoded here
+  // (x-uuencode and unknown tokens go to GMime's parser).
+  static std::optional<Kind> KindOf(std::string_view transfer_encoding);
+
+  explicit TransferDecoder(Kind kind);
+  // Appends the decoded bytes of the next chunk to *out.
+  void Decode(std::string_view chunk, std::string* out);
+
+ private:
+  Kind kind_;
+  int state_ = 0;      // GMime's decoder state, carried between chunks
+  uint32_t save_ = 0;  // likewise
 };
 
 struct ContentTypeFacts {

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/marking_internal.h"
@@ -178,22 +179,58 @@ void OnParserWarning(gint64 /*offset*/, GMimeParserWarning code, const gchar* /*
   }
 }
 
+// Decodes a transfer encoding TransferDecoder knows, read straight from the
+// part's raw stream into *out: no filter stream, no byte array, no copy.
+// Returns false for any other encoding (the caller takes GMime's path).
+bool DecodeTransfer(GMimeDataWrapper* content, std::string* out) {
+  TransferDecoder::Kind kind;
+  switch (g_mime_data_wrapper_get_encoding(content)) {
+    case GMIME_CONTENT_ENCODING_BASE64:
+      kind = TransferDecoder::Kind::kBase64;
+      break;
+    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+      kind = TransferDecoder::Kind::kQuotedPrintable;
+      break;
+    case GMIME_CONTENT_ENCODING_DEFAULT:
+    case GMIME_CONTENT_ENCODING_7BIT:
+    case GMIME_CONTENT_ENCODING_8BIT:
+    case GMIME_CONTENT_ENCODING_BINARY:
+      kind = TransferDecoder::Kind::kIdentity;
+      break;
+    default:
+      return false;
+  }
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(content);
+  if (raw == nullptr || g_mime_stream_reset(raw) < 0) return false;
+  TransferDecoder decoder(kind);
+  char block[8192];
+  ssize_t n;
+  while ((n = g_mime_stream_read(raw, block, sizeof(block))) > 0) {
+    decoder.Decode(std::string_view(block, static_cast<size_t>(n)), out);
+  }
+  return n == 0;
+}
+
 // Decodes one leaf part (transfer encoding, then charset to UTF-8) into *out.
 void DecodePart(GMimePart* part, std::string* out) {
   out->clear();
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return;
-  GMimeStream* memory = g_mime_stream_mem_new();
   const char* charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
   // UTF-8 and ASCII need no conversion, and most text is one of them: the
-  // filter stream is only made when there is a charset to convert. An unknown
-  // charset gives no filter either: the bytes are scanned as they are (ASCII
-  // banners still match in any ASCII-compatible charset).
+  // transfer encoding is then decoded straight into *out. An unknown charset
+  // gives no filter either: the bytes are scanned as they are (ASCII banners
+  // still match in any ASCII-compatible charset).
   GMimeFilter* filter = nullptr;
   if (charset != nullptr && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
       g_ascii_strcasecmp(charset, "us-ascii") != 0) {
     filter = g_mime_filter_charset_new(charset, "UTF-8");
   }
+  if (filter == nullptr) {
+    if (DecodeTransfer(content, out)) return;
+    out->clear();  // a read failed part way: GMime's own path below
+  }
+  GMimeStream* memory = g_mime_stream_mem_new();
   if (filter != nullptr) {
     GMimeStream* filtered = g_mime_stream_filter_new(memory);
     g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
@@ -304,6 +341,12 @@ MimeBuffer::~MimeBuffer() {
 }
 
 void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
+  // GMime needs only the fields that describe the body's structure: the
+  // others (Subject and the named headers) were scanned as they came, and
+  // leaving them out spares GMime parsing Received, DKIM and address lists.
+  if (!StartsWithIgnoreCase(name, "content-") && !StartsWithIgnoreCase(name, "mime-version")) {
+    return;
+  }
   headers_.append(name);
   headers_.append(": ");
   headers_.append(value);
@@ -337,6 +380,38 @@ bool MimeBuffer::AppendBody(std::string_view chunk) {
 }
 
 GByteArray* MimeBuffer::Release() { return std::exchange(bytes_, nullptr); }
+
+std::optional<TransferDecoder::Kind> TransferDecoder::KindOf(std::string_view transfer_encoding) {
+  std::string_view value = Trim(transfer_encoding);
+  auto is = [&](std::string_view name) {
+    return value.size() == name.size() && StartsWithIgnoreCase(value, name);
+  };
+  if (value.empty() || is("7bit") || is("8bit") || is("binary")) return Kind::kIdentity;
+  if (is("base64")) return Kind::kBase64;
+  if (is("quoted-printable")) return Kind::kQuotedPrintable;
+  return std::nullopt;
+}
+
+TransferDecoder::TransferDecoder(Kind kind) : kind_(kind) { EnsureGMime(); }
+
+void TransferDecoder::Decode(std::string_view chunk, std::string* out) {
+  if (kind_ == Kind::kIdentity) {
+    out->append(chunk);
+    return;
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(chunk.data());
+  // Decoded bytes are never more than the chunk plus the few the state holds
+  // back from the chunk before (base64: 3 for every 4; quoted-printable: at
+  // most one per input byte).
+  size_t before = out->size();
+  out->resize(before + chunk.size() + 4);
+  auto* decoded = reinterpret_cast<unsigned char*>(out->data() + before);
+  size_t made =
+      kind_ == Kind::kBase64
+          ? g_mime_encoding_base64_decode_step(in, chunk.size(), decoded, &state_, &save_)
+          : g_mime_encoding_quoted_decode_step(in, chunk.size(), decoded, &state_, &save_);
+  out->resize(before + made);
+}
 
 ContentTypeFacts ParseContentType(std::string_view value) {
   ContentTypeFacts facts;

@@ -127,6 +127,36 @@ TEST(MarkingSession, BannerSplitAcrossChunksIsFound) {
   EXPECT_EQ(Names(session.End()), "SECRET@body");
 }
 
+// A body in base64 or quoted-printable as one text/plain part is decoded as it
+// streams; whatever the chunk size, it gives what GMime gives for the same
+// part inside a multipart message.
+TEST(MarkingSession, SinglePartEncodedBodyStreamsLikeTheSamePartInMultipart) {
+  auto scanner = Scanner(Banners());
+  // "CONFIDENTIAL\nnotes\nSECRET\n", and the same in quoted-printable with a
+  // soft line break inside the banner.
+  const std::string base64 = "Q09ORklERU5USUFMCm5vdGVzClNF\r\nQ1JFVAo=\r\n";
+  const std::string quoted = "CONFIDENTIAL=0Anotes=0ASEC=\r\nRET=0A\r\n";
+  for (const auto& [encoding, body] :
+       {std::pair{"base64", base64}, std::pair{"quoted-printable", quoted}}) {
+    const std::string part_headers = std::string("Content-Type: text/plain; charset=utf-8\r\n") +
+                                     "Content-Transfer-Encoding: " + encoding + "\r\n";
+    MarkingResult multipart = ScanMessage(
+        scanner, "Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+                     part_headers + "\r\n" + body + "--b--\r\n");
+    EXPECT_EQ(Names(multipart), "SECRET@body;EDGE@body") << encoding;
+    for (size_t chunk : {1, 3, 7, 1000}) {
+      MarkingSession session(scanner);
+      session.Header("Subject", "x");
+      session.Header("Content-Type", "text/plain; charset=utf-8");
+      session.Header("Content-Transfer-Encoding", std::string(" ") + encoding + " ");
+      for (size_t pos = 0; pos < body.size(); pos += chunk) {
+        session.Body(std::string_view(body).substr(pos, chunk));
+      }
+      EXPECT_EQ(Names(session.End()), Names(multipart)) << encoding << " in chunks of " << chunk;
+    }
+  }
+}
+
 TEST(MarkingSession, SubjectIsDecodedFromRfc2047) {
   auto scanner = Scanner(Banners());
   // "OFFICIAL-SENSITIVE: café" in Q encoding, folded over two lines.
