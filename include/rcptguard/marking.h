@@ -170,10 +170,11 @@ class MarkingScratch {
 //
 // Plain text (no MIME, or a single text/plain part in an ASCII-compatible
 // charset, as it is or in base64 or quoted-printable, decoded on the way) is
-// scanned as it arrives and never kept whole. Anything else is kept and parsed with GMime at End():
-// every part, base64 and quoted-printable decoded, charsets converted to UTF-8, HTML stripped of
-// markup, attached messages walked. Malformed MIME is scanned as far as it can be read and never
-// crashes.
+// scanned as it arrives and never kept whole. Anything else is kept and
+// parsed with GMime at End(): every part, base64 and quoted-printable
+// decoded, charsets converted to UTF-8, HTML stripped of markup, attached
+// messages walked. Malformed MIME is scanned as far as it can be read and
+// never crashes.
 class MarkingSession {
  public:
   // `scratch` (may be null: the session makes its own) must come from the

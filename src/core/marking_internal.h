@@ -65,8 +65,8 @@ size_t EndOfFirstLines(std::string_view text, int n);
 size_t StartOfLastLines(std::string_view text, int n);
 
 // The raw message kept for GMime: the header fields that describe the body
-// (Content-*, MIME-Version) rebuilt from the milter's, then the body. A GByteArray so that GMime's
-// memory stream can take it over without a copy.
+// (Content-*, MIME-Version) rebuilt from the milter's, then the body. A
+// GByteArray so that GMime's memory stream can take it over without a copy.
 class MimeBuffer {
  public:
   // `store` (may be null) takes the bytes instead of the byte array.
