@@ -424,6 +424,15 @@ struct MarkingSession::State : MarkingScanState {
   std::string decoded;
   std::string content_type;
   std::string transfer_encoding;  // as written
+  bool content_type_seen = false;
+  bool transfer_encoding_seen = false;
+  // Content-Type or Content-Transfer-Encoding given twice: readers may take
+  // either, so the message goes to GMime, which reports it malformed and has
+  // the raw body scanned as well.
+  bool structure_conflict = false;
+  // An attachment is named as one in findings ("attachment a.txt"): GMime's
+  // walk does that.
+  bool disposition_seen = false;
   // MIME: the message as received (headers rebuilt from the milter's fields,
   // then the body), up to the bound. Owned by GMime once parsing starts.
   MimeBuffer mime;
@@ -484,10 +493,17 @@ void MarkingSession::Header(std::string_view name, std::string_view value) {
   s.budget -= size;
   s.result.bytes_scanned += size;
   s.mime.AppendHeader(name, value);
-  if (EqualsIgnoreCase(name, "content-type")) s.content_type.assign(Trim(value));
+  if (EqualsIgnoreCase(name, "content-type")) {
+    s.structure_conflict |= s.content_type_seen;
+    s.content_type_seen = true;
+    s.content_type.assign(Trim(value));
+  }
   if (EqualsIgnoreCase(name, "content-transfer-encoding")) {
+    s.structure_conflict |= s.transfer_encoding_seen;
+    s.transfer_encoding_seen = true;
     s.transfer_encoding.assign(value);
   }
+  if (EqualsIgnoreCase(name, "content-disposition")) s.disposition_seen = true;
   std::string lower = Lower(name);
   bool subject = lower == "subject";
   bool named = s.WantsHeader(lower);
@@ -506,7 +522,7 @@ void MarkingSession::EndHeaders() {
   // way) is scanned as it streams; everything else waits for GMime.
   ContentTypeFacts facts = ParseContentType(s.content_type);
   std::optional<TransferDecoder::Kind> encoding = TransferDecoder::KindOf(s.transfer_encoding);
-  s.plain = encoding.has_value() &&
+  s.plain = encoding.has_value() && !s.structure_conflict && !s.disposition_seen &&
             (s.content_type.empty() || (facts.type == "text" && facts.subtype == "plain")) &&
             AsciiCompatible(facts.charset);
   if (s.plain && *encoding != TransferDecoder::Kind::kIdentity) s.decoder.emplace(*encoding);

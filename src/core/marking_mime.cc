@@ -342,8 +342,11 @@ MimeBuffer::~MimeBuffer() {
 
 void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
   // GMime needs only the fields that describe the body's structure: the
-  // others (Subject and the named headers) were scanned as they came, and
-  // leaving them out spares GMime parsing Received, DKIM and address lists.
+  // others (Subject and the named headers) were scanned as they came, each
+  // copy of a repeated one included, and leaving them out spares GMime
+  // parsing Received, DKIM and address lists. (GMime no longer sees, so no
+  // longer calls malformed, a message with two different Subjects: its body
+  // is read the same either way.)
   if (!StartsWithIgnoreCase(name, "content-") && !StartsWithIgnoreCase(name, "mime-version")) {
     return;
   }

@@ -127,10 +127,29 @@ TEST(MarkingSession, BannerSplitAcrossChunksIsFound) {
   EXPECT_EQ(Names(session.End()), "SECRET@body");
 }
 
+// Keeps what a session hands over for GMime, in memory.
+class MemoryStore : public MarkingMessageStore {
+ public:
+  bool Append(std::string_view bytes) override {
+    kept_.append(bytes);
+    return true;
+  }
+  int64_t Read(uint64_t offset, char* out, size_t n) override {
+    if (offset >= kept_.size()) return 0;
+    size_t count = std::min(n, kept_.size() - static_cast<size_t>(offset));
+    kept_.copy(out, count, static_cast<size_t>(offset));
+    return static_cast<int64_t>(count);
+  }
+  uint64_t size() const override { return kept_.size(); }
+
+ private:
+  std::string kept_;
+};
+
 // A body in base64 or quoted-printable as one text/plain part is decoded as it
-// streams; whatever the chunk size, it gives what GMime gives for the same
-// part inside a multipart message.
-TEST(MarkingSession, SinglePartEncodedBodyStreamsLikeTheSamePartInMultipart) {
+// streams and never kept for GMime; whatever the chunk size, it finds what
+// GMime finds in the same part inside a multipart message.
+TEST(MarkingSession, SinglePartEncodedBodyIsDecodedAsItStreams) {
   auto scanner = Scanner(Banners());
   // "CONFIDENTIAL\nnotes\nSECRET\n", and the same in quoted-printable with a
   // soft line break inside the banner.
@@ -145,15 +164,50 @@ TEST(MarkingSession, SinglePartEncodedBodyStreamsLikeTheSamePartInMultipart) {
                      part_headers + "\r\n" + body + "--b--\r\n");
     EXPECT_EQ(Names(multipart), "SECRET@body;EDGE@body") << encoding;
     for (size_t chunk : {1, 3, 7, 1000}) {
-      MarkingSession session(scanner);
+      MemoryStore store;
+      MarkingSession session(scanner, nullptr, &store);
       session.Header("Subject", "x");
       session.Header("Content-Type", "text/plain; charset=utf-8");
       session.Header("Content-Transfer-Encoding", std::string(" ") + encoding + " ");
       for (size_t pos = 0; pos < body.size(); pos += chunk) {
         session.Body(std::string_view(body).substr(pos, chunk));
       }
-      EXPECT_EQ(Names(session.End()), Names(multipart)) << encoding << " in chunks of " << chunk;
+      MarkingResult result = session.End();
+      EXPECT_EQ(Names(result), Names(multipart)) << encoding << " in chunks of " << chunk;
+      // The bound counts the bytes as received, before decoding.
+      const std::string cte = std::string(" ") + encoding + " ";
+      const uint64_t headers = (7 + 1 + 4) + (12 + 25 + 4) + (25 + cte.size() + 4);
+      EXPECT_EQ(result.bytes_scanned, headers + body.size()) << encoding;
+      EXPECT_EQ(store.size(), 0u) << encoding << ": the body was kept instead of streamed";
     }
+  }
+}
+
+// Two transfer encodings (or content types) on one message: a reader may take
+// either, so the clear text is scanned too and the message is called malformed.
+TEST(MarkingSession, ConflictingTransferEncodingsScanTheRawBodyToo) {
+  auto scanner = Scanner(Banners());
+  MarkingResult result = ScanMessage(scanner,
+                                     "Subject: x\r\nContent-Type: text/plain\r\n"
+                                     "Content-Transfer-Encoding: 7bit\r\n"
+                                     "Content-Transfer-Encoding: base64\r\n\r\n"
+                                     "hello\r\nSECRET\r\nbye\r\n");
+  EXPECT_EQ(Names(result), "SECRET@body");
+  EXPECT_TRUE(result.malformed);
+}
+
+// A single part that is an attachment is reported as one, encoded or not.
+TEST(MarkingSession, SinglePartAttachmentIsNamedAsOne) {
+  auto scanner = Scanner(Banners());
+  for (const char* encoding : {"7bit", "base64"}) {
+    std::string body =
+        std::string(encoding) == "base64" ? "aGkKU0VDUkVUCg==\r\n" : "hi\r\nSECRET\r\n";
+    MarkingResult result =
+        ScanMessage(scanner, std::string("Subject: x\r\nContent-Type: text/plain\r\n"
+                                         "Content-Disposition: attachment; filename=a.txt\r\n"
+                                         "Content-Transfer-Encoding: ") +
+                                 encoding + "\r\n\r\n" + body);
+    EXPECT_EQ(Names(result), "SECRET@attachment a.txt") << encoding;
   }
 }
 
