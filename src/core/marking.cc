@@ -430,9 +430,9 @@ struct MarkingSession::State : MarkingScanState {
   // either, so the message goes to GMime, which reports it malformed and has
   // the raw body scanned as well.
   bool structure_conflict = false;
-  // An attachment is named as one in findings ("attachment a.txt"): GMime's
-  // walk does that.
-  bool disposition_seen = false;
+  // An attachment (or a part with a file name) is named as one in findings
+  // ("attachment a.txt"): GMime's walk does that.
+  bool attachment = false;
   // MIME: the message as received (headers rebuilt from the milter's fields,
   // then the body), up to the bound. Owned by GMime once parsing starts.
   MimeBuffer mime;
@@ -503,7 +503,12 @@ void MarkingSession::Header(std::string_view name, std::string_view value) {
     s.transfer_encoding_seen = true;
     s.transfer_encoding.assign(value);
   }
-  if (EqualsIgnoreCase(name, "content-disposition")) s.disposition_seen = true;
+  if (EqualsIgnoreCase(name, "content-disposition")) {
+    // "inline" alone (mutt writes it on every message) changes nothing.
+    std::string disposition = Lower(Trim(value));
+    s.attachment |=
+        disposition.rfind("inline", 0) != 0 || disposition.find("filename") != std::string::npos;
+  }
   std::string lower = Lower(name);
   bool subject = lower == "subject";
   bool named = s.WantsHeader(lower);
@@ -522,7 +527,7 @@ void MarkingSession::EndHeaders() {
   // way) is scanned as it streams; everything else waits for GMime.
   ContentTypeFacts facts = ParseContentType(s.content_type);
   std::optional<TransferDecoder::Kind> encoding = TransferDecoder::KindOf(s.transfer_encoding);
-  s.plain = encoding.has_value() && !s.structure_conflict && !s.disposition_seen &&
+  s.plain = encoding.has_value() && !s.structure_conflict && !s.attachment &&
             (s.content_type.empty() || (facts.type == "text" && facts.subtype == "plain")) &&
             AsciiCompatible(facts.charset);
   if (s.plain && *encoding != TransferDecoder::Kind::kIdentity) s.decoder.emplace(*encoding);

@@ -209,6 +209,15 @@ TEST(MarkingSession, SinglePartAttachmentIsNamedAsOne) {
                                  encoding + "\r\n\r\n" + body);
     EXPECT_EQ(Names(result), "SECRET@attachment a.txt") << encoding;
   }
+  // "inline" alone is still the body, and still streamed.
+  MemoryStore store;
+  MarkingSession session(scanner, nullptr, &store);
+  session.Header("Content-Type", "text/plain");
+  session.Header("Content-Disposition", "inline");
+  session.Header("Content-Transfer-Encoding", "base64");
+  session.Body("aGkKU0VDUkVUCg==\r\n");
+  EXPECT_EQ(Names(session.End()), "SECRET@body");
+  EXPECT_EQ(store.size(), 0u);
 }
 
 TEST(MarkingSession, SubjectIsDecodedFromRfc2047) {
