@@ -302,23 +302,12 @@ TEST(MarkingSession, ArbitraryBytesNeverCrash) {
 }
 
 TEST(MarkingSession, AFailingStoreMakesTheResultTruncated) {
-  class FailingStore : public MarkingMessageStore {
+  // Refuses whatever would take it past 200 bytes.
+  class FailingStore : public MemoryStore {
    public:
     bool Append(std::string_view bytes) override {
-      if (kept_.size() + bytes.size() > 200) return false;
-      kept_.append(bytes);
-      return true;
+      return size() + bytes.size() <= 200 && MemoryStore::Append(bytes);
     }
-    int64_t Read(uint64_t offset, char* out, size_t n) override {
-      if (offset >= kept_.size()) return 0;
-      size_t count = std::min(n, kept_.size() - static_cast<size_t>(offset));
-      kept_.copy(out, count, static_cast<size_t>(offset));
-      return static_cast<int64_t>(count);
-    }
-    uint64_t size() const override { return kept_.size(); }
-
-   private:
-    std::string kept_;
   } store;
   auto scanner = Scanner(Banners());
   MarkingSession session(scanner, nullptr, &store);
