@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of rcptguard from Debian 12 packages.
 # Run as root on a fresh machine: bash scripts/setup.sh
+# `bash scripts/setup.sh --list` prints the package names, one per line, and
+# installs nothing (scripts/check_deps.sh checks the build against them).
 set -euo pipefail
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "setup.sh: run as root (it installs Debian packages)" >&2
-  exit 77
-fi
 
 packages=(
   # toolchain
@@ -18,6 +15,8 @@ packages=(
   # the history store: keyed hashes (libsodium), SQLite (embedded default) and
   # PostgreSQL (shared by several gateways) client libraries
   libsodium-dev libsqlite3-dev libpq-dev
+  # sensitivity markings: MIME decoding (GMime) and the pattern scanner (Hyperscan)
+  libgmime-3.0-dev libhyperscan-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev miltertest procps
   postfix swaks hyperfine valgrind time bc
@@ -25,6 +24,15 @@ packages=(
   # real PostgreSQL server, which the tests start privately on a unix socket
   sqlite3 postgresql
 )
+
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages)" >&2
+  exit 77
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 # Postfix is installed for the tests' private instances only: no system-wide

@@ -8,6 +8,8 @@ if [ "$(id -u)" -eq 0 ]; then bash scripts/setup.sh; fi
 
 echo "== build (warnings are errors)"
 bash scripts/build.sh build -DRCPTGUARD_BENCH=ON
+echo "== build dependencies come from packages scripts/setup.sh installs"
+bash scripts/check_deps.sh build
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
