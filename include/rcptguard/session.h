@@ -76,9 +76,19 @@ struct MessageOutcome {
   std::string reply;        // one plain ASCII line naming the marking and recipients
   bool hold = false;        // put the message in the hold queue
   std::string hold_reason;  // names the recipients and why (never message text)
-  std::string header;       // value of X-Rcptguard; empty: add none
-  std::string summary;      // the log line after the queue id
+  // The value of the X-Rcptguard header every recipient reads: only that the
+  // message was checked, never a recipient, a verdict, a rule or a trusted
+  // domain (a Bcc recipient must stay hidden). Empty in audit mode: add none.
+  std::string header;
+  std::string summary;  // the log line after the queue id
+  // Every recipient of the message with its final verdict, refused ones
+  // included, in the order given: the per-recipient detail for the log and the
+  // hold record, never for the message itself.
+  std::vector<Verdict> verdicts;
 };
+
+// The value of our header on a delivered message (MessageOutcome::header).
+inline constexpr std::string_view kCheckedHeaderValue = "checked";
 
 // One message, from MAIL FROM to end of message. Not thread-safe (one per
 // SMTP transaction); the policy it holds is shared and immutable.
@@ -94,6 +104,10 @@ class MessageSession {
   // The envelope sender as the MTA gives it ("<bob@mod.uk>", "<>").
   void SetSender(std::string_view envelope_from);
   const Address* sender() const { return sender_ ? &*sender_ : nullptr; }
+  // The Message-ID from SetHeaderFacts ("" before), and the markings from
+  // SetMarkings (null before).
+  const std::string& message_id() const { return message_id_; }
+  const MarkingResult* markings() const { return markings_ ? &*markings_ : nullptr; }
 
   RecipientOutcome AddRecipient(std::string_view envelope_rcpt);
   // What the headers say (after the recipients, before Finish): the display
@@ -132,6 +146,7 @@ class MessageSession {
   std::vector<Verdict> accepted_;  // recipients still in the message
   size_t refused_ = 0;
   std::vector<std::string> refused_summaries_;
+  std::vector<Verdict> refused_verdicts_;
 };
 
 // Strips one pair of angle brackets and surrounding space from an envelope

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "rcptguard/verdict_format.h"
 #include "config/config.h"
 #include "core/text_lines.h"
 #include "platform/files.h"

@@ -35,6 +35,7 @@ struct MilterOptions {
   bool check_only = false;
   std::string socket;  // -p; empty: from the config
   std::string store;   // --store; empty: [history] store
+  std::string hold_directory;  // --hold-directory; empty: [milter] hold_directory
   std::string pid_file;
   std::string user;
   bool version = false;
@@ -68,6 +69,9 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
   milter->learn = config->history.learn;
   milter->body_memory_bytes = static_cast<size_t>(config->milter.body_memory_bytes);
   milter->spool_directory = config->milter.spool_directory;
+  milter->add_header = config->milter.add_header;
+  milter->hold_directory = HoldDirectory(
+      options.hold_directory.empty() ? config->milter.hold_directory : options.hold_directory);
   return std::shared_ptr<const MilterConfig>(std::move(milter));
 }
 
@@ -326,6 +330,8 @@ CommandRunner AddMilterCommand(CLI::App& app) {
   milter->add_option("--store", options->store,
                      "History store URL (sqlite:///path, postgresql://...), overriding [history] "
                      "store");
+  milter->add_option("--hold-directory", options->hold_directory,
+                     "Where held messages' records go, overriding [milter] hold_directory");
   milter->add_flag("-V", options->version, "Print the version and exit");
   return [options] { return RunMilterCommand(*options); };
 }

@@ -1,12 +1,13 @@
 // `rcptguard quarantine`: the messages rcptguard put in Postfix's hold queue,
-// for the people who review them: list, show, release, discard. It drives
-// Postfix's own tools (postqueue, postcat, postsuper), so it sees exactly what
-// Postfix holds.
+// for the people who review them: list, show, release, discard, prune. What
+// rcptguard found is read from the hold record the milter wrote when it held
+// the message, never from the message (whose headers every recipient reads).
+#include <dirent.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -15,255 +16,337 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/output.h"
 #include "cli/store_options.h"
 #include "config/config.h"
 #include "learn/message_headers.h"
-#include "platform/subprocess.h"
+#include "quarantine/hold_records.h"
+#include "quarantine/postfix_queue.h"
 #include "rcptguard/session.h"
+#include "rcptguard/verdict_format.h"
 
 namespace rcptguard {
 namespace {
 
+// Exit statuses (man/rcptguard.1).
+constexpr int kExitDone = 0;
+constexpr int kExitNotHeld = 1;       // an id is not in the hold queue, or not ours
+constexpr int kExitPostfixFailed = 3;  // postqueue, postcat or postsuper failed
+
 struct QuarantineOptions {
   std::string postfix_config;  // -c for the Postfix tools; empty: Postfix's default
-  std::string config_path;     // rcptguard's configuration: where history is
+  std::string config_path;     // rcptguard's configuration: hold records and history
+  std::string hold_directory;  // --hold-directory, overriding [milter] hold_directory
   std::string store;           // --store, overriding [history] store
   std::string format = "text";
+  bool all = false;    // list: also messages rcptguard did not hold
+  bool force = false;  // release/discard: also messages rcptguard did not hold
   std::vector<std::string> ids;
 };
 
-struct HeldMessage {
-  std::string queue_id;
-  std::string sender;
-  std::vector<std::string> recipients;
-  long long arrival_time = 0;
-  std::string rcptguard;  // the X-Rcptguard header: what was found and why
+// A held message and, when rcptguard held it, its record.
+struct Entry {
+  HeldMessage message;
+  std::optional<HoldRecord> record;
 };
 
-std::vector<std::string> PostfixCommand(const QuarantineOptions& options,
-                                        std::initializer_list<std::string> args) {
-  auto it = args.begin();
-  std::vector<std::string> argv = {*it++};
-  if (!options.postfix_config.empty()) argv.insert(argv.end(), {"-c", options.postfix_config});
-  argv.insert(argv.end(), it, args.end());
-  return argv;
+void PrintError(const std::string& text) {
+  std::fprintf(stderr, "rcptguard quarantine: %s\n", SanitizeForLine(text, 2000, false).c_str());
 }
 
-// Postfix queue ids are letters and digits; anything else is refused before it
-// reaches a command line.
-bool IsQueueId(const std::string& id) {
-  return !id.empty() && id.size() < 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c));
-  });
-}
+class Quarantine {
+ public:
+  explicit Quarantine(const QuarantineOptions& options)
+      : options_(options), queue_(options.postfix_config) {}
 
-Result<std::string> HeaderOf(const QuarantineOptions& options, const std::string& id,
-                             std::string_view name) {
-  auto headers = RunAndCapture(PostfixCommand(options, {"postcat", "-h", "-q", id}));
-  if (!headers) return tl::unexpected(headers.error());
-  // Headers start at a line start; a leading newline makes the first one too.
-  std::string text = "\n" + *headers;
-  std::string prefix = "\n" + std::string(name) + ": ";
-  size_t at = text.find(prefix);
-  if (at == std::string::npos) return std::string();
-  at += prefix.size();
-  return text.substr(at, text.find('\n', at) - at);
-}
-
-Result<std::vector<HeldMessage>> ListHeld(const QuarantineOptions& options) {
-  auto queue = RunAndCapture(PostfixCommand(options, {"postqueue", "-j"}));
-  if (!queue) return tl::unexpected(queue.error());
-  std::vector<HeldMessage> held;
-  size_t start = 0;
-  while (start < queue->size()) {
-    size_t end = queue->find('\n', start);
-    std::string line =
-        queue->substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? queue->size() : end + 1;
-    if (line.empty()) continue;
-    auto entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (entry.is_discarded() || entry.value("queue_name", "") != "hold") continue;
-    HeldMessage message;
-    message.queue_id = entry.value("queue_id", "");
-    message.sender = entry.value("sender", "");
-    message.arrival_time = entry.value("arrival_time", 0LL);
-    for (const auto& recipient : entry.value("recipients", nlohmann::json::array())) {
-      message.recipients.push_back(recipient.value("address", ""));
+  // Loads rcptguard's configuration (for the hold directory and history).
+  // Returns false after printing the error.
+  bool LoadSettings() {
+    auto config = LoadConfig(ConfigRequest{options_.config_path, {}});
+    if (!config) {
+      PrintError(config.error().ToString());
+      return false;
     }
-    if (!IsQueueId(message.queue_id)) continue;
-    auto header = HeaderOf(options, message.queue_id, "X-Rcptguard");
-    if (header) message.rcptguard = *header;  // gone meanwhile: still listed
-    held.push_back(std::move(message));
+    config_ = std::move(*config);
+    records_ = HoldDirectory(!options_.hold_directory.empty() ? options_.hold_directory
+                                                              : config_.milter.hold_directory);
+    return true;
   }
-  return held;
-}
 
-std::string Age(long long seconds) {
-  if (seconds < 120) return std::to_string(seconds) + "s";
-  if (seconds < 7200) return std::to_string(seconds / 60) + "m";
-  if (seconds < 172800) return std::to_string(seconds / 3600) + "h";
-  return std::to_string(seconds / 86400) + "d";
-}
-
-int List(const QuarantineOptions& options) {
-  auto held = ListHeld(options);
-  if (!held) {
-    std::fprintf(stderr, "rcptguard: %s\n", held.error().ToString().c_str());
-    return 1;
-  }
-  long long now = static_cast<long long>(std::time(nullptr));
-  if (options.format == "json") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const HeldMessage& message : *held) {
-      out.push_back({{"queue_id", message.queue_id},
-                     {"sender", message.sender},
-                     {"recipients", message.recipients},
-                     {"arrival_time", message.arrival_time},
-                     {"age_seconds", now - message.arrival_time},
-                     {"rcptguard", message.rcptguard.empty() ? nlohmann::json(nullptr)
-                                                             : nlohmann::json(message.rcptguard)}});
+  // Every held message, with its record where rcptguard held it. A record
+  // belongs to a message only if the sender matches too: Postfix reuses
+  // short queue ids, and a record left from an earlier message must not
+  // vouch for a later one.
+  Result<std::vector<Entry>> List() const {
+    auto held = queue_.ListHeld();
+    if (!held) return tl::unexpected(held.error());
+    std::vector<Entry> entries;
+    for (HeldMessage& message : *held) {
+      Entry entry{std::move(message), std::nullopt};
+      auto record = records_.Read(entry.message.queue_id);
+      if (!record) {
+        PrintError(record.error().ToString());
+      } else if (*record && (*record)->sender == entry.message.sender) {
+        entry.record = std::move(**record);
+      }
+      entries.push_back(std::move(entry));
     }
-    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    return 0;
+    return entries;
   }
-  if (held->empty()) {
-    std::printf("no messages on hold\n");
-    return 0;
-  }
-  for (const HeldMessage& message : *held) {
-    std::string recipients;
-    for (const std::string& recipient : message.recipients) {
-      recipients += (recipients.empty() ? "" : ", ") + SanitizeForLine(recipient, 200, false);
+
+  int RunList() const {
+    auto entries = List();
+    if (!entries) return PostfixFailed(entries.error());
+    long long now = static_cast<long long>(std::time(nullptr));
+    std::vector<const Entry*> shown;
+    for (const Entry& entry : *entries) {
+      if (entry.record || options_.all) shown.push_back(&entry);
     }
-    std::printf("%-14s %5s  from <%s> to %s\n", message.queue_id.c_str(),
-                Age(now - message.arrival_time).c_str(),
-                SanitizeForLine(message.sender, 200, false).c_str(), recipients.c_str());
-    std::printf("%-14s        %s\n", "",
-                message.rcptguard.empty()
-                    ? "(not held by rcptguard)"
-                    : SanitizeForLine(message.rcptguard, 1000, false).c_str());
-  }
-  return 0;
-}
-
-// Runs `action` on each id that is in the hold queue; ids that are not are
-// reported and make the exit status 1.
-template <typename Action>
-int ForEachHeld(const QuarantineOptions& options, Action action) {
-  auto held = ListHeld(options);
-  if (!held) {
-    std::fprintf(stderr, "rcptguard: %s\n", held.error().ToString().c_str());
-    return 1;
-  }
-  int status = 0;
-  for (const std::string& id : options.ids) {
-    bool on_hold =
-        IsQueueId(id) && std::any_of(held->begin(), held->end(),
-                                     [&](const HeldMessage& m) { return m.queue_id == id; });
-    if (!on_hold) {
-      std::fprintf(stderr, "rcptguard: %s is not in the hold queue\n",
-                   SanitizeForLine(id, 64, true).c_str());
-      status = 1;
-      continue;
+    if (options_.format == "json") {
+      std::string out = "[";
+      for (size_t i = 0; i < shown.size(); ++i) {
+        if (i > 0) out += ",";
+        out += "\n  " + EntryJson(*shown[i], now);
+      }
+      out += shown.empty() ? "]\n" : "\n]\n";
+      std::fputs(out.c_str(), stdout);
+      return kExitDone;
     }
-    if (auto done = action(id); !done) {
-      std::fprintf(stderr, "rcptguard: %s: %s\n", id.c_str(), done.error().ToString().c_str());
-      status = 1;
+    if (shown.empty()) {
+      std::printf("no messages on hold%s\n", options_.all ? "" : " by rcptguard");
     }
-  }
-  return status;
-}
-
-int Show(const QuarantineOptions& options) {
-  return ForEachHeld(options, [&](const std::string& id) -> Result<void> {
-    // Envelope and headers only: the body may be the sensitive part.
-    auto text = RunAndCapture(PostfixCommand(options, {"postcat", "-e", "-h", "-q", id}));
-    if (!text) return tl::unexpected(text.error());
-    std::fputs(text->c_str(), stdout);
-    return {};
-  });
-}
-
-// What history learns from a held message: someone confirmed it by releasing
-// it, so every envelope recipient is meant, with the names its headers give.
-Result<SentMessage> ReleasedMessage(const QuarantineOptions& options, const HeldMessage& held) {
-  auto headers = RunAndCapture(PostfixCommand(options, {"postcat", "-h", "-q", held.queue_id}));
-  if (!headers) return tl::unexpected(headers.error());
-  SentMessage from_headers;
-  ParseMessageHeaders(*headers, &from_headers);
-  SentMessage message;
-  message.key = from_headers.key;
-  message.sender = held.sender;
-  message.time = std::time(nullptr);
-  for (const std::string& recipient : held.recipients) {
-    std::string name;
-    for (const SentRecipient& named : from_headers.recipients) {
-      if (strcasecmp(named.address.c_str(), recipient.c_str()) == 0) name = named.display_name;
+    for (const Entry* entry : shown) PrintEntry(*entry, now);
+    size_t others = entries->size();
+    for (const Entry& entry : *entries) others -= entry.record ? 1 : 0;
+    if (!options_.all && others > 0) {
+      std::printf("(%zu more held by something else: --all lists them)\n", others);
     }
-    message.recipients.push_back(SentRecipient{recipient, name});
+    return kExitDone;
   }
-  return message;
-}
 
-// Records released messages in history, when the configuration keeps one.
-// A failure here is reported but does not undo the release.
-void LearnReleased(const QuarantineOptions& options, const std::vector<SentMessage>& released) {
-  if (released.empty()) return;
-  auto config = LoadConfig(ConfigRequest{options.config_path, {}});
-  if (!config) {
-    std::fprintf(stderr, "rcptguard: not learned: %s\n", config.error().ToString().c_str());
-    return;
+  int RunShow() const {
+    return ForEach(/*only_ours=*/false, [&](const Entry& entry) -> Result<void> {
+      // Envelope and headers only: the body may be the sensitive part.
+      auto text = queue_.EnvelopeAndHeaders(entry.message.queue_id);
+      if (!text) return tl::unexpected(text.error());
+      std::fputs(text->c_str(), stdout);
+      std::printf("*** rcptguard ***\n");
+      if (!entry.record) {
+        std::printf("not held by rcptguard\n");
+        return {};
+      }
+      for (const Verdict& verdict : entry.record->verdicts) {
+        std::string line;
+        AppendVerdictText(verdict, &line);
+        std::fputs(line.c_str(), stdout);
+      }
+      return {};
+    });
   }
-  if (options.store.empty() && config->history.store.empty()) return;  // no history kept
-  auto store_options = ResolveStoreOptions(options.store, config->history);
-  auto store = store_options
-                   ? OpenHistoryStore(*store_options)
-                   : Result<std::unique_ptr<HistoryStore>>(tl::unexpected(store_options.error()));
-  auto recorded =
-      store ? (*store)->Record(released) : Result<size_t>(tl::unexpected(store.error()));
-  if (!recorded) {
-    std::fprintf(stderr, "rcptguard: released, but not learned: %s\n",
-                 recorded.error().ToString().c_str());
-  }
-}
 
-int Release(const QuarantineOptions& options) {
-  auto held = ListHeld(options);
-  std::vector<SentMessage> released;
-  int status = ForEachHeld(options, [&](const std::string& id) -> Result<void> {
-    // Read before the release: afterwards the message may already be gone.
-    std::optional<SentMessage> learned;
-    if (held) {
-      for (const HeldMessage& message : *held) {
-        if (message.queue_id != id) continue;
-        if (auto parsed = ReleasedMessage(options, message)) learned = std::move(*parsed);
+  int RunRelease() const {
+    std::vector<SentMessage> released;
+    int status = ForEach(/*only_ours=*/true, [&](const Entry& entry) -> Result<void> {
+      // Read before the release: afterwards the message may already be gone.
+      // Only what rcptguard held is learned: someone confirmed our question.
+      std::optional<SentMessage> learned;
+      if (entry.record) {
+        if (auto parsed = ReleasedMessage(entry.message)) learned = std::move(*parsed);
+      }
+      if (auto done = queue_.Release(entry.message.queue_id); !done) {
+        return tl::unexpected(done.error());
+      }
+      std::printf("released %s\n", entry.message.queue_id.c_str());
+      RemoveRecord(entry);
+      if (learned) released.push_back(std::move(*learned));
+      return {};
+    });
+    LearnReleased(released);
+    return status;
+  }
+
+  int RunDiscard() const {
+    return ForEach(/*only_ours=*/true, [&](const Entry& entry) -> Result<void> {
+      if (auto done = queue_.Discard(entry.message.queue_id); !done) {
+        return tl::unexpected(done.error());
+      }
+      std::printf("discarded %s\n", entry.message.queue_id.c_str());
+      RemoveRecord(entry);
+      return {};
+    });
+  }
+
+  // Removes records whose message is no longer in the hold queue (released
+  // or deleted with Postfix's tools directly). A record younger than ten
+  // minutes is kept: the milter writes it just before Postfix holds the
+  // message.
+  int RunPrune() const {
+    auto held = queue_.ListHeld();
+    if (!held) return PostfixFailed(held.error());
+    DIR* dir = opendir(records_.path().c_str());
+    if (dir == nullptr) {
+      std::printf("pruned 0 hold records\n");
+      return kExitDone;
+    }
+    long long cutoff = static_cast<long long>(std::time(nullptr)) - 600;
+    size_t pruned = 0;
+    while (dirent* item = readdir(dir)) {
+      std::string name = item->d_name;
+      if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
+      std::string id = name.substr(0, name.size() - 5);
+      if (!IsQueueId(id)) continue;
+      bool still_held = std::any_of(held->begin(), held->end(),
+                                    [&](const HeldMessage& m) { return m.queue_id == id; });
+      struct stat info;
+      std::string path = records_.path() + "/" + name;
+      if (still_held || stat(path.c_str(), &info) != 0 || info.st_mtime > cutoff) continue;
+      if (records_.Remove(id)) ++pruned;
+    }
+    closedir(dir);
+    std::printf("pruned %zu hold records\n", pruned);
+    return kExitDone;
+  }
+
+ private:
+  int PostfixFailed(const Error& error) const {
+    PrintError(error.ToString());
+    return kExitPostfixFailed;
+  }
+
+  // Runs `action` on each id given that is in the hold queue. An id that is
+  // not, or (`only_ours`, without --force) that rcptguard did not hold, makes
+  // the status kExitNotHeld; a failed Postfix tool makes it kExitPostfixFailed.
+  template <typename Action>
+  int ForEach(bool only_ours, Action action) const {
+    auto entries = List();
+    if (!entries) return PostfixFailed(entries.error());
+    int status = kExitDone;
+    for (const std::string& id : options_.ids) {
+      std::string shown_id = SanitizeForLine(id, 64, true);
+      auto found = std::find_if(entries->begin(), entries->end(), [&](const Entry& entry) {
+        return IsQueueId(id) && entry.message.queue_id == id;
+      });
+      if (found == entries->end()) {
+        PrintError(shown_id + " is not in the hold queue");
+        status = std::max(status, kExitNotHeld);
+        continue;
+      }
+      if (!found->record && !options_.force && only_ours) {
+        PrintError(shown_id + " was not held by rcptguard; --force acts on it anyway");
+        status = std::max(status, kExitNotHeld);
+        continue;
+      }
+      if (auto done = action(*found); !done) {
+        PrintError(shown_id + ": " + done.error().ToString());
+        status = kExitPostfixFailed;
       }
     }
-    if (auto done = RunAndCapture(PostfixCommand(options, {"postsuper", "-H", id})); !done) {
-      return tl::unexpected(done.error());
-    }
-    // Deliver it now rather than at the next queue run.
-    if (auto done = RunAndCapture(PostfixCommand(options, {"postqueue", "-i", id})); !done) {
-      return tl::unexpected(done.error());
-    }
-    std::printf("released %s\n", id.c_str());
-    if (learned) released.push_back(std::move(*learned));
-    return {};
-  });
-  LearnReleased(options, released);
-  return status;
-}
+    return status;
+  }
 
-int Discard(const QuarantineOptions& options) {
-  return ForEachHeld(options, [&](const std::string& id) -> Result<void> {
-    if (auto done = RunAndCapture(PostfixCommand(options, {"postsuper", "-d", id})); !done) {
-      return tl::unexpected(done.error());
+  void RemoveRecord(const Entry& entry) const {
+    if (!entry.record) return;
+    if (auto removed = records_.Remove(entry.message.queue_id); !removed) {
+      PrintError(removed.error().ToString());
     }
-    std::printf("discarded %s\n", id.c_str());
-    return {};
-  });
-}
+  }
+
+  std::string EntryJson(const Entry& entry, long long now) const {
+    nlohmann::json object = {{"queue_id", entry.message.queue_id},
+                             {"sender", entry.message.sender},
+                             {"recipients", entry.message.recipients},
+                             {"arrival_time", entry.message.arrival_time},
+                             {"age_seconds", now - entry.message.arrival_time},
+                             {"held_by_rcptguard", entry.record.has_value()}};
+    std::string out = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.pop_back();  // the closing brace: the record's fields follow
+    out += ",\"rcptguard\":";
+    if (entry.record) {
+      AppendJsonString(entry.record->reason, &out);
+      out += ",\"markings\":[";
+      for (size_t i = 0; i < entry.record->markings.size(); ++i) {
+        if (i > 0) out += ",";
+        AppendJsonString(entry.record->markings[i], &out);
+      }
+      out += "],\"verdicts\":[";
+      for (size_t i = 0; i < entry.record->verdicts.size(); ++i) {
+        if (i > 0) out += ",";
+        AppendVerdictJson(entry.record->verdicts[i], &out);
+      }
+      out += "]";
+    } else {
+      out += "null";
+    }
+    return out + "}";
+  }
+
+  static std::string Age(long long seconds) {
+    if (seconds < 120) return std::to_string(seconds) + "s";
+    if (seconds < 7200) return std::to_string(seconds / 60) + "m";
+    if (seconds < 172800) return std::to_string(seconds / 3600) + "h";
+    return std::to_string(seconds / 86400) + "d";
+  }
+
+  void PrintEntry(const Entry& entry, long long now) const {
+    std::string recipients;
+    for (const std::string& recipient : entry.message.recipients) {
+      recipients += (recipients.empty() ? "" : ", ") + SanitizeForLine(recipient, 200, false);
+    }
+    std::printf("%-14s %5s  from <%s> to %s\n", entry.message.queue_id.c_str(),
+                Age(now - entry.message.arrival_time).c_str(),
+                SanitizeForLine(entry.message.sender, 200, false).c_str(), recipients.c_str());
+    if (!entry.record) {
+      std::printf("%-14s        (not held by rcptguard)\n", "");
+      return;
+    }
+    for (const Verdict& verdict : entry.record->verdicts) {
+      if (verdict.action == Action::kAllow) continue;
+      std::string line;
+      AppendVerdictText(verdict, &line);
+      std::printf("%-14s        %s", "", line.c_str());
+    }
+  }
+
+  // What history learns from a released message: someone confirmed it, so
+  // every envelope recipient is meant, with the names its headers give.
+  Result<SentMessage> ReleasedMessage(const HeldMessage& held) const {
+    auto headers = queue_.Headers(held.queue_id);
+    if (!headers) return tl::unexpected(headers.error());
+    SentMessage from_headers;
+    ParseMessageHeaders(*headers, &from_headers);
+    SentMessage message;
+    message.key = from_headers.key;
+    message.sender = held.sender;
+    message.time = std::time(nullptr);
+    for (const std::string& recipient : held.recipients) {
+      std::string name;
+      for (const SentRecipient& named : from_headers.recipients) {
+        if (strcasecmp(named.address.c_str(), recipient.c_str()) == 0) name = named.display_name;
+      }
+      message.recipients.push_back(SentRecipient{recipient, name});
+    }
+    return message;
+  }
+
+  // Records released messages in history, when the configuration keeps one.
+  // A failure here is reported but does not undo the release.
+  void LearnReleased(const std::vector<SentMessage>& released) const {
+    if (released.empty()) return;
+    if (options_.store.empty() && config_.history.store.empty()) return;  // no history kept
+    auto store_options = ResolveStoreOptions(options_.store, config_.history);
+    auto store = store_options
+                     ? OpenHistoryStore(*store_options)
+                     : Result<std::unique_ptr<HistoryStore>>(tl::unexpected(store_options.error()));
+    auto recorded =
+        store ? (*store)->Record(released) : Result<size_t>(tl::unexpected(store.error()));
+    if (!recorded) PrintError("released, but not learned: " + recorded.error().ToString());
+  }
+
+ private:
+  const QuarantineOptions& options_;
+  PostfixQueue queue_;
+  Config config_;
+  HoldDirectory records_{""};
+};
 
 }  // namespace
 
@@ -275,26 +358,39 @@ CommandRunner AddQuarantineCommand(CLI::App& app) {
   quarantine->add_option("--postfix-config", options->postfix_config,
                          "Postfix configuration directory (default: Postfix's own)");
   quarantine->add_option("-c,--config", options->config_path,
-                         "rcptguard configuration, for [history] (release teaches history)");
+                         "rcptguard configuration: [milter] hold_directory, and [history] "
+                         "(release teaches history)");
+  quarantine->add_option("--hold-directory", options->hold_directory,
+                         "Where the milter writes hold records, overriding [milter] "
+                         "hold_directory");
   quarantine->add_option("--store", options->store,
                          "History store URL for release to record in, overriding [history] store");
-  CLI::App* list = quarantine->add_subcommand("list",
-                                              "List held messages with sender, "
-                                              "recipients, age and reasons");
+  CLI::App* list = quarantine->add_subcommand(
+      "list", "List the messages rcptguard held, with sender, recipients, age and reasons");
   list->add_option("--format", options->format, "Output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  CLI::App* show =
-      quarantine->add_subcommand("show", "Print a held message's envelope and headers");
+  list->add_flag("--all", options->all, "Also list messages held by something else");
+  CLI::App* show = quarantine->add_subcommand(
+      "show", "Print a held message's envelope and headers, and what rcptguard found");
   CLI::App* release = quarantine->add_subcommand("release", "Deliver held messages now");
   CLI::App* discard = quarantine->add_subcommand("discard", "Delete held messages");
+  CLI::App* prune = quarantine->add_subcommand(
+      "prune", "Remove hold records of messages that are no longer held");
   for (CLI::App* command : {show, release, discard}) {
     command->add_option("ids", options->ids, "Postfix queue ids")->required();
   }
-  return [options, list, show, release, discard] {
-    if (list->parsed()) return List(*options);
-    if (show->parsed()) return Show(*options);
-    if (release->parsed()) return Release(*options);
-    if (discard->parsed()) return Discard(*options);
+  for (CLI::App* command : {release, discard}) {
+    command->add_flag("--force", options->force,
+                      "Also act on messages rcptguard did not hold (never learned)");
+  }
+  return [options, list, show, release, discard, prune] {
+    Quarantine held(*options);
+    if (!held.LoadSettings()) return kExitUsage;
+    if (list->parsed()) return held.RunList();
+    if (show->parsed()) return held.RunShow();
+    if (release->parsed()) return held.RunRelease();
+    if (discard->parsed()) return held.RunDiscard();
+    if (prune->parsed()) return held.RunPrune();
     return kExitUsage;
   };
 }

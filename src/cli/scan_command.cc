@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "rcptguard/verdict_format.h"
 #include "cli/store_options.h"
 #include "config/config.h"
 #include "learn/message_headers.h"

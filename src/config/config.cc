@@ -14,7 +14,7 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::string_view, 62> kKeys = {
+constexpr std::array<std::string_view, 64> kKeys = {
     "audit",
     "milter",
     "milter.socket",
@@ -22,6 +22,8 @@ constexpr std::array<std::string_view, 62> kKeys = {
     "milter.local_submission_daemon_names",
     "milter.body_memory_bytes",
     "milter.spool_directory",
+    "milter.header",
+    "milter.hold_directory",
     "outbound",
     "outbound.authenticated",
     "outbound.networks",
@@ -457,6 +459,17 @@ class Parser {
         auto value = GetString(node, "milter.spool_directory");
         if (!value) return tl::unexpected(value.error());
         config_.milter.spool_directory = *value;
+      } else if (key == "header") {
+        auto value = GetString(node, "milter.header");
+        if (!value) return tl::unexpected(value.error());
+        if (*value != "summary" && *value != "off") {
+          return Fail(node, "'milter.header' must be summary or off, not '" + *value + "'");
+        }
+        config_.milter.add_header = *value == "summary";
+      } else if (key == "hold_directory") {
+        auto value = GetString(node, "milter.hold_directory");
+        if (!value) return tl::unexpected(value.error());
+        config_.milter.hold_directory = *value;
       } else if (key == "local_submission_daemon_names") {
         auto names = GetStrings(node, "milter.local_submission_daemon_names");
         if (!names) return tl::unexpected(names.error());

@@ -18,6 +18,7 @@
 namespace rcptguard {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/rcptguard/rcptguard.toml";
+inline constexpr std::string_view kDefaultHoldDirectory = "/var/lib/rcptguard/held";
 
 // Every key the configuration accepts, as dotted paths; arrays of tables are
 // written like tables ("rule.action"). An unknown key is an error.
@@ -34,6 +35,12 @@ struct MilterSettings {
   // then in an unlinked temporary file in spool_directory (empty: $TMPDIR or /tmp).
   int64_t body_memory_bytes = 1 << 20;
   std::string spool_directory;
+  // header = "summary": every checked message gets "X-Rcptguard: checked",
+  // which names nothing; "off": none.
+  bool add_header = true;
+  // Where a held message's record (each recipient, its verdict and why) is
+  // written for `rcptguard quarantine`; empty: no records.
+  std::string hold_directory = std::string(kDefaultHoldDirectory);
 };
 
 // The [history] section: where correspondent history lives and how it is used.

@@ -12,7 +12,6 @@ namespace rcptguard {
 namespace {
 
 constexpr size_t kMaxReplyLength = 400;   // SMTP reply text; RFC 5321 allows 512 per line
-constexpr size_t kMaxHeaderLength = 900;  // under the 998-octet line limit of RFC 5322
 constexpr size_t kMaxLogItem = 200;
 
 bool ParseIp(std::string_view text, bool* v6, std::array<uint8_t, 16>* bytes) {
@@ -255,6 +254,7 @@ RecipientOutcome MessageSession::AddRecipient(std::string_view envelope_rcpt) {
       outcome.reply = ReplyFor(verdict);
       ++refused_;
       refused_summaries_.push_back(Describe(verdict, Action::kReject));
+      refused_verdicts_.push_back(verdict);
       return outcome;
     }
     // The MTA cannot refuse one recipient here (mail from sendmail(1)): keep
@@ -311,14 +311,11 @@ MessageOutcome MessageSession::Finish() {
     std::string reason = "rcptguard: " + details;
     outcome.hold_reason = SanitizeForLine(reason, kMaxReplyLength, true);
   }
-  if (!audit) {
-    size_t checked = accepted_.size() + refused_;
-    std::string header =
-        "checked " + std::to_string(checked) + (checked == 1 ? " recipient" : " recipients");
-    if (!details.empty()) header += "; " + details;
-    if (header.size() > kMaxHeaderLength) header = header.substr(0, kMaxHeaderLength - 4) + " ...";
-    outcome.header = SanitizeForLine(header, kMaxHeaderLength, true);
-  }
+  // Everyone who receives the message reads this header, so it says nothing
+  // about any recipient: not even how many there were (that would betray a Bcc).
+  if (!audit) outcome.header = std::string(kCheckedHeaderValue);
+  outcome.verdicts = refused_verdicts_;
+  outcome.verdicts.insert(outcome.verdicts.end(), accepted_.begin(), accepted_.end());
   std::string summary = "from=<" + sender_text_ +
                         "> rcpts=" + std::to_string(accepted_.size() + refused_) +
                         " refused=" + std::to_string(refused_) + " hold=" + std::to_string(holds) +

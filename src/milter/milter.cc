@@ -19,6 +19,7 @@
 
 #include "learn/message_headers.h"
 #include "milter/spill_store.h"
+#include "quarantine/hold_records.h"
 
 namespace rcptguard {
 namespace {
@@ -37,6 +38,9 @@ struct Connection {
   // With history: the From, To, Cc, Bcc and Message-ID header fields of the
   // message, as a header block (display names and the learning key).
   std::string headers;
+  // How many X-Rcptguard fields the message arrived with: each is removed at
+  // the end, so nobody can make a message look checked.
+  int forged_headers = 0;
   // With sensitivity markings: the scan of the message in progress, its body
   // store, and a Hyperscan scratch kept for the connection (remade when a
   // reload brings another scanner). Declared in this order so the session,
@@ -101,18 +105,17 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long 
                      unsigned long, unsigned long, unsigned long* actions, unsigned long* steps,
                      unsigned long* flags2, unsigned long* flags3) {
   return Guarded(ctx, "negotiate", [&] {
-    // Only the envelope and the end of message matter, plus the headers with
-    // history (display names) and headers and body with sensitivity markings:
-    // skipping every other step makes a checked message cost what a minimal
-    // milter costs. The connect, header and body steps only record facts, so
-    // they need no reply either.
+    // Only the envelope, the headers (an X-Rcptguard field that arrives is
+    // removed; display names for history) and the end of message matter, plus
+    // the body with sensitivity markings: skipping every other step makes a
+    // checked message cost what a minimal milter costs. The connect, header
+    // and body steps only record facts, so they need no reply either.
     std::shared_ptr<const MilterConfig> config = g_live->Get();
-    bool history = config->history != nullptr;
     bool markings = !config->policy->marking_scanner()->empty();
-    unsigned long wanted = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN;
-    wanted |= (history || markings) ? SMFIP_NR_HDR : SMFIP_NOHDRS;
+    unsigned long wanted =
+        SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN | SMFIP_NR_HDR;
     wanted |= markings ? (SMFIP_NR_EOH | SMFIP_NR_BODY) : (SMFIP_NOEOH | SMFIP_NOBODY);
-    *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
+    *actions = offered_actions & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
     *steps = offered_steps & wanted;
     *flags2 = 0;
     *flags3 = 0;
@@ -162,6 +165,7 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
                            config.history ? config.history->Current() : nullptr,
                            std::time(nullptr));
     connection->headers.clear();
+    connection->forged_headers = 0;
     connection->marking.reset();
     connection->body.reset();
     const std::shared_ptr<const MarkingScanner>& scanner = config.policy->marking_scanner();
@@ -206,7 +210,12 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (connection == nullptr || !connection->message || name == nullptr || value == nullptr) {
       return SMFIS_CONTINUE;
     }
+    if (strcasecmp(name, "X-Rcptguard") == 0) {
+      ++connection->forged_headers;
+      return SMFIS_CONTINUE;  // ours to write: not read as part of the message
+    }
     if (connection->marking) connection->marking->Header(name, value);
+    if (connection->config->history == nullptr) return SMFIS_CONTINUE;
     constexpr size_t kMaxHeaders = 64 * 1024;  // a bound on memory per message
     for (const char* wanted : {"From", "To", "Cc", "Bcc", "Message-ID"}) {
       if (strcasecmp(name, wanted) == 0 && connection->headers.size() < kMaxHeaders) {
@@ -251,6 +260,28 @@ sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t length) {
   return reply;
 }
 
+// The reviewers' copy of what was found: every recipient with its verdict, in
+// the hold directory (the message itself carries none of it). Written before
+// the message is held, so a held message always has its record unless the
+// write fails, which is logged: the message is held either way.
+void WriteHoldRecord(const MilterConfig& config, const std::string& queue_id,
+                     const MessageSession& message, const MessageOutcome& outcome) {
+  if (config.hold_directory.path().empty()) return;
+  HoldRecord record;
+  record.queue_id = queue_id;
+  record.message_id = message.message_id();
+  record.sender = message.sender() ? CanonicalAddress(*message.sender()) : std::string();
+  record.held_at = std::time(nullptr);
+  record.reason = outcome.hold_reason;
+  if (const MarkingResult* markings = message.markings()) {
+    for (const MarkingFound& found : markings->found) record.markings.push_back(found.name);
+  }
+  record.verdicts = outcome.verdicts;
+  if (auto written = config.hold_directory.Write(record); !written) {
+    g_logger->Warning(queue_id + ": no hold record: " + written.error().ToString());
+  }
+}
+
 sfsistat OnEndOfMessage(SMFICTX* ctx) {
   return Guarded(ctx, "end of message", [&] {
     Connection* connection = Get(ctx);
@@ -284,6 +315,7 @@ sfsistat OnEndOfMessage(SMFICTX* ctx) {
       return SMFIS_REJECT;
     }
     const MilterConfig& config = *connection->config;
+    if (outcome.hold) WriteHoldRecord(config, queue_id, message, outcome);
     if (config.history && config.learn) {
       // Without a Message-ID there is no key that stays unique (Postfix reuses
       // queue ids), so such a message is always counted.
@@ -292,7 +324,18 @@ sfsistat OnEndOfMessage(SMFICTX* ctx) {
       }
     }
     connection->message.reset();
-    if (!outcome.header.empty() &&
+    // A header of ours that arrived with the message goes, whatever it says:
+    // indexes count the fields of that name, and deleting from the last
+    // keeps the others' indexes valid.
+    for (int index = connection->forged_headers; index >= 1; --index) {
+      if (smfi_chgheader(ctx, const_cast<char*>("X-Rcptguard"), index, nullptr) != MI_SUCCESS) {
+        // A forged "checked" must not reach a recipient: keep the message.
+        g_logger->Error(queue_id + ": could not remove an X-Rcptguard header it arrived with; "
+                        "tempfail");
+        return SMFIS_TEMPFAIL;
+      }
+    }
+    if (config.add_header && !outcome.header.empty() &&
         smfi_addheader(ctx, const_cast<char*>("X-Rcptguard"),
                        const_cast<char*>(outcome.header.c_str())) != MI_SUCCESS) {
       g_logger->Warning(queue_id + ": could not add the X-Rcptguard header");

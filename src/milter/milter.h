@@ -12,6 +12,7 @@
 
 #include "milter/history_service.h"
 #include "platform/logger.h"
+#include "quarantine/hold_records.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
 #include "rcptguard/session.h"
@@ -34,6 +35,9 @@ struct MilterConfig {
   // The marking scan's body store ([milter] body_memory_bytes, spool_directory).
   size_t body_memory_bytes = 1 << 20;
   std::string spool_directory;
+  bool add_header = true;  // [milter] header = "summary"
+  // Where held messages' records go ([milter] hold_directory; "" for none).
+  HoldDirectory hold_directory{""};
 };
 
 // The configuration in force. Connections take a snapshot when they open, so

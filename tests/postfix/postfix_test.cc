@@ -77,6 +77,42 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   return pid;
 }
 
+// The header block of a message as the sink stored it, without the lines
+// smtp-sink adds to record the envelope (X-Client-Addr, X-Rcpt-Args, ...):
+// what every recipient of the message reads.
+std::string RecipientVisibleHeaders(const std::string& message) {
+  std::string headers = message.substr(0, message.find("\r\n\r\n"));
+  std::string out;
+  size_t start = 0;
+  while (start < headers.size()) {
+    size_t end = headers.find('\n', start);
+    if (end == std::string::npos) end = headers.size();
+    std::string line = headers.substr(start, end - start + 1);
+    start = end + 1;
+    static const char* kSinkFields[] = {"X-Client-Addr:", "X-Client-Proto:", "X-Helo-Args:",
+                                        "X-Mail-Args:", "X-Rcpt-Args:"};
+    bool sink = false;
+    for (const char* field : kSinkFields) sink = sink || line.rfind(field, 0) == 0;
+    if (!sink) out += line;
+  }
+  return out;
+}
+
+// The values of every `name` field in a message's header block.
+std::vector<std::string> HeaderValues(const std::string& message, const std::string& name) {
+  std::vector<std::string> values;
+  std::string headers = "\n" + message.substr(0, message.find("\r\n\r\n"));
+  std::string prefix = "\n" + name + ": ";
+  for (size_t at = headers.find(prefix); at != std::string::npos;
+       at = headers.find(prefix, at + 1)) {
+    size_t start = at + prefix.size();
+    std::string value = headers.substr(start, headers.find('\n', start) - start);
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    values.push_back(value);
+  }
+  return values;
+}
+
 void Stop(pid_t pid) {
   if (pid <= 0) return;
   kill(pid, SIGTERM);
@@ -190,7 +226,9 @@ class PostfixTest : public ::testing::Test {
                                      "-p",
                                      "unix:" + Path("milter/milter.sock"),
                                      "--trusted-file",
-                                     Path("partners.txt")};
+                                     Path("partners.txt"),
+                                     "--hold-directory",
+                                     Path("history/held")};
     argv.insert(argv.end(), milter_args.begin(), milter_args.end());
     milter_ = Spawn(argv, Path("milter.log"));
     ASSERT_TRUE(WaitFor([&] { return fs::exists(Path("milter/milter.sock")); }))
@@ -321,7 +359,8 @@ TEST_F(PostfixTest, LookalikeRecipientGets550WithSuggestionAndTheOthersAreDelive
   EXPECT_NE(conversation.find("queued as"), std::string::npos) << conversation;
   std::string delivered = WaitForDelivery("carol@army.mil");
   ASSERT_FALSE(delivered.empty()) << ReadAll(Path("maillog"));
-  EXPECT_NE(delivered.find("X-Rcptguard: checked 2 recipients"), std::string::npos) << delivered;
+  EXPECT_EQ(HeaderValues(delivered, "X-Rcptguard"), std::vector<std::string>{"checked"})
+      << delivered;
   for (const std::string& message : Delivered()) {
     EXPECT_EQ(message.find("X-Rcpt-Args: <alice@army.ml>"), std::string::npos);
   }
@@ -335,6 +374,38 @@ TEST_F(PostfixTest, LookalikeRecipientGets550WithSuggestionAndTheOthersAreDelive
     queue_id.pop_back();
   EXPECT_NE(log.find("rcptguard: " + queue_id + ": from=<bob@mod.uk>"), std::string::npos)
       << "queue id " << queue_id << "\n"
+      << log;
+}
+
+TEST_F(PostfixTest, DeliveredMailNamesNoBccRecipientAndAForgedHeaderIsRemoved) {
+  // partner.uk looks like a slip for the trusted partner.co.uk: the Bcc
+  // recipient is warned and delivered, and must stay invisible to the others.
+  WriteAll(Path("partners.txt"), "army.mil\npartner.co.uk\n");
+  StartAll();
+  std::string out = Path("swaks.out");
+  Shell("swaks --server 127.0.0.1:" + std::to_string(smtpd_port_) +
+        " --from bob@mod.uk --to visible@partner.co.uk,secret.bcc@partner.uk"
+        " --header 'To: visible@partner.co.uk'"
+        " --add-header 'X-Rcptguard: checked 1 recipient; all clear'"
+        " --add-header 'x-rcptguard: checked' > " +
+        out + " 2>&1");
+  std::string delivered = WaitForDelivery("secret.bcc@partner.uk");
+  ASSERT_FALSE(delivered.empty()) << ReadAll(out) << ReadAll(Path("maillog"));
+  for (const std::string& message : Delivered()) {
+    std::string visible = RecipientVisibleHeaders(message);
+    EXPECT_EQ(visible.find("secret.bcc"), std::string::npos) << visible;
+    EXPECT_EQ(visible.find("partner.uk"), std::string::npos) << visible;
+    EXPECT_EQ(visible.find("lookalike"), std::string::npos) << visible;
+    EXPECT_EQ(visible.find("recipients"), std::string::npos) << visible;
+    // Only our own header is left, and it says nothing but "checked".
+    EXPECT_EQ(HeaderValues(message, "X-Rcptguard"), std::vector<std::string>{"checked"})
+        << visible;
+    EXPECT_EQ(HeaderValues(message, "x-rcptguard"), std::vector<std::string>{}) << visible;
+  }
+  // The detail is in the log, for the administrator.
+  std::string log = ReadAll(Path("milter.log"));
+  EXPECT_NE(log.find("secret.bcc@partner.uk warn lookalike-domain suffix-change -> partner.co.uk"),
+            std::string::npos)
       << log;
 }
 
@@ -352,11 +423,13 @@ TEST_F(PostfixTest, HoldPutsTheWholeMessageInTheHoldQueue) {
   EXPECT_TRUE(Delivered().empty());
 }
 
-// Runs `rcptguard quarantine ARGS` against this Postfix; returns its output.
+// Runs `rcptguard quarantine ARGS` against this Postfix and the hold records
+// its milter writes; returns its output.
 std::string Quarantine(const std::string& conf, const std::string& args, int* status) {
   std::string out = conf + "/../quarantine.out";
-  *status = Shell(std::string(RCPTGUARD_BINARY) + " quarantine --postfix-config " + conf + " " +
-                  args + " > " + out + " 2>&1");
+  *status = Shell(std::string(RCPTGUARD_BINARY) + " quarantine --postfix-config " + conf +
+                  " --hold-directory " + conf + "/../history/held " + args + " > " + out +
+                  " 2>&1");
   return ReadAll(out);
 }
 
@@ -423,6 +496,70 @@ TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   std::string missing = Quarantine(Path("conf"), "release NOSUCHID", &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(missing.find("NOSUCHID is not in the hold queue"), std::string::npos) << missing;
+}
+
+TEST_F(PostfixTest, QuarantineTellsWhatRcptguardHeldFromWhatSomethingElseHeld) {
+  // Postfix itself holds one message (a header_checks HOLD); rcptguard holds
+  // the other. Only rcptguard's has a hold record, so only it is listed, and
+  // only it can be released without --force.
+  WriteAll(Path("header_checks"), "/^Subject: held by postfix/ HOLD\n");
+  WriteAll(Path("conf/main.cf"), MainCf() + "header_checks = regexp:" + Path("header_checks") + "\n");
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n");
+  chmod(Path("hold.toml").c_str(), 0644);
+  StartAll({"-c", Path("hold.toml")});
+  SendText("bob@mod.uk", "carol@army.mil", "held by postfix", "hello\n");
+  Send("bob@mod.uk", "alice@army.ml");
+  ASSERT_TRUE(WaitFor([&] {
+    std::string queue = Queue();
+    size_t first = queue.find("\"queue_name\": \"hold\"");
+    return first != std::string::npos &&
+           queue.find("\"queue_name\": \"hold\"", first + 1) != std::string::npos;
+  })) << Queue() << ReadAll(Path("maillog"));
+
+  int status = 0;
+  std::string ours_text = Quarantine(Path("conf"), "list --format json", &status);
+  ASSERT_EQ(status, 0) << ours_text;
+  auto ours = nlohmann::json::parse(ours_text);
+  ASSERT_EQ(ours.size(), 1u) << ours_text;
+  EXPECT_TRUE(ours[0]["held_by_rcptguard"].get<bool>());
+  ASSERT_EQ(ours[0]["verdicts"].size(), 1u) << ours_text;
+  EXPECT_EQ(ours[0]["verdicts"][0]["recipient"], "alice@army.ml");
+  EXPECT_EQ(ours[0]["verdicts"][0]["verdict"], "hold");
+  EXPECT_EQ(ours[0]["verdicts"][0]["suggestion"], "alice@army.mil");
+  std::string ours_id = ours[0]["queue_id"];
+  EXPECT_TRUE(fs::exists(Path("history/held/" + ours_id + ".json")));
+
+  auto all = nlohmann::json::parse(Quarantine(Path("conf"), "list --all --format json", &status));
+  ASSERT_EQ(all.size(), 2u) << all.dump();
+  std::string other_id;
+  for (const auto& message : all) {
+    if (!message["held_by_rcptguard"].get<bool>()) {
+      other_id = message["queue_id"];
+      EXPECT_TRUE(message["rcptguard"].is_null()) << message.dump();
+    }
+  }
+  ASSERT_FALSE(other_id.empty());
+  std::string text = Quarantine(Path("conf"), "list", &status);
+  EXPECT_NE(text.find("1 more held by something else"), std::string::npos) << text;
+  EXPECT_NE(text.find("alice@army.ml"), std::string::npos) << text;
+
+  std::string refused = Quarantine(Path("conf"), "release " + other_id, &status);
+  EXPECT_EQ(status, 1) << refused;
+  EXPECT_NE(refused.find("was not held by rcptguard"), std::string::npos) << refused;
+  std::string forced = Quarantine(Path("conf"), "release --force " + other_id, &status);
+  EXPECT_EQ(status, 0) << forced;
+  EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty()) << ReadAll(Path("maillog"));
+
+  std::string discarded = Quarantine(Path("conf"), "discard " + ours_id, &status);
+  EXPECT_EQ(status, 0) << discarded;
+  EXPECT_FALSE(fs::exists(Path("history/held/" + ours_id + ".json")));
+
+  // A Postfix tool that fails is not "no such message".
+  fs::create_directories(Path("empty/conf"));
+  std::string broken = Quarantine(Path("empty/conf"), "list", &status);
+  EXPECT_EQ(status, 3) << broken;
+  EXPECT_NE(broken.find("postqueue"), std::string::npos) << broken;
 }
 
 // Sensitivity markings with the shipped example policies: marked mail only goes

@@ -354,7 +354,7 @@ TEST_P(PolicyWithHistory, SessionChecksDisplayNamesAtTheEndAndLearnsOnlyAllowedR
       "<id-1@mod.uk>");
   MessageOutcome outcome = session.Finish();
   EXPECT_FALSE(outcome.hold);
-  EXPECT_NE(outcome.header.find("unfamiliar-recipient"), std::string::npos) << outcome.header;
+  EXPECT_NE(outcome.summary.find("unfamiliar-recipient"), std::string::npos) << outcome.summary;
   std::optional<SentMessage> learned = session.ToLearn("QUEUEID");
   ASSERT_TRUE(learned.has_value());
   EXPECT_EQ(learned->key, "<id-1@mod.uk>");

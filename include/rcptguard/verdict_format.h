@@ -1,6 +1,6 @@
 // Writing verdicts: JSON (the `check` contract) and one plain line for people.
-#ifndef RCPTGUARD_CLI_OUTPUT_H_
-#define RCPTGUARD_CLI_OUTPUT_H_
+#ifndef RCPTGUARD_VERDICT_FORMAT_H_
+#define RCPTGUARD_VERDICT_FORMAT_H_
 
 #include <string>
 #include <string_view>
@@ -23,4 +23,4 @@ void AppendVerdictText(const Verdict& verdict, std::string* out);
 
 }  // namespace rcptguard
 
-#endif  // RCPTGUARD_CLI_OUTPUT_H_
+#endif  // RCPTGUARD_VERDICT_FORMAT_H_

@@ -1,20 +1,53 @@
 // JSON and text renderings of verdicts.
-#include "cli/output.h"
+#include "rcptguard/verdict_format.h"
 
 #include <cstdio>
 
 namespace rcptguard {
 namespace {
 
-// Returns the length of the valid UTF-8 sequence at s[i], or 0 if it is invalid.
+// Returns the length of the well-formed UTF-8 sequence at s[i], or 0 if it is
+// ill-formed. Strict, as Unicode's Table 3-7 defines well-formed sequences: no
+// overlong forms (C0, C1, E0 80-9F, F0 80-8F), no encoded surrogates
+// (ED A0-BF), nothing above U+10FFFF (F4 90-BF, F5-FF).
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = byte(0);
+  size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
   if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  // The second byte's range depends on the first; the others are 80-BF.
+  unsigned char low = 0x80, high = 0xbf;
+  if (c == 0xe0) low = 0xa0;
+  if (c == 0xed) high = 0x9f;
+  if (c == 0xf0) low = 0x90;
+  if (c == 0xf4) high = 0x8f;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if ((byte(k) & 0xc0) != 0x80) return 0;
   }
   return len;
+}
+
+// Appends untrusted text for a terminal: well-formed UTF-8 passes, control
+// characters (C0, DEL and C1, which include ESC sequences' introducers) and
+// ill-formed bytes become '?'.
+void AppendForTerminal(std::string_view text, std::string* out) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out->push_back(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
+      continue;
+    }
+    size_t len = Utf8SequenceLength(text, i);
+    // U+0080..U+009F are C2 80..C2 9F.
+    if (len == 0 || (c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0)) {
+      out->push_back('?');
+      if (len != 0) i += len - 1;
+      continue;
+    }
+    out->append(text.substr(i, len));
+    i += len - 1;
+  }
 }
 
 void AppendScore(double score, std::string* out) {
@@ -95,17 +128,16 @@ void AppendVerdictText(const Verdict& verdict, std::string* out) {
   std::string_view action = ActionName(verdict.action);
   out->append(action);
   out->append(7 - action.size(), ' ');
-  // The recipient is untrusted input: no control characters reach a terminal.
-  for (char c : verdict.recipient) {
-    out->push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
-  }
+  // Everything below can carry untrusted input (the recipient as typed, and
+  // reasons that quote it): no control character reaches a terminal.
+  AppendForTerminal(verdict.recipient, out);
   for (const Reason& reason : verdict.reasons) {
     out->append(": ");
-    out->append(reason.detail);
+    AppendForTerminal(reason.detail, out);
   }
   if (verdict.suggestion) {
     out->append(". Did you mean ");
-    out->append(*verdict.suggestion);
+    AppendForTerminal(*verdict.suggestion, out);
     out->push_back('?');
   }
   out->push_back('\n');
