@@ -60,10 +60,12 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
   }
   if (socket != nullptr) *socket = options.socket.empty() ? config->milter.socket : options.socket;
   auto milter = std::make_shared<MilterConfig>();
-  milter->policy = std::move(*policy);
-  milter->outbound = std::move(*outbound);
+  auto session = std::make_shared<SessionSettings>();
+  session->policy = std::move(*policy);
+  session->outbound = std::move(*outbound);
+  session->local_submission_daemon_names = config->milter.local_submission_daemon_names;
+  milter->session = std::move(session);
   milter->tempfail_on_error = config->milter.tempfail_on_error;
-  milter->local_submission_daemon_names = config->milter.local_submission_daemon_names;
   milter->source = config->source;
   milter->history = std::move(history);
   milter->learn = config->history.learn;
@@ -287,7 +289,7 @@ int RunMilterCommand(const MilterOptions& options) {
   }
   if (options.check_only) {
     std::printf("rcptguard: configuration OK (%s; %zu sensitivity markings)\n",
-                (*config)->source.c_str(), (*config)->policy->marking_scanner()->markings().size());
+                (*config)->source.c_str(), (*config)->session->policy->marking_scanner()->markings().size());
     return EX_OK;
   }
   Logger logger(options.foreground ? Logger::Sink::kStderr : Logger::Sink::kSyslog, "rcptguard");
@@ -302,7 +304,7 @@ int RunMilterCommand(const MilterOptions& options) {
     }
   }
   logger.Info("starting with " + (*config)->source + " (" +
-              std::to_string((*config)->policy->marking_scanner()->markings().size()) +
+              std::to_string((*config)->session->policy->marking_scanner()->markings().size()) +
               " sensitivity markings)");
   return Supervise(options, socket, std::move(*config), logger);
 }

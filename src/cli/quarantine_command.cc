@@ -18,7 +18,7 @@
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "config/config.h"
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 #include "quarantine/hold_records.h"
 #include "quarantine/postfix_queue.h"
 #include "rcptguard/session.h"

@@ -1,8 +1,12 @@
 // `rcptguard scan FILE.eml`: the verdict for each recipient of a saved
-// message, markings included, through the same MarkingSession the milter
-// feeds, so an administrator can try a policy on real mail before turning it on.
+// message, markings included, through the same MessageSession the milter
+// feeds, phase by phase, so an administrator can try a policy on real mail
+// before turning it on and get the milter's answer.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -13,8 +17,9 @@
 #include "rcptguard/verdict_format.h"
 #include "cli/store_options.h"
 #include "config/config.h"
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 #include "rcptguard/marking.h"
+#include "rcptguard/session.h"
 
 namespace rcptguard {
 namespace {
@@ -28,57 +33,45 @@ struct ScanOptions {
   std::string file;
 };
 
-// A header block larger than this is not one (the milter's MTA would have
-// refused it long before); what was read is taken as the headers.
-constexpr size_t kMaxHeaderBytes = 1 << 20;
 constexpr size_t kChunk = 1 << 16;
 
-struct ReadMessage {
-  MarkingResult markings;
-  SentMessage envelope;  // sender and recipients from From, To, Cc, Bcc
+// What a front end must know before feeding the session: the header block
+// (the session wants the envelope first, and a saved message's envelope is
+// in its headers), and whether it was read whole.
+struct HeaderBlock {
+  std::string bytes;    // the header block, then the first bytes of the body
+  size_t end = 0;       // where the header block ends (the empty line)
+  size_t body = 0;      // where the body starts
+  bool complete = false;  // an empty line was found within the bound
 };
 
-// Reads `in` in chunks: the header block first (each field to the session,
-// and to the header parser for From/To/Cc/Bcc), then the body, chunk by
-// chunk, as the milter would hand it over.
-ReadMessage Read(std::FILE* in, const std::shared_ptr<const MarkingScanner>& scanner) {
-  ReadMessage read;
-  MarkingSession session(scanner);
-  std::string buffer;
-  std::vector<char> block(kChunk);
-  size_t n = 0;
-  std::optional<HeaderEnd> end;
-  bool eof = false;
+// Reads until the end of the header block, at most `max_bytes` of it.
+HeaderBlock ReadHeaderBlock(std::FILE* in, size_t max_bytes, bool* eof) {
+  HeaderBlock block;
+  std::vector<char> chunk(kChunk);
   while (true) {
-    end = FindHeaderEnd(buffer, kMaxHeaderBytes);
-    if (!end || end->empty_line < buffer.size() || eof) break;
-    n = std::fread(block.data(), 1, block.size(), in);
-    if (n == 0) eof = true;
-    buffer.append(block.data(), n);
+    std::optional<HeaderEnd> end = FindHeaderEnd(block.bytes, max_bytes);
+    if (!end) break;  // over the bound with no empty line
+    if (end->empty_line < block.bytes.size() || *eof) {
+      block.end = end->empty_line;
+      block.body = end->body;
+      block.complete = end->empty_line < block.bytes.size() || *eof;
+      return block;
+    }
+    size_t n = std::fread(chunk.data(), 1, chunk.size(), in);
+    if (n == 0) *eof = true;
+    block.bytes.append(chunk.data(), n);
   }
-  size_t header_size = end ? end->empty_line : std::min(buffer.size(), kMaxHeaderBytes);
-  size_t body_start = end ? end->body : header_size;
-  std::string_view headers(buffer.data(), header_size);
-  std::vector<RawHeader> fields;
-  std::string_view unused;
-  SplitMessage(headers, &fields, &unused);
-  for (const RawHeader& field : fields) session.Header(field.name, field.value);
-  ParseMessageHeaders(headers, &read.envelope);
-  session.EndHeaders();
-  if (body_start < buffer.size()) session.Body(std::string_view(buffer).substr(body_start));
-  buffer.clear();
-  buffer.shrink_to_fit();
-  while (!eof && (n = std::fread(block.data(), 1, block.size(), in)) > 0) {
-    session.Body(std::string_view(block.data(), n));
-  }
-  read.markings = session.End();
-  return read;
+  block.end = block.body = std::min(block.bytes.size(), max_bytes);
+  return block;
 }
 
-void AppendMarkingsJson(const MarkingResult& markings, std::string* out) {
+void AppendMarkingsJson(const MarkingResult* markings, std::string* out) {
+  static const MarkingResult kNone;
+  if (markings == nullptr) markings = &kNone;
   out->append(",\"markings\":[");
-  for (size_t i = 0; i < markings.found.size(); ++i) {
-    const MarkingFound& found = markings.found[i];
+  for (size_t i = 0; i < markings->found.size(); ++i) {
+    const MarkingFound& found = markings->found[i];
     if (i > 0) out->push_back(',');
     out->append("{\"name\":");
     AppendJsonString(found.name, out);
@@ -89,15 +82,19 @@ void AppendMarkingsJson(const MarkingResult& markings, std::string* out) {
     out->push_back('}');
   }
   out->append("],\"truncated\":");
-  out->append(markings.truncated ? "true" : "false");
+  out->append(markings->truncated ? "true" : "false");
   out->append(",\"malformed\":");
-  out->append(markings.malformed ? "true" : "false");
+  out->append(markings->malformed ? "true" : "false");
+}
+
+void PrintError(const std::string& text) {
+  std::fprintf(stderr, "rcptguard scan: %s\n", SanitizeForLine(text, 2000, false).c_str());
 }
 
 int RunScan(const ScanOptions& options) {
   auto config = LoadConfig(ConfigRequest{options.config_path, {}});
   if (!config) {
-    std::fprintf(stderr, "rcptguard: %s\n", config.error().ToString().c_str());
+    PrintError(config.error().ToString());
     return kExitUsage;
   }
   // History, as `check` uses it, when a store is named.
@@ -106,80 +103,130 @@ int RunScan(const ScanOptions& options) {
   if (!options.store.empty() || !config->history.store.empty()) {
     auto loaded = LoadCorrespondentHistory(options.store, config->history, now);
     if (!loaded) {
-      std::fprintf(stderr, "rcptguard: %s\n", loaded.error().ToString().c_str());
+      PrintError(loaded.error().ToString());
       return kExitUsage;
     }
     history = std::move(*loaded);
   }
   auto policy =
       CompilePolicy(*config, history ? history->LearnedDomains() : std::vector<ExpectedDomain>{});
-  if (!policy) {
-    std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
+  auto outbound = OutboundRules::Compile(config->outbound);
+  if (!policy || !outbound) {
+    PrintError(!policy ? policy.error().ToString() : outbound.error().ToString());
     return kExitUsage;
   }
   std::FILE* in = options.file == "-" ? stdin : std::fopen(options.file.c_str(), "rb");
   if (in == nullptr) {
-    std::fprintf(stderr, "rcptguard: %s: cannot open\n", options.file.c_str());
+    PrintError(options.file + ": cannot open: " + std::strerror(errno));
     return kExitUsage;
   }
-  ReadMessage read = Read(in, (*policy)->marking_scanner());
-  if (in != stdin) std::fclose(in);
+  auto settings = std::make_shared<SessionSettings>();
+  settings->policy = std::move(*policy);
+  settings->outbound = std::move(*outbound);
+  settings->local_submission_daemon_names = config->milter.local_submission_daemon_names;
+  size_t max_bytes = settings->policy->marking_scanner()->options().max_scan_bytes;
 
-  std::string sender_text = !options.from.empty() ? options.from : read.envelope.sender;
-  std::optional<Address> sender;
-  if (!sender_text.empty()) {
-    auto parsed = ParseAddress(sender_text);
-    if (!parsed && !options.from.empty()) {
-      std::fprintf(stderr, "rcptguard: --from %s: %s\n", options.from.c_str(),
-                   parsed.error().message.c_str());
+  // The envelope, which the MTA would know first, comes from the headers
+  // (or --from and --rcpt).
+  bool eof = false;
+  HeaderBlock block = ReadHeaderBlock(in, max_bytes, &eof);
+  std::string_view header_text(block.bytes.data(), block.end);
+  SentMessage envelope;
+  ParseMessageHeaders(header_text, &envelope);
+  std::string sender_text = !options.from.empty() ? options.from : envelope.sender;
+  if (!options.from.empty()) {
+    if (auto parsed = ParseAddress(options.from); !parsed) {
+      PrintError("--from " + options.from + ": " + parsed.error().message);
+      if (in != stdin) std::fclose(in);
       return kExitUsage;
     }
-    if (parsed) sender = std::move(*parsed);
   }
   std::vector<std::string> recipients = options.recipients;
-  std::vector<std::string> names;
   if (recipients.empty()) {
-    for (const SentRecipient& recipient : read.envelope.recipients) {
+    if (!block.complete) {
+      // Recipients past the bound would go unchecked: refuse rather than
+      // answer for part of the list.
+      PrintError(options.file + ": the header block is larger than max_scan_bytes (" +
+                 std::to_string(max_bytes) + " bytes): not every recipient can be read; give " +
+                 "--rcpt");
+      if (in != stdin) std::fclose(in);
+      return kExitUsage;
+    }
+    for (const SentRecipient& recipient : envelope.recipients) {
       recipients.push_back(recipient.address);
-      names.push_back(recipient.display_name);
     }
   }
   if (recipients.empty()) {
-    std::fprintf(stderr, "rcptguard: %s: no recipients in To, Cc or Bcc; give --rcpt\n",
-                 options.file.c_str());
+    PrintError(options.file + ": no recipients in To, Cc or Bcc; give --rcpt");
+    if (in != stdin) std::fclose(in);
     return kExitUsage;
   }
+
+  // The message through the same session the milter feeds, phase by phase.
+  SessionServices services;
+  services.clock = [now] { return now; };
+  if (history) services.history = [history] { return history; };
+  MessageSession session(settings, std::move(services));
+  ConnectionFacts facts;
+  facts.local = true;  // a saved message is checked as submitted here
+  session.Connect(std::move(facts));
+  session.Sender("<" + sender_text + ">");
+  for (const std::string& recipient : recipients) session.Recipient("<" + recipient + ">");
+  std::vector<RawHeader> fields;
+  std::string_view unused;
+  SplitMessage(header_text, &fields, &unused);
+  for (const RawHeader& field : fields) session.Header(field.name, field.value);
+  session.EndOfHeaders();
+  if (block.body < block.bytes.size()) {
+    session.Body(std::string_view(block.bytes).substr(block.body));
+  }
+  block.bytes.clear();
+  block.bytes.shrink_to_fit();
+  std::vector<char> chunk(kChunk);
+  size_t n = 0;
+  while (!eof && (n = std::fread(chunk.data(), 1, chunk.size(), in)) > 0) {
+    session.Body(std::string_view(chunk.data(), n));
+  }
+  bool read_failed = std::ferror(in) != 0;
+  if (in != stdin) std::fclose(in);
+  if (read_failed) {
+    PrintError(options.file + ": read error");
+    return kExitUsage;
+  }
+  MessageOutcome outcome = session.EndOfMessage();
+
   bool all_allowed = true;
   std::string out;
-  for (size_t i = 0; i < recipients.size(); ++i) {
-    EvaluationContext context;
-    context.markings = &read.markings;
-    context.history = history.get();
-    context.now = now;
-    if (i < names.size()) context.display_name = names[i];
-    Verdict verdict = (*policy)->Evaluate(sender ? &*sender : nullptr, recipients[i], context);
+  for (const Verdict& verdict : outcome.verdicts) {
     if (verdict.action != Action::kAllow) all_allowed = false;
     if (options.format == "text") {
       AppendVerdictText(verdict, &out);
     } else {
       AppendVerdictJson(verdict, &out);
       out.pop_back();  // the closing brace: the scan's fields follow
-      AppendMarkingsJson(read.markings, &out);
+      AppendMarkingsJson(session.markings(), &out);
       out.append("}\n");
     }
   }
   if (options.format == "text") {
+    const MarkingResult* markings = session.markings();
     out.append("markings:");
-    if (read.markings.found.empty()) out.append(" none");
-    for (const MarkingFound& found : read.markings.found) {
-      out.append(" " + found.name + " (" + found.scheme + ", " + found.where + ")");
+    if (markings == nullptr || markings->found.empty()) out.append(" none");
+    if (markings != nullptr) {
+      for (const MarkingFound& found : markings->found) {
+        out.append(" " + found.name + " (" + found.scheme + ", " + found.where + ")");
+      }
+      if (markings->truncated) out.append("; scan stopped at max_scan_bytes");
+      if (markings->malformed) out.append("; malformed MIME");
     }
-    if (read.markings.truncated) out.append("; scan stopped at max_scan_bytes");
-    if (read.markings.malformed) out.append("; malformed MIME");
     out.push_back('\n');
+    // The line the milter would log for this message.
+    out.append("summary: " + outcome.summary + "\n");
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+    PrintError(std::string("cannot write the output: ") + std::strerror(errno));
+    return kExitUsage;
+  }
   return all_allowed ? kExitAllAllowed : kExitNotAllowed;
 }
 

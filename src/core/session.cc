@@ -1,48 +1,29 @@
-// A message in the mail path: outbound rules, per-recipient outcomes, and what
-// to do at the end of the message.
+// The message pipeline: per-recipient outcomes at RCPT TO, the header facts
+// and markings as they stream by, and what to do at the end of the message.
 #include "rcptguard/session.h"
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 
+#include "rcptguard/message_headers.h"
+
 namespace rcptguard {
 namespace {
 
-constexpr size_t kMaxReplyLength = 400;   // SMTP reply text; RFC 5321 allows 512 per line
+constexpr size_t kMaxReplyLength = 400;  // SMTP reply text; RFC 5321 allows 512 per line
 constexpr size_t kMaxLogItem = 200;
+// The From, To, Cc, Bcc and Message-ID fields kept for display names and the
+// learning key. A bound on memory per message: a header block larger than
+// this (far beyond what MTAs accept) loses the names of the recipients past
+// it; every envelope recipient is still checked.
+constexpr size_t kMaxHeaderFacts = 1 << 20;
 
-bool ParseIp(std::string_view text, bool* v6, std::array<uint8_t, 16>* bytes) {
-  char buffer[64];
-  if (text.empty() || text.size() >= sizeof(buffer)) return false;
-  std::memcpy(buffer, text.data(), text.size());
-  buffer[text.size()] = '\0';
-  bytes->fill(0);
-  if (inet_pton(AF_INET, buffer, bytes->data()) == 1) {
-    *v6 = false;
-    return true;
-  }
-  if (inet_pton(AF_INET6, buffer, bytes->data()) == 1) {
-    // An IPv4-mapped address (::ffff:192.0.2.1) is matched as IPv4.
-    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(bytes->data(), kMapped, sizeof(kMapped)) == 0) {
-      std::memmove(bytes->data(), bytes->data() + 12, 4);
-      std::fill(bytes->begin() + 4, bytes->end(), 0);
-      *v6 = false;
-    } else {
-      *v6 = true;
-    }
-    return true;
-  }
-  return false;
-}
-
-bool IsUnder(std::string_view name, std::string_view domain) {
-  if (name == domain) return true;
-  return name.size() > domain.size() + 1 && name.substr(name.size() - domain.size()) == domain &&
-         name[name.size() - domain.size() - 1] == '.';
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 // The domain part of an address as written (after the last '@').
@@ -99,6 +80,92 @@ std::string Describe(const Verdict& verdict, Action action) {
 
 }  // namespace
 
+struct MessageSession::Message {
+  int64_t now = 0;
+  std::shared_ptr<const CorrespondentHistory> history;
+  bool can_refuse = true;
+  bool ended = false;
+  bool held = false;  // EndOfMessage held or rejected it: nothing to learn
+  std::string queue_id;
+  std::optional<Address> sender;
+  std::string sender_text;  // sanitised, for the log line
+  std::vector<Verdict> accepted;  // recipients still in the message
+  std::vector<Verdict> refused_verdicts;
+  std::vector<bool> refused_in_order;  // for each recipient as given: refused at RCPT TO
+  std::vector<std::string> refused_summaries;
+  // The header fields history reads, as a header block, parsed at the end.
+  std::string header_facts;
+  int forged_headers = 0;
+  std::vector<SentRecipient> named;  // from the headers, at the end
+  std::string message_id;
+  // The marking scan: the body store is declared first so that the session,
+  // which uses it, goes first.
+  std::unique_ptr<MarkingMessageStore> body;
+  std::optional<MarkingSession> marking;
+  std::optional<MarkingResult> markings;
+
+  // The evaluation context for a recipient as the envelope gives it: the
+  // history, the markings once known, and the display name the headers give it.
+  EvaluationContext Context(std::string_view envelope_rcpt) const {
+    EvaluationContext context;
+    context.history = history.get();
+    context.now = now;
+    context.markings = markings ? &*markings : nullptr;
+    for (const SentRecipient& candidate : named) {
+      // Header addresses are compared as the envelope gives them, ignoring case.
+      if (EqualsIgnoreCase(candidate.address, envelope_rcpt)) {
+        context.display_name = candidate.display_name;
+        break;
+      }
+    }
+    return context;
+  }
+
+  size_t recipient_count() const { return accepted.size() + refused_verdicts.size(); }
+
+  // The recipients still in the message that are not simply allowed.
+  struct Tally {
+    size_t holds = 0, warns = 0, rejects = 0;
+    std::string details;  // "alice@army.ml hold lookalike-domain ...; ..."
+  };
+  Tally Count() const {
+    Tally tally;
+    for (const Verdict& verdict : accepted) {
+      if (verdict.action == Action::kAllow) continue;
+      tally.holds += verdict.action == Action::kHold;
+      tally.warns += verdict.action == Action::kWarn;
+      tally.rejects += verdict.action == Action::kReject;  // audit mode, or refused at the end
+      if (!tally.details.empty()) tally.details += "; ";
+      tally.details += Describe(verdict, verdict.action);
+    }
+    return tally;
+  }
+
+  std::string LogLine(const std::string& summary) const {
+    return (queue_id.empty() ? std::string("NOQUEUE") : queue_id) + ": " + summary;
+  }
+
+  // The summary of the message's log line; `action` is how it ended.
+  std::string Summary(std::string_view action, bool audit, const Tally& tally) const {
+    std::string summary = "from=<" + sender_text + "> rcpts=" + std::to_string(recipient_count()) +
+                          " refused=" + std::to_string(refused_verdicts.size()) +
+                          " hold=" + std::to_string(tally.holds) +
+                          " warn=" + std::to_string(tally.warns);
+    if (markings && !markings->found.empty()) {
+      summary += " markings=" + SanitizeForLine(markings->Summary(), 300, true);
+    }
+    if (markings && markings->truncated) summary += " scan=truncated";
+    summary += " action=";
+    summary += action;
+    if (audit && (tally.holds + tally.warns + tally.rejects) > 0) {
+      summary += " (audit: nothing changed)";
+    }
+    for (const std::string& refused : refused_summaries) summary += "; " + refused;
+    if (!tally.details.empty()) summary += "; " + tally.details;
+    return SanitizeForLine(summary, 2000, true);
+  }
+};
+
 std::string_view StripAngleBrackets(std::string_view address) {
   while (!address.empty() && (address.front() == ' ' || address.front() == '\t')) {
     address.remove_prefix(1);
@@ -124,175 +191,159 @@ std::string SanitizeForLine(std::string_view text, size_t max_length, bool ascii
   return out;
 }
 
-Result<OutboundRules> OutboundRules::Compile(const OutboundSpec& spec) {
-  OutboundRules rules;
-  rules.authenticated_ = spec.authenticated;
-  for (const std::string& text : spec.networks) {
-    std::string_view address = text;
-    int prefix = -1;
-    if (size_t slash = address.find('/'); slash != std::string_view::npos) {
-      std::string_view bits = address.substr(slash + 1);
-      address = address.substr(0, slash);
-      prefix = 0;
-      for (char c : bits) {
-        if (c < '0' || c > '9' || prefix > 128) {
-          prefix = 999;
-          break;
-        }
-        prefix = prefix * 10 + (c - '0');
-      }
-      if (bits.empty()) prefix = 999;
-    }
-    Network network;
-    if (!ParseIp(address, &network.v6, &network.bytes)) {
-      return MakeError(ErrorCode::kConfig, "'" + text + "' is not an IP address or network");
-    }
-    int max_prefix = network.v6 ? 128 : 32;
-    network.prefix = prefix < 0 ? max_prefix : prefix;
-    if (network.prefix > max_prefix) {
-      return MakeError(ErrorCode::kConfig, "'" + text + "': the prefix length must be 0 to " +
-                                               std::to_string(max_prefix));
-    }
-    rules.networks_.push_back(network);
+MessageSession::MessageSession(std::shared_ptr<const SessionSettings> settings,
+                               SessionServices services)
+    : settings_(std::move(settings)), services_(std::move(services)) {}
+
+MessageSession::~MessageSession() = default;
+MessageSession::MessageSession(MessageSession&&) noexcept = default;
+MessageSession& MessageSession::operator=(MessageSession&&) noexcept = default;
+
+void MessageSession::Connect(ConnectionFacts facts) { facts_ = std::move(facts); }
+
+void MessageSession::SetQueueId(std::string_view queue_id) {
+  if (message_ && !message_->ended && message_->queue_id.empty() && !queue_id.empty()) {
+    message_->queue_id = SanitizeForLine(queue_id, 64, true);
   }
-  for (const std::string& text : spec.sender_domains) {
-    auto domain = NormalizeDomain(text);
-    if (!domain) {
-      return MakeError(ErrorCode::kConfig,
-                       "'" + text + "' is not a domain: " + domain.error().message);
-    }
-    rules.sender_domains_.push_back(domain->ascii);
-  }
-  rules.daemon_names_ = spec.daemon_names;
-  return rules;
 }
 
-bool OutboundRules::InNetworks(std::string_view address) const {
-  bool v6 = false;
-  std::array<uint8_t, 16> bytes;
-  if (!ParseIp(address, &v6, &bytes)) return false;
-  for (const Network& network : networks_) {
-    if (network.v6 != v6) continue;
-    int full = network.prefix / 8;
-    int rest = network.prefix % 8;
-    if (std::memcmp(bytes.data(), network.bytes.data(), full) != 0) continue;
-    if (rest != 0) {
-      auto mask = static_cast<uint8_t>(0xff << (8 - rest));
-      if ((bytes[full] & mask) != (network.bytes[full] & mask)) continue;
-    }
-    return true;
-  }
-  return false;
+bool MessageSession::in_message() const { return message_ && !message_->ended; }
+const Address* MessageSession::sender() const {
+  return message_ && message_->sender ? &*message_->sender : nullptr;
+}
+const std::string& MessageSession::message_id() const {
+  static const std::string kNone;
+  return message_ ? message_->message_id : kNone;
+}
+const MarkingResult* MessageSession::markings() const {
+  return message_ && message_->markings ? &*message_->markings : nullptr;
 }
 
-bool OutboundRules::IsOutbound(const ConnectionFacts& facts, const Address* sender) const {
-  if (authenticated_ && !facts.auth_user.empty()) return true;
-  if (!facts.daemon_name.empty() && std::find(daemon_names_.begin(), daemon_names_.end(),
-                                              facts.daemon_name) != daemon_names_.end()) {
-    return true;
-  }
-  if (InNetworks(facts.client_address)) return true;
-  if (sender != nullptr) {
-    for (const std::string& domain : sender_domains_) {
-      if (IsUnder(sender->domain.ascii, domain)) return true;
-    }
-  }
-  return false;
-}
-
-MessageSession::MessageSession(std::shared_ptr<const Policy> policy, bool can_refuse,
-                               std::shared_ptr<const CorrespondentHistory> history, int64_t now)
-    : policy_(std::move(policy)),
-      can_refuse_(can_refuse),
-      history_(std::move(history)),
-      now_(now) {}
-
-EvaluationContext MessageSession::Context(std::string_view envelope_rcpt) const {
-  EvaluationContext context;
-  context.history = history_.get();
-  context.now = now_;
-  context.markings = markings_ ? &*markings_ : nullptr;
-  if (!named_.empty()) {
-    // Header addresses are compared as the envelope gives them, ignoring case.
-    auto same = [&](const SentRecipient& named) {
-      return named.address.size() == envelope_rcpt.size() &&
-             std::equal(named.address.begin(), named.address.end(), envelope_rcpt.begin(),
-                        [](char a, char b) {
-                          return std::tolower(static_cast<unsigned char>(a)) ==
-                                 std::tolower(static_cast<unsigned char>(b));
-                        });
-    };
-    auto found = std::find_if(named_.begin(), named_.end(), same);
-    if (found != named_.end()) context.display_name = found->display_name;
-  }
-  return context;
-}
-
-void MessageSession::SetMarkings(MarkingResult markings) { markings_ = std::move(markings); }
-
-void MessageSession::SetHeaderFacts(std::vector<SentRecipient> named, std::string message_id) {
-  named_ = std::move(named);
-  message_id_ = std::move(message_id);
-}
-
-void MessageSession::SetSender(std::string_view envelope_from) {
+SenderOutcome MessageSession::Sender(std::string_view envelope_from, std::string_view auth_user) {
+  SenderOutcome outcome;
+  // MAIL without an end or an abort of the message before: it never got to
+  // the end of data, so it was not delivered; say so under its own queue id.
+  if (in_message()) outcome.unfinished_log_line = Abort();
+  facts_.auth_user.assign(auth_user);
+  auto message = std::make_unique<Message>();
+  message->now = services_.clock ? services_.clock() : 0;
+  if (services_.history) message->history = services_.history();
+  const auto& local = settings_->local_submission_daemon_names;
+  message->can_refuse = std::find(local.begin(), local.end(), facts_.daemon_name) == local.end();
   std::string_view address = StripAngleBrackets(envelope_from);
-  sender_text_ = SanitizeForLine(address, kMaxLogItem, true);
-  sender_.reset();
-  if (address.empty()) return;  // the null sender: bounces and notifications
-  if (auto parsed = ParseAddress(address)) sender_ = std::move(*parsed);
+  message->sender_text = SanitizeForLine(address, kMaxLogItem, true);
+  // The null sender (bounces and notifications) has no address.
+  if (!address.empty()) {
+    if (auto parsed = ParseAddress(address)) message->sender = std::move(*parsed);
+  }
+  const std::shared_ptr<const MarkingScanner>& scanner = settings_->policy->marking_scanner();
+  if (!scanner->empty()) {
+    if (scanner_ != scanner) {
+      scanner_ = scanner;
+      scratch_ = std::make_unique<MarkingScratch>(scanner->NewScratch());
+    }
+    if (services_.body_store) message->body = services_.body_store();
+    message->marking.emplace(scanner, scratch_.get(), message->body.get());
+  }
+  outcome.outbound =
+      settings_->outbound.IsOutbound(facts_, message->sender ? &*message->sender : nullptr);
+  message_ = std::move(message);
+  return outcome;
 }
 
-RecipientOutcome MessageSession::AddRecipient(std::string_view envelope_rcpt) {
+RecipientOutcome MessageSession::Recipient(std::string_view envelope_rcpt) {
   RecipientOutcome outcome;
+  if (!in_message()) {
+    // RCPT before MAIL: a protocol error the MTA does not make; never let it pass.
+    outcome.verdict.recipient.assign(StripAngleBrackets(envelope_rcpt));
+    outcome.verdict.action = Action::kReject;
+    outcome.refuse = true;
+    outcome.reply = "no sender given before the recipient. Not sent.";
+    return outcome;
+  }
+  Message& message = *message_;
+  const Policy& policy = *settings_->policy;
   std::string_view recipient = StripAngleBrackets(envelope_rcpt);
-  outcome.verdict = policy_->Evaluate(sender(), recipient, Context(recipient));
+  outcome.verdict = policy.Evaluate(sender(), recipient, message.Context(recipient));
   Verdict& verdict = outcome.verdict;
-  if (verdict.action == Action::kReject && !policy_->audit()) {
-    if (can_refuse_) {
+  if (verdict.action == Action::kReject && !policy.audit()) {
+    if (message.can_refuse) {
       outcome.refuse = true;
       outcome.reply = ReplyFor(verdict);
-      ++refused_;
-      refused_summaries_.push_back(Describe(verdict, Action::kReject));
-      refused_verdicts_.push_back(verdict);
+      message.refused_summaries.push_back(Describe(verdict, Action::kReject));
+      message.refused_verdicts.push_back(verdict);
+      message.refused_in_order.push_back(true);
       return outcome;
     }
     // The MTA cannot refuse one recipient here (mail from sendmail(1)): keep
     // the whole message out of delivery instead.
     verdict.action = Action::kHold;
   }
-  accepted_.push_back(verdict);
+  message.accepted.push_back(verdict);
+  message.refused_in_order.push_back(false);
   return outcome;
 }
 
-MessageOutcome MessageSession::Finish() {
-  bool audit = policy_->audit();
+void MessageSession::Header(std::string_view name, std::string_view value) {
+  if (!in_message()) return;
+  Message& message = *message_;
+  if (EqualsIgnoreCase(name, "X-Rcptguard")) {
+    ++message.forged_headers;  // ours to write: not read as part of the message
+    return;
+  }
+  if (message.marking) message.marking->Header(name, value);
+  if (message.history == nullptr) return;  // display names and the key serve history only
+  for (std::string_view wanted : {"From", "To", "Cc", "Bcc", "Message-ID"}) {
+    if (EqualsIgnoreCase(name, wanted) &&
+        message.header_facts.size() + name.size() + value.size() + 3 <= kMaxHeaderFacts) {
+      message.header_facts.append(name).append(": ").append(value).append("\n");
+    }
+  }
+}
+
+void MessageSession::EndOfHeaders() {
+  if (in_message() && message_->marking) message_->marking->EndHeaders();
+}
+
+void MessageSession::Body(std::string_view chunk) {
+  if (in_message() && message_->marking) message_->marking->Body(chunk);
+}
+
+MessageOutcome MessageSession::EndOfMessage() {
+  MessageOutcome outcome;
+  if (!in_message()) return outcome;
+  Message& message = *message_;
+  message.ended = true;
+  const Policy& policy = *settings_->policy;
+  if (!message.header_facts.empty()) {
+    SentMessage from_headers;
+    ParseMessageHeaders(message.header_facts, &from_headers);
+    message.named = std::move(from_headers.recipients);
+    message.message_id = std::move(from_headers.key);
+  }
+  if (message.marking) {
+    message.markings = message.marking->End();
+    message.marking.reset();
+    message.body.reset();
+  }
+  bool audit = policy.audit();
   std::vector<const Verdict*> refused_at_end;
-  if ((history_ && !named_.empty()) || markings_) {
+  if ((message.history && !message.named.empty()) || message.markings) {
     // Display names and markings arrive after RCPT TO: check again with them.
-    for (Verdict& verdict : accepted_) {
-      Verdict again = policy_->Evaluate(sender(), verdict.recipient, Context(verdict.recipient));
+    for (Verdict& verdict : message.accepted) {
+      Verdict again =
+          policy.Evaluate(sender(), verdict.recipient, message.Context(verdict.recipient));
       if (again.action > verdict.action ||
           (again.action == verdict.action && again.reasons.size() > verdict.reasons.size())) {
         // Too late to refuse one recipient: the whole message is refused
         // where the MTA can refuse it, held where it cannot (sendmail(1)).
-        if (again.action == Action::kReject && !can_refuse_) again.action = Action::kHold;
+        if (again.action == Action::kReject && !message.can_refuse) again.action = Action::kHold;
         verdict = std::move(again);
       }
       if (verdict.action == Action::kReject && !audit) refused_at_end.push_back(&verdict);
     }
   }
-  MessageOutcome outcome;
-  size_t holds = 0, warns = 0, rejects = 0;
-  std::string details;
-  for (const Verdict& verdict : accepted_) {
-    if (verdict.action == Action::kAllow) continue;
-    holds += verdict.action == Action::kHold;
-    warns += verdict.action == Action::kWarn;
-    rejects += verdict.action == Action::kReject;  // audit mode, or refused at end of data
-    if (!details.empty()) details += "; ";
-    details += Describe(verdict, verdict.action);
-  }
+  Message::Tally tally = message.Count();
   outcome.reject = !refused_at_end.empty();
   if (outcome.reject) {
     const Reason* reason = MainReason(*refused_at_end.front());
@@ -305,53 +356,63 @@ MessageOutcome MessageSession::Finish() {
     reply += ". Not sent to anyone: remove those recipients and send again.";
     outcome.reply = SanitizeForLine(reply, kMaxReplyLength, /*ascii_only=*/true);
   }
-  outcome.hold = !audit && !outcome.reject && holds > 0;
-  held_ = outcome.hold || outcome.reject;
+  outcome.hold = !audit && !outcome.reject && tally.holds > 0;
+  message.held = outcome.hold || outcome.reject;
   if (outcome.hold) {
-    std::string reason = "rcptguard: " + details;
-    outcome.hold_reason = SanitizeForLine(reason, kMaxReplyLength, true);
+    outcome.hold_reason = SanitizeForLine("rcptguard: " + tally.details, kMaxReplyLength, true);
   }
   // Everyone who receives the message reads this header, so it says nothing
   // about any recipient: not even how many there were (that would betray a Bcc).
   if (!audit) outcome.header = std::string(kCheckedHeaderValue);
-  outcome.verdicts = refused_verdicts_;
-  outcome.verdicts.insert(outcome.verdicts.end(), accepted_.begin(), accepted_.end());
-  std::string summary = "from=<" + sender_text_ +
-                        "> rcpts=" + std::to_string(accepted_.size() + refused_) +
-                        " refused=" + std::to_string(refused_) + " hold=" + std::to_string(holds) +
-                        " warn=" + std::to_string(warns);
-  if (markings_ && !markings_->found.empty()) {
-    summary += " markings=" + SanitizeForLine(markings_->Summary(), 300, true);
+  outcome.remove_headers = message.forged_headers;
+  auto refused = message.refused_verdicts.begin();
+  auto accepted = message.accepted.begin();
+  for (bool was_refused : message.refused_in_order) {
+    outcome.verdicts.push_back(was_refused ? *refused++ : *accepted++);
   }
-  if (markings_ && markings_->truncated) summary += " scan=truncated";
-  summary += audit                               ? " action=audit"
-             : outcome.reject                    ? " action=reject"
-             : outcome.hold                      ? " action=hold"
-             : accepted_.empty() && refused_ > 0 ? " action=refused"
-                                                 : " action=deliver";
-  if (audit && (holds + warns + rejects) > 0) summary += " (audit: nothing changed)";
-  for (const std::string& refused : refused_summaries_) summary += "; " + refused;
-  if (!details.empty()) summary += "; " + details;
-  outcome.summary = SanitizeForLine(summary, 2000, true);
+  std::string_view action = audit                                       ? "audit"
+                            : outcome.reject                            ? "reject"
+                            : outcome.hold                              ? "hold"
+                            : message.accepted.empty() && !message.refused_verdicts.empty()
+                                ? "refused"
+                                : "deliver";
+  outcome.summary = message.Summary(action, audit, tally);
+  outcome.log_line = message.LogLine(outcome.summary);
   return outcome;
 }
 
+std::string MessageSession::Abort() {
+  if (!in_message()) return {};
+  Message& message = *message_;
+  message.ended = true;
+  message.held = true;  // never delivered: nothing to learn
+  message.marking.reset();
+  message.body.reset();
+  if (message.recipient_count() == 0) return {};
+  // Every recipient refused ends this way too (the MTA aborts a transaction
+  // with no recipient left): that is "refused", not a message given up.
+  std::string_view action =
+      message.accepted.empty() ? std::string_view("refused") : std::string_view("aborted");
+  return message.LogLine(message.Summary(action, settings_->policy->audit(), message.Count()));
+}
+
 std::optional<SentMessage> MessageSession::ToLearn(std::string_view fallback_key) const {
-  if (held_ || !sender_) return std::nullopt;
-  SentMessage message;
-  message.key = message_id_.empty() ? std::string(fallback_key) : message_id_;
-  message.sender = CanonicalAddress(*sender_);
-  message.time = now_;
-  for (const Verdict& verdict : accepted_) {
+  if (!message_ || !message_->ended || message_->held || !message_->sender) return std::nullopt;
+  const Message& message = *message_;
+  SentMessage learned;
+  learned.key = message.message_id.empty() ? std::string(fallback_key) : message.message_id;
+  learned.sender = CanonicalAddress(*message.sender);
+  learned.time = message.now;
+  for (const Verdict& verdict : message.accepted) {
     // Warned recipients are not learned: a slip the sender did not notice would
     // become a habit. Confirmed ones are learned when released or sent again.
     if (verdict.action != Action::kAllow) continue;
-    EvaluationContext context = Context(verdict.recipient);
-    message.recipients.push_back(
+    EvaluationContext context = message.Context(verdict.recipient);
+    learned.recipients.push_back(
         SentRecipient{verdict.recipient, std::string(context.display_name)});
   }
-  if (message.recipients.empty()) return std::nullopt;
-  return message;
+  if (learned.recipients.empty()) return std::nullopt;
+  return learned;
 }
 
 }  // namespace rcptguard

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 
 namespace rcptguard {
 namespace {

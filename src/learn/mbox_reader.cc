@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "learn/mapped_file.h"
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 
 namespace rcptguard {
 namespace {

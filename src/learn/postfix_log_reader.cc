@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "learn/mapped_file.h"
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 
 namespace rcptguard {
 namespace {

@@ -7,17 +7,14 @@
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <ctime>
 #include <exception>
 #include <optional>
 
-#include "learn/message_headers.h"
 #include "milter/spill_store.h"
 #include "quarantine/hold_records.h"
 
@@ -29,26 +26,12 @@ namespace {
 LiveMilterConfig* g_live = nullptr;
 Logger* g_logger = nullptr;
 
-// One SMTP connection: the configuration it started with, what the MTA told
-// us about the client, and the message in progress.
+// One SMTP connection: the configuration it started with and its message
+// pipeline. The callbacks below only translate between libmilter and the
+// session; every decision is the session's.
 struct Connection {
   std::shared_ptr<const MilterConfig> config;
-  ConnectionFacts facts;
-  std::optional<MessageSession> message;
-  // With history: the From, To, Cc, Bcc and Message-ID header fields of the
-  // message, as a header block (display names and the learning key).
-  std::string headers;
-  // How many X-Rcptguard fields the message arrived with: each is removed at
-  // the end, so nobody can make a message look checked.
-  int forged_headers = 0;
-  // With sensitivity markings: the scan of the message in progress, its body
-  // store, and a Hyperscan scratch kept for the connection (remade when a
-  // reload brings another scanner). Declared in this order so the session,
-  // which uses the other two, goes first.
-  std::shared_ptr<const MarkingScanner> scanner;
-  MarkingScratch scratch;
-  std::unique_ptr<SpillStore> body;
-  std::optional<MarkingSession> marking;
+  std::optional<MessageSession> session;
   bool silent_body = false;     // SMFIP_NR_BODY negotiated: body chunks get no reply
   bool silent_eoh = false;      // SMFIP_NR_EOH negotiated: end of headers gets no reply
   bool silent_connect = false;  // SMFIP_NR_CONN negotiated: connect gets no reply
@@ -66,6 +49,18 @@ std::string Macro(SMFICTX* ctx, const char* name) {
 std::string QueueId(SMFICTX* ctx) {
   std::string id = SanitizeForLine(Macro(ctx, "i"), 64, true);
   return id.empty() ? "NOQUEUE" : id;
+}
+
+// The session of a message in progress, or null.
+MessageSession* Message(SMFICTX* ctx) {
+  Connection* connection = Get(ctx);
+  if (connection == nullptr || !connection->session || !connection->session->in_message()) {
+    return nullptr;
+  }
+  // Postfix gives the queue id from MAIL FROM on (Sendmail from DATA): the
+  // first one seen names the message in its log line.
+  connection->session->SetQueueId(Macro(ctx, "i"));
+  return &*connection->session;
 }
 
 sfsistat FailSafe(Connection* connection) {
@@ -88,6 +83,11 @@ sfsistat Guarded(SMFICTX* ctx, const char* stage, Body&& body) {
   return FailSafe(Get(ctx));
 }
 
+// A step whose reply was negotiated away must answer SMFIS_NOREPLY.
+sfsistat Quiet(sfsistat reply, bool silent) {
+  return reply == SMFIS_CONTINUE && silent ? SMFIS_NOREPLY : reply;
+}
+
 std::string ClientAddress(_SOCK_ADDR* address) {
   if (address == nullptr) return {};
   char text[INET6_ADDRSTRLEN] = {};
@@ -101,17 +101,38 @@ std::string ClientAddress(_SOCK_ADDR* address) {
   return text;
 }
 
+// What the session needs from the milter process: the clock, the history in
+// force and where large message bodies go.
+SessionServices ServicesFor(const std::shared_ptr<const MilterConfig>& config) {
+  SessionServices services;
+  services.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  if (config->history) {
+    std::shared_ptr<HistoryService> history = config->history;
+    services.history = [history] { return history->Current(); };
+  }
+  size_t memory = config->body_memory_bytes;
+  std::string directory = config->spool_directory;
+  services.body_store = [memory, directory]() -> std::unique_ptr<MarkingMessageStore> {
+    // The scan stops where the store fails and says truncated, so on_limit
+    // decides; the reason goes to the log.
+    return std::make_unique<SpillStore>(memory, directory, [](const std::string& error) {
+      g_logger->Warning("message body: " + error);
+    });
+  };
+  return services;
+}
+
 sfsistat OnNegotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long offered_steps,
                      unsigned long, unsigned long, unsigned long* actions, unsigned long* steps,
                      unsigned long* flags2, unsigned long* flags3) {
   return Guarded(ctx, "negotiate", [&] {
     // Only the envelope, the headers (an X-Rcptguard field that arrives is
-    // removed; display names for history) and the end of message matter, plus
-    // the body with sensitivity markings: skipping every other step makes a
-    // checked message cost what a minimal milter costs. The connect, header
-    // and body steps only record facts, so they need no reply either.
+    // removed; display names for history; markings) and the end of message
+    // matter, plus the body with sensitivity markings: skipping every other
+    // step makes a checked message cost what a minimal milter costs. The
+    // connect, header and body steps only record facts, so they need no reply.
     std::shared_ptr<const MilterConfig> config = g_live->Get();
-    bool markings = !config->policy->marking_scanner()->empty();
+    bool markings = !config->session->policy->marking_scanner()->empty();
     unsigned long wanted =
         SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN | SMFIP_NR_HDR;
     wanted |= markings ? (SMFIP_NR_EOH | SMFIP_NR_BODY) : (SMFIP_NOEOH | SMFIP_NOBODY);
@@ -139,60 +160,48 @@ sfsistat OnConnect(SMFICTX* ctx, char* /*hostname*/, _SOCK_ADDR* address) {
   }
   sfsistat reply = Guarded(ctx, "connect", [&] {
     connection->config = g_live->Get();
-    connection->facts.client_address = ClientAddress(address);
-    connection->facts.daemon_name = Macro(ctx, "{daemon_name}");
+    connection->session.emplace(connection->config->session, ServicesFor(connection->config));
+    ConnectionFacts facts;
+    facts.client_address = ClientAddress(address);
+    // No address, or not an IP one: a unix-domain socket or an unknown
+    // family (Sendmail's local submissions).
+    facts.local = address == nullptr ||
+                  (address->sa_family != AF_INET && address->sa_family != AF_INET6);
+    facts.daemon_name = Macro(ctx, "{daemon_name}");
+    connection->session->Connect(std::move(facts));
     return SMFIS_CONTINUE;
   });
   if (reply != SMFIS_CONTINUE) connection->failed = true;
   // With no reply negotiated, a failure is answered at MAIL FROM instead.
-  if (connection->silent_connect) return SMFIS_NOREPLY;
-  return reply;
+  return connection->silent_connect ? SMFIS_NOREPLY : reply;
+}
+
+void LogUnfinished(const std::string& log_line) {
+  if (!log_line.empty()) g_logger->Info(log_line);
 }
 
 sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
   return Guarded(ctx, "MAIL FROM", [&] {
     Connection* connection = Get(ctx);
-    if (connection == nullptr || connection->failed || connection->config == nullptr) {
+    if (connection == nullptr || connection->failed || !connection->session) {
       return FailSafe(connection);
     }
-    connection->message.reset();
-    connection->facts.auth_user = Macro(ctx, "{auth_authen}");
-    const auto& local = connection->config->local_submission_daemon_names;
-    bool can_refuse =
-        std::find(local.begin(), local.end(), connection->facts.daemon_name) == local.end();
-    const MilterConfig& config = *connection->config;
-    MessageSession message(config.policy, can_refuse,
-                           config.history ? config.history->Current() : nullptr,
-                           std::time(nullptr));
-    connection->headers.clear();
-    connection->forged_headers = 0;
-    connection->marking.reset();
-    connection->body.reset();
-    const std::shared_ptr<const MarkingScanner>& scanner = config.policy->marking_scanner();
-    if (!scanner->empty()) {
-      if (connection->scanner != scanner) {
-        connection->scanner = scanner;
-        connection->scratch = scanner->NewScratch();
-      }
-      connection->body =
-          std::make_unique<SpillStore>(config.body_memory_bytes, config.spool_directory);
-      connection->marking.emplace(scanner, &connection->scratch, connection->body.get());
-    }
-    message.SetSender(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
-    if (!connection->config->outbound.IsOutbound(connection->facts, message.sender())) {
-      return SMFIS_ACCEPT;  // not outbound: untouched, and no more callbacks for it
-    }
-    connection->message.emplace(std::move(message));
-    return SMFIS_CONTINUE;
+    SenderOutcome outcome =
+        connection->session->Sender(argv != nullptr && argv[0] != nullptr ? argv[0] : "",
+                                    Macro(ctx, "{auth_authen}"));
+    LogUnfinished(outcome.unfinished_log_line);
+    connection->session->SetQueueId(Macro(ctx, "i"));
+    // Not outbound: untouched, and no more callbacks for it.
+    return outcome.outbound ? SMFIS_CONTINUE : SMFIS_ACCEPT;
   });
 }
 
 sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
   return Guarded(ctx, "RCPT TO", [&] {
-    Connection* connection = Get(ctx);
-    if (connection == nullptr || !connection->message) return FailSafe(connection);
+    MessageSession* message = Message(ctx);
+    if (message == nullptr) return FailSafe(Get(ctx));
     RecipientOutcome outcome =
-        connection->message->AddRecipient(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
+        message->Recipient(argv != nullptr && argv[0] != nullptr ? argv[0] : "");
     if (!outcome.refuse) return SMFIS_CONTINUE;
     // Refuses this recipient only; the others of the message go through.
     if (smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
@@ -203,69 +212,43 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
   });
 }
 
-// Keeps the header fields history needs; the rest is not looked at.
 sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
   sfsistat reply = Guarded(ctx, "header", [&] {
-    Connection* connection = Get(ctx);
-    if (connection == nullptr || !connection->message || name == nullptr || value == nullptr) {
-      return SMFIS_CONTINUE;
-    }
-    if (strcasecmp(name, "X-Rcptguard") == 0) {
-      ++connection->forged_headers;
-      return SMFIS_CONTINUE;  // ours to write: not read as part of the message
-    }
-    if (connection->marking) connection->marking->Header(name, value);
-    if (connection->config->history == nullptr) return SMFIS_CONTINUE;
-    constexpr size_t kMaxHeaders = 64 * 1024;  // a bound on memory per message
-    for (const char* wanted : {"From", "To", "Cc", "Bcc", "Message-ID"}) {
-      if (strcasecmp(name, wanted) == 0 && connection->headers.size() < kMaxHeaders) {
-        connection->headers.append(name).append(": ").append(value).append("\n");
-      }
-    }
+    MessageSession* message = Message(ctx);
+    if (message != nullptr && name != nullptr && value != nullptr) message->Header(name, value);
     return SMFIS_CONTINUE;
   });
   Connection* connection = Get(ctx);
-  if (reply == SMFIS_CONTINUE && connection != nullptr && connection->silent_headers) {
-    return SMFIS_NOREPLY;
-  }
-  return reply;
+  return Quiet(reply, connection != nullptr && connection->silent_headers);
 }
 
-// The end of the headers and the body: only the marking scan reads them.
 sfsistat OnEndOfHeaders(SMFICTX* ctx) {
   sfsistat reply = Guarded(ctx, "end of headers", [&] {
-    Connection* connection = Get(ctx);
-    if (connection != nullptr && connection->marking) connection->marking->EndHeaders();
+    if (MessageSession* message = Message(ctx)) message->EndOfHeaders();
     return SMFIS_CONTINUE;
   });
   Connection* connection = Get(ctx);
-  if (reply == SMFIS_CONTINUE && connection != nullptr && connection->silent_eoh) {
-    return SMFIS_NOREPLY;
-  }
-  return reply;
+  return Quiet(reply, connection != nullptr && connection->silent_eoh);
 }
 
 sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t length) {
   sfsistat reply = Guarded(ctx, "body", [&] {
-    Connection* connection = Get(ctx);
-    if (connection != nullptr && connection->marking && chunk != nullptr) {
-      connection->marking->Body(std::string_view(reinterpret_cast<const char*>(chunk), length));
+    MessageSession* message = Message(ctx);
+    if (message != nullptr && chunk != nullptr) {
+      message->Body(std::string_view(reinterpret_cast<const char*>(chunk), length));
     }
     return SMFIS_CONTINUE;
   });
   Connection* connection = Get(ctx);
-  if (reply == SMFIS_CONTINUE && connection != nullptr && connection->silent_body) {
-    return SMFIS_NOREPLY;
-  }
-  return reply;
+  return Quiet(reply, connection != nullptr && connection->silent_body);
 }
 
 // The reviewers' copy of what was found: every recipient with its verdict, in
 // the hold directory (the message itself carries none of it). Written before
 // the message is held, so a held message always has its record unless the
 // write fails, which is logged: the message is held either way.
-void WriteHoldRecord(const MilterConfig& config, const std::string& queue_id,
-                     const MessageSession& message, const MessageOutcome& outcome) {
+void WriteHoldRecord(const MilterConfig& config, const MessageSession& message,
+                     const MessageOutcome& outcome, const std::string& queue_id) {
   if (config.hold_directory.path().empty()) return;
   HoldRecord record;
   record.queue_id = queue_id;
@@ -282,101 +265,73 @@ void WriteHoldRecord(const MilterConfig& config, const std::string& queue_id,
   }
 }
 
-sfsistat OnEndOfMessage(SMFICTX* ctx) {
-  return Guarded(ctx, "end of message", [&] {
-    Connection* connection = Get(ctx);
-    if (connection == nullptr || !connection->message) return FailSafe(connection);
-    MessageSession& message = *connection->message;
-    if (!connection->headers.empty()) {
-      SentMessage from_headers;
-      ParseMessageHeaders(connection->headers, &from_headers);
-      message.SetHeaderFacts(std::move(from_headers.recipients), std::move(from_headers.key));
+// Carries out the session's outcome at the end of the message: the MTA is
+// told to refuse, to change headers, to hold; history learns what went.
+sfsistat Apply(SMFICTX* ctx, const MilterConfig& config, MessageSession& message,
+               const MessageOutcome& outcome) {
+  std::string queue_id = QueueId(ctx);
+  if (outcome.reject) {
+    // Refused as a whole: the content may not go to some of its recipients.
+    g_logger->Info(outcome.log_line);
+    if (smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
+                      const_cast<char*>(outcome.reply.c_str())) != MI_SUCCESS) {
+      g_logger->Warning(queue_id + ": could not set the reply text");
     }
-    std::string queue_id = QueueId(ctx);
-    if (connection->marking) {
-      MarkingResult markings = connection->marking->End();
-      if (connection->body && !connection->body->error().empty()) {
-        // The scan stopped there and says truncated, so on_limit decides.
-        g_logger->Warning(queue_id + ": " + connection->body->error());
-      }
-      message.SetMarkings(std::move(markings));
-      connection->marking.reset();
-      connection->body.reset();
+    return SMFIS_REJECT;
+  }
+  if (outcome.hold) WriteHoldRecord(config, message, outcome, queue_id);
+  if (config.history && config.learn) {
+    // Without a Message-ID there is no key that stays unique (Postfix reuses
+    // queue ids), so such a message is always counted.
+    if (std::optional<SentMessage> learned = message.ToLearn("")) {
+      config.history->Learn(std::move(*learned));
     }
-    MessageOutcome outcome = message.Finish();
-    if (outcome.reject) {
-      // Refused as a whole: the content may not go to some of its recipients.
-      g_logger->Info(queue_id + ": " + outcome.summary);
-      connection->message.reset();
-      if (smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
-                        const_cast<char*>(outcome.reply.c_str())) != MI_SUCCESS) {
-        g_logger->Warning(queue_id + ": could not set the reply text");
-      }
-      return SMFIS_REJECT;
-    }
-    const MilterConfig& config = *connection->config;
-    if (outcome.hold) WriteHoldRecord(config, queue_id, message, outcome);
-    if (config.history && config.learn) {
-      // Without a Message-ID there is no key that stays unique (Postfix reuses
-      // queue ids), so such a message is always counted.
-      if (std::optional<SentMessage> learned = message.ToLearn("")) {
-        config.history->Learn(std::move(*learned));
-      }
-    }
-    connection->message.reset();
-    // A header of ours that arrived with the message goes, whatever it says:
-    // indexes count the fields of that name, and deleting from the last
-    // keeps the others' indexes valid.
-    for (int index = connection->forged_headers; index >= 1; --index) {
-      if (smfi_chgheader(ctx, const_cast<char*>("X-Rcptguard"), index, nullptr) != MI_SUCCESS) {
-        // A forged "checked" must not reach a recipient: keep the message.
-        g_logger->Error(queue_id + ": could not remove an X-Rcptguard header it arrived with; "
-                        "tempfail");
-        return SMFIS_TEMPFAIL;
-      }
-    }
-    if (config.add_header && !outcome.header.empty() &&
-        smfi_addheader(ctx, const_cast<char*>("X-Rcptguard"),
-                       const_cast<char*>(outcome.header.c_str())) != MI_SUCCESS) {
-      g_logger->Warning(queue_id + ": could not add the X-Rcptguard header");
-    }
-    if (outcome.hold &&
-        smfi_quarantine(ctx, const_cast<char*>(outcome.hold_reason.c_str())) != MI_SUCCESS) {
-      // Not held means it would be delivered: refuse it for now instead.
-      g_logger->Error(queue_id + ": could not hold the message; tempfail");
+  }
+  // A header of ours that arrived with the message goes, whatever it says:
+  // indexes count the fields of that name, and deleting from the last keeps
+  // the others' indexes valid.
+  for (int index = outcome.remove_headers; index >= 1; --index) {
+    if (smfi_chgheader(ctx, const_cast<char*>("X-Rcptguard"), index, nullptr) != MI_SUCCESS) {
+      // A forged "checked" must not reach a recipient: keep the message.
+      g_logger->Error(queue_id + ": could not remove an X-Rcptguard header it arrived with; "
+                                 "tempfail");
       return SMFIS_TEMPFAIL;
     }
-    g_logger->Info(queue_id + ": " + outcome.summary);
-    return SMFIS_CONTINUE;
-  });
+  }
+  if (config.add_header && !outcome.header.empty() &&
+      smfi_addheader(ctx, const_cast<char*>("X-Rcptguard"),
+                     const_cast<char*>(outcome.header.c_str())) != MI_SUCCESS) {
+    g_logger->Warning(queue_id + ": could not add the X-Rcptguard header");
+  }
+  if (outcome.hold &&
+      smfi_quarantine(ctx, const_cast<char*>(outcome.hold_reason.c_str())) != MI_SUCCESS) {
+    // Not held means it would be delivered: refuse it for now instead.
+    g_logger->Error(queue_id + ": could not hold the message; tempfail");
+    return SMFIS_TEMPFAIL;
+  }
+  g_logger->Info(outcome.log_line);
+  return SMFIS_CONTINUE;
 }
 
-// Logs the summary of a transaction that ends without a message (every
-// recipient refused, or the client gave up), so every message has its line.
-void LogUnfinished(SMFICTX* ctx, Connection* connection) {
-  if (connection == nullptr || !connection->message || !connection->message->has_recipients()) {
-    return;
-  }
-  g_logger->Info(QueueId(ctx) + ": " + connection->message->Finish().summary);
-  connection->message.reset();
+sfsistat OnEndOfMessage(SMFICTX* ctx) {
+  return Guarded(ctx, "end of message", [&] {
+    MessageSession* message = Message(ctx);
+    if (message == nullptr) return FailSafe(Get(ctx));
+    MessageOutcome outcome = message->EndOfMessage();
+    return Apply(ctx, *Get(ctx)->config, *message, outcome);
+  });
 }
 
 sfsistat OnAbort(SMFICTX* ctx) {
   return Guarded(ctx, "abort", [&] {
-    Connection* connection = Get(ctx);
-    LogUnfinished(ctx, connection);
-    if (connection != nullptr) {
-      connection->message.reset();
-      connection->marking.reset();
-      connection->body.reset();
-    }
+    if (MessageSession* message = Message(ctx)) LogUnfinished(message->Abort());
     return SMFIS_CONTINUE;
   });
 }
 
 sfsistat OnClose(SMFICTX* ctx) {
   try {
-    LogUnfinished(ctx, Get(ctx));
+    if (MessageSession* message = Message(ctx)) LogUnfinished(message->Abort());
     delete Get(ctx);
     smfi_setpriv(ctx, nullptr);
   } catch (...) {

@@ -21,12 +21,10 @@ namespace rcptguard {
 
 // Everything a message is checked with. Immutable; a reload builds a new one.
 struct MilterConfig {
-  std::shared_ptr<const Policy> policy;
-  OutboundRules outbound;
+  // The policy, the outbound rules and the sendmail(1) service names: what
+  // every MessageSession of a connection is built on.
+  std::shared_ptr<const SessionSettings> session;
   bool tempfail_on_error = true;  // the answer when rcptguard itself fails
-  // {daemon_name} values of sendmail(1) submissions, where no recipient can be
-  // refused (see [milter] local_submission_daemon_names).
-  std::vector<std::string> local_submission_daemon_names;
   std::string source;  // the configuration file, for log lines
   // Correspondent history (null: none). One service per milter process, kept
   // across reloads; `learn` says whether delivered mail is recorded.

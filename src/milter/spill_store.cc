@@ -11,8 +11,9 @@
 
 namespace rcptguard {
 
-SpillStore::SpillStore(size_t memory_limit, std::string directory)
-    : memory_limit_(memory_limit), directory_(std::move(directory)) {}
+SpillStore::SpillStore(size_t memory_limit, std::string directory,
+                       std::function<void(const std::string&)> report)
+    : memory_limit_(memory_limit), directory_(std::move(directory)), report_(std::move(report)) {}
 
 SpillStore::~SpillStore() {
   if (fd_ >= 0) close(fd_);
@@ -34,6 +35,8 @@ bool SpillStore::OpenFile() {
   }
   if (fd_ < 0) {
     error_ = "cannot create a temporary file in " + directory + ": " + std::strerror(errno);
+    if (report_) report_(error_);
+    report_ = nullptr;  // once per message
     return false;
   }
   return true;
@@ -51,6 +54,8 @@ bool SpillStore::Append(std::string_view bytes) {
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) {
       error_ = std::string("cannot write the temporary body file: ") + std::strerror(errno);
+      if (report_) report_(error_);
+      report_ = nullptr;  // once per message
       return false;
     }
     bytes.remove_prefix(static_cast<size_t>(written));

@@ -6,6 +6,7 @@
 #define RCPTGUARD_MILTER_SPILL_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,8 +17,10 @@ namespace rcptguard {
 class SpillStore : public MarkingMessageStore {
  public:
   // Keeps up to `memory_limit` bytes in memory; the rest goes to a file in
-  // `directory` (empty: $TMPDIR, else /tmp).
-  SpillStore(size_t memory_limit, std::string directory);
+  // `directory` (empty: $TMPDIR, else /tmp). `report` (may be empty) is told
+  // why an Append failed, once, for the log.
+  SpillStore(size_t memory_limit, std::string directory,
+             std::function<void(const std::string&)> report = {});
   ~SpillStore() override;
   SpillStore(const SpillStore&) = delete;
   SpillStore& operator=(const SpillStore&) = delete;
@@ -39,6 +42,7 @@ class SpillStore : public MarkingMessageStore {
   int fd_ = -1;         // the rest, from offset memory_.size()
   uint64_t size_ = 0;
   std::string error_;
+  std::function<void(const std::string&)> report_;
 };
 
 }  // namespace rcptguard

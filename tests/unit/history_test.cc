@@ -8,6 +8,7 @@
 #include "platform/suffix_list_file.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/session.h"
+#include "support/session_helpers.h"
 
 namespace rcptguard {
 namespace {
@@ -344,15 +345,14 @@ TEST_P(PolicyWithHistory, NoSenderMeansOnlyTheOrganisationsHistory) {
 }
 
 TEST_P(PolicyWithHistory, SessionChecksDisplayNamesAtTheEndAndLearnsOnlyAllowedRecipients) {
-  MessageSession session(policy_, /*can_refuse=*/true, history_, kNow);
-  session.SetSender("<alice@mod.uk>");
-  EXPECT_FALSE(session.AddRecipient("<j.smith@army.mil>").refuse);
-  EXPECT_FALSE(session.AddRecipient("<john.smith@outlook.com>").refuse);
-  EXPECT_TRUE(session.AddRecipient("<x@army.ml>").refuse);
-  session.SetHeaderFacts(
-      {{"j.smith@army.mil", "John Smith"}, {"John.Smith@outlook.com", "John Smith"}},
-      "<id-1@mod.uk>");
-  MessageOutcome outcome = session.Finish();
+  MessageSession session = testing_support::NewSession(policy_, /*can_refuse=*/true, history_, kNow);
+  session.Sender("<alice@mod.uk>");
+  EXPECT_FALSE(session.Recipient("<j.smith@army.mil>").refuse);
+  EXPECT_FALSE(session.Recipient("<john.smith@outlook.com>").refuse);
+  EXPECT_TRUE(session.Recipient("<x@army.ml>").refuse);
+  session.Header("To", "John Smith <j.smith@army.mil>, John Smith <John.Smith@outlook.com>");
+  session.Header("Message-ID", "<id-1@mod.uk>");
+  MessageOutcome outcome = session.EndOfMessage();
   EXPECT_FALSE(outcome.hold);
   EXPECT_NE(outcome.summary.find("unfamiliar-recipient"), std::string::npos) << outcome.summary;
   std::optional<SentMessage> learned = session.ToLearn("QUEUEID");
@@ -365,11 +365,11 @@ TEST_P(PolicyWithHistory, SessionChecksDisplayNamesAtTheEndAndLearnsOnlyAllowedR
 }
 
 TEST_P(PolicyWithHistory, HeldMailIsNotLearned) {
-  MessageSession session(policy_, /*can_refuse=*/false, history_, kNow);  // sendmail(1)
-  session.SetSender("<alice@mod.uk>");
-  session.AddRecipient("<j.smith@army.mil>");
-  session.AddRecipient("<x@army.ml>");  // a reject becomes a hold here
-  EXPECT_TRUE(session.Finish().hold);
+  MessageSession session = testing_support::NewSession(policy_, /*can_refuse=*/false, history_, kNow);  // sendmail(1)
+  session.Sender("<alice@mod.uk>");
+  session.Recipient("<j.smith@army.mil>");
+  session.Recipient("<x@army.ml>");  // a reject becomes a hold here
+  EXPECT_TRUE(session.EndOfMessage().hold);
   EXPECT_FALSE(session.ToLearn("QUEUEID").has_value());
 }
 

@@ -16,7 +16,7 @@
 
 #include "learn/maildir_reader.h"
 #include "learn/mbox_reader.h"
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 #include "learn/postfix_log_reader.h"
 #include "learn/progress.h"
 

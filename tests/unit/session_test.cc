@@ -1,6 +1,7 @@
 // A message in the mail path: which mail is outbound, what each recipient is
 // answered, and what happens at the end of the message.
 #include "rcptguard/session.h"
+#include "support/session_helpers.h"
 
 #include <gtest/gtest.h>
 
@@ -67,16 +68,16 @@ TEST(OutboundRules, BadNetworksAreNamed) {
 }
 
 TEST(MessageSession, RefusesOnlyTheLookalikeRecipientWithAPlainSentence) {
-  MessageSession session(MakePolicy(), /*can_refuse=*/true);
-  session.SetSender("<bob@mod.uk>");
-  RecipientOutcome bad = session.AddRecipient("<alice@army.ml>");
+  MessageSession session = testing_support::NewSession(MakePolicy(), /*can_refuse=*/true);
+  session.Sender("<bob@mod.uk>");
+  RecipientOutcome bad = session.Recipient("<alice@army.ml>");
   EXPECT_TRUE(bad.refuse);
   EXPECT_EQ(bad.reply,
             "recipient domain army.ml looks like a mistyping of army.mil; did you mean "
             "alice@army.mil? Not sent.");
-  RecipientOutcome good = session.AddRecipient("<carol@army.mil>");
+  RecipientOutcome good = session.Recipient("<carol@army.mil>");
   EXPECT_FALSE(good.refuse);
-  MessageOutcome end = session.Finish();
+  MessageOutcome end = session.EndOfMessage();
   EXPECT_FALSE(end.hold);
   EXPECT_NE(end.summary.find("refused=1"), std::string::npos) << end.summary;
   EXPECT_NE(end.summary.find("alice@army.ml reject lookalike-domain tld-swap -> army.mil"),
@@ -86,22 +87,29 @@ TEST(MessageSession, RefusesOnlyTheLookalikeRecipientWithAPlainSentence) {
 }
 
 TEST(MessageSession, ATransactionWithEveryRecipientRefusedStillGetsItsLogLine) {
-  MessageSession session(MakePolicy(), true);
-  session.SetSender("<bob@mod.uk>");
-  EXPECT_FALSE(session.has_recipients());
-  EXPECT_TRUE(session.AddRecipient("<alice@army.ml>").refuse);
-  EXPECT_TRUE(session.has_recipients());
-  MessageOutcome end = session.Finish();
+  MessageSession session = testing_support::NewSession(MakePolicy(), true);
+  session.Sender("<bob@mod.uk>");
+  EXPECT_EQ(session.Abort(), "") << "no recipient yet: nothing to log";
+  session.Sender("<bob@mod.uk>");
+  session.SetQueueId("4ABC");
+  EXPECT_TRUE(session.Recipient("<alice@army.ml>").refuse);
+  // The MTA ends such a transaction without a message: the abort logs it.
+  std::string line = session.Abort();
+  EXPECT_EQ(line.rfind("4ABC: from=<bob@mod.uk>", 0), 0u) << line;
+  EXPECT_NE(line.find("action=refused"), std::string::npos) << line;
+  session.Sender("<bob@mod.uk>");
+  EXPECT_TRUE(session.Recipient("<alice@army.ml>").refuse);
+  MessageOutcome end = session.EndOfMessage();
   EXPECT_NE(end.summary.find("action=refused"), std::string::npos) << end.summary;
   EXPECT_EQ(end.header, "checked");
 }
 
 TEST(MessageSession, HoldBandHoldsTheWholeMessageAndSaysWhy) {
-  MessageSession session(MakePolicy(false, {{0.5, Action::kHold}}), true);
-  session.SetSender("<bob@mod.uk>");
-  EXPECT_FALSE(session.AddRecipient("<alice@army.ml>").refuse);
-  EXPECT_FALSE(session.AddRecipient("<carol@army.mil>").refuse);
-  MessageOutcome end = session.Finish();
+  MessageSession session = testing_support::NewSession(MakePolicy(false, {{0.5, Action::kHold}}), true);
+  session.Sender("<bob@mod.uk>");
+  EXPECT_FALSE(session.Recipient("<alice@army.ml>").refuse);
+  EXPECT_FALSE(session.Recipient("<carol@army.mil>").refuse);
+  MessageOutcome end = session.EndOfMessage();
   EXPECT_TRUE(end.hold);
   EXPECT_NE(end.hold_reason.find("alice@army.ml hold lookalike-domain"), std::string::npos)
       << end.hold_reason;
@@ -114,19 +122,19 @@ TEST(MessageSession, HoldBandHoldsTheWholeMessageAndSaysWhy) {
 TEST(MessageSession, WithoutRefusalARejectBecomesAHold) {
   // Mail from sendmail(1) reaches non_smtpd_milters, where a recipient cannot
   // be refused on its own.
-  MessageSession session(MakePolicy(), /*can_refuse=*/false);
-  session.SetSender("<bob@mod.uk>");
-  EXPECT_FALSE(session.AddRecipient("<alice@army.ml>").refuse);
-  EXPECT_TRUE(session.Finish().hold);
+  MessageSession session = testing_support::NewSession(MakePolicy(), /*can_refuse=*/false);
+  session.Sender("<bob@mod.uk>");
+  EXPECT_FALSE(session.Recipient("<alice@army.ml>").refuse);
+  EXPECT_TRUE(session.EndOfMessage().hold);
 }
 
 TEST(MessageSession, AuditModeDecidesAndChangesNothing) {
-  MessageSession session(MakePolicy(/*audit=*/true), true);
-  session.SetSender("<>");
-  RecipientOutcome bad = session.AddRecipient("<alice@army.ml>");
+  MessageSession session = testing_support::NewSession(MakePolicy(/*audit=*/true), true);
+  session.Sender("<>");
+  RecipientOutcome bad = session.Recipient("<alice@army.ml>");
   EXPECT_FALSE(bad.refuse);
   EXPECT_EQ(bad.verdict.action, Action::kReject);
-  MessageOutcome end = session.Finish();
+  MessageOutcome end = session.EndOfMessage();
   EXPECT_FALSE(end.hold);
   EXPECT_TRUE(end.header.empty());
   EXPECT_NE(end.summary.find("action=audit"), std::string::npos) << end.summary;
@@ -134,15 +142,15 @@ TEST(MessageSession, AuditModeDecidesAndChangesNothing) {
 }
 
 TEST(MessageSession, RepliesAndLogLinesAreSafeWhateverTheInput) {
-  MessageSession session(MakePolicy(), true);
-  session.SetSender("<b%ob\r\n@mod.uk>");
-  RecipientOutcome idn = session.AddRecipient("<\xd0\xb0lice@\xd0\xb0rmy.mil>");  // Cyrillic
+  MessageSession session = testing_support::NewSession(MakePolicy(), true);
+  session.Sender("<b%ob\r\n@mod.uk>");
+  RecipientOutcome idn = session.Recipient("<\xd0\xb0lice@\xd0\xb0rmy.mil>");  // Cyrillic
   ASSERT_TRUE(idn.refuse);
   for (char c : idn.reply) {
     EXPECT_TRUE(c >= 0x20 && c < 0x7f && c != '%') << "byte " << static_cast<int>(c);
   }
   EXPECT_NE(idn.reply.find("xn--"), std::string::npos) << idn.reply;
-  MessageOutcome end = session.Finish();
+  MessageOutcome end = session.EndOfMessage();
   EXPECT_EQ(end.summary.find('\n'), std::string::npos);
   EXPECT_EQ(end.summary.find('%'), std::string::npos);
 }

@@ -1,7 +1,7 @@
 // Header-block parsing for the mbox and Maildir readers. The block is walked
 // line by line here (cheap, and only the eight fields history needs are kept);
 // GMime parses the address lists and dates, which is where the hard cases are.
-#include "learn/message_headers.h"
+#include "rcptguard/message_headers.h"
 
 #include <gmime/gmime.h>
 

@@ -3,8 +3,8 @@
 // by the mbox and Maildir readers. The block is split and unfolded here; the
 // address-list values go to GMime, which knows quoting, groups, comments and
 // RFC 2047 encoded words.
-#ifndef RCPTGUARD_LEARN_MESSAGE_HEADERS_H_
-#define RCPTGUARD_LEARN_MESSAGE_HEADERS_H_
+#ifndef RCPTGUARD_MESSAGE_HEADERS_H_
+#define RCPTGUARD_MESSAGE_HEADERS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -63,4 +63,4 @@ int64_t DaysFromCivil(int64_t year, int month, int day);
 
 }  // namespace rcptguard
 
-#endif  // RCPTGUARD_LEARN_MESSAGE_HEADERS_H_
+#endif  // RCPTGUARD_MESSAGE_HEADERS_H_
