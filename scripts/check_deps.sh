@@ -84,8 +84,14 @@ for relative in "${files[@]}"; do
                        "$(cache_value PKG_CONFIG_EXECUTABLE)"; continue ;;
         esac
         dir="$(cache_value "${name}_DIR")"
-        config="$(ls "${dir}"/*[Cc]onfig.cmake 2>/dev/null | head -n 1 || true)"
-        check_file "${relative}: find_package ${name}" "${config}"
+        if [[ -n "${dir}" && "${dir}" != *NOTFOUND ]]; then
+          config="$(ls "${dir}"/*[Cc]onfig.cmake 2>/dev/null | head -n 1 || true)"
+          check_file "${relative}: find_package ${name}" "${config}"
+        else
+          # A CMake find module (FindZLIB, ...): the library it found.
+          library="$(sed -n "s|^${name}_LIBRARY[A-Z_]*:FILEPATH=||p" "${cache}" | grep -v NOTFOUND | head -n 1)"
+          check_file "${relative}: find_package ${name}" "${library}"
+        fi
         ;;
       find_library | find_program)
         check_file "${relative}: ${command} ${words[1]:-?}" "$(cache_value "${words[0]}")"

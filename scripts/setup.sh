@@ -17,6 +17,8 @@ packages=(
   libsodium-dev libsqlite3-dev libpq-dev
   # sensitivity markings: MIME decoding (GMime) and the pattern scanner (Hyperscan)
   libgmime-3.0-dev libhyperscan-dev
+  # learn --postfix-log reads rotated, gzip-compressed logs
+  zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev miltertest procps
   postfix swaks hyperfine valgrind time bc

@@ -136,6 +136,9 @@ class Policy {
   // only the organisation's history).
   Verdict Evaluate(const Address* sender, std::string_view recipient,
                    const EvaluationContext& context = {}) const;
+  // The invalid-address verdict (with the configured action) for input that
+  // is not a deliverable address, saying `why` ("the line is longer than ...").
+  Verdict InvalidAddress(std::string_view recipient, std::string_view why) const;
 
   const LookalikeDetector& detector() const { return detector_; }
   bool audit() const { return audit_; }

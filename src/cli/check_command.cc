@@ -2,7 +2,9 @@
 // for scripts. Streams stdin with constant memory.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -13,6 +15,7 @@
 #include "rcptguard/verdict_format.h"
 #include "cli/store_options.h"
 #include "config/config.h"
+#include "rcptguard/session.h"
 
 namespace rcptguard {
 namespace {
@@ -59,19 +62,32 @@ class BatchChecker {
         format_(format),
         batches_(std::max(threads, 1u)) {}
 
-  void Add(std::string_view line) {
-    Batch& batch = batches_[filling_];
-    batch.lines.emplace_back(batch.text.size(), line.size());
-    batch.text.append(line);
-    if (batch.lines.size() == kBatchLines && ++filling_ == batches_.size()) RunRound();
-  }
+  void Add(std::string_view line) { Queue(line, std::nullopt); }
+  // A line that is not an address whatever it holds (`why` says what is wrong).
+  void AddInvalid(std::string_view line, std::string why) { Queue(line, std::move(why)); }
 
+  // Checks what is left and ends the output. Returns the exit status: a
+  // failed write (a full disk, a closed pipe) is an error, never "all
+  // allowed" or "not allowed" as if the answers had been written.
   int Finish() {
     RunRound();
-    if (format_ == Format::kJson) std::fputs(checked_ == 0 ? "[]\n" : "\n]\n", stdout);
-    std::fflush(stdout);
+    if (format_ == Format::kJson && !write_failed_) {
+      Write(checked_ == 0 ? "[]\n" : "\n]\n");
+    }
+    if (!write_failed_ && std::fflush(stdout) != 0) {
+      write_failed_ = true;
+      write_errno_ = errno;
+    }
+    if (write_failed_) {
+      std::fprintf(stderr, "rcptguard check: cannot write the output: %s\n",
+                   std::strerror(write_errno_ != 0 ? write_errno_ : EIO));
+      return kExitUsage;
+    }
     return all_allowed_ ? kExitAllAllowed : kExitNotAllowed;
   }
+
+  // Returns true iff writing the output has failed: stop reading input.
+  bool write_failed() const { return write_failed_; }
 
  private:
   static constexpr size_t kBatchLines = 4096;
@@ -79,15 +95,39 @@ class BatchChecker {
   struct Batch {
     std::string text;                              // the lines, back to back
     std::vector<std::pair<size_t, size_t>> lines;  // offset and length of each
+    std::vector<std::pair<size_t, std::string>> invalid;  // line index, why
     std::string out;
     bool all_allowed = true;
   };
 
+  void Queue(std::string_view line, std::optional<std::string> invalid) {
+    if (write_failed_) return;
+    Batch& batch = batches_[filling_];
+    if (invalid) batch.invalid.emplace_back(batch.lines.size(), std::move(*invalid));
+    batch.lines.emplace_back(batch.text.size(), line.size());
+    batch.text.append(line);
+    if (batch.lines.size() == kBatchLines && ++filling_ == batches_.size()) RunRound();
+  }
+
+  void Write(std::string_view text) {
+    if (write_failed_) return;
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) {
+      write_failed_ = true;
+      write_errno_ = errno;
+    }
+  }
+
   void CheckBatch(Batch& batch, bool first_of_all) const {
+    auto invalid = batch.invalid.begin();
     for (size_t i = 0; i < batch.lines.size(); ++i) {
       auto [offset, length] = batch.lines[i];
-      Verdict verdict =
-          policy_.Evaluate(sender_, std::string_view(batch.text).substr(offset, length), context_);
+      std::string_view line = std::string_view(batch.text).substr(offset, length);
+      Verdict verdict;
+      if (invalid != batch.invalid.end() && invalid->first == i) {
+        verdict = policy_.InvalidAddress(line, (invalid++)->second);
+      } else {
+        verdict = policy_.Evaluate(sender_, line, context_);
+      }
       if (verdict.action != Action::kAllow) batch.all_allowed = false;
       Render(verdict, format_, first_of_all && i == 0, &batch.out);
     }
@@ -105,11 +145,12 @@ class BatchChecker {
     for (std::thread& worker : workers) worker.join();
     for (size_t b = 0; b < used; ++b) {
       Batch& batch = batches_[b];
-      std::fwrite(batch.out.data(), 1, batch.out.size(), stdout);
+      Write(batch.out);
       checked_ += batch.lines.size();
       all_allowed_ = all_allowed_ && batch.all_allowed;
       batch.text.clear();
       batch.lines.clear();
+      batch.invalid.clear();
       batch.out.clear();
       batch.all_allowed = true;
     }
@@ -124,46 +165,59 @@ class BatchChecker {
   size_t filling_ = 0;  // the batch being filled
   size_t checked_ = 0;
   bool all_allowed_ = true;
+  bool write_failed_ = false;
+  int write_errno_ = 0;
 };
 
-// Reads stdin in blocks and calls fn for each line (without the line ending).
-// Memory stays constant whatever the input size; a line longer than the block
-// is kept whole by growing the carry-over.
+void PrintError(const std::string& text) {
+  std::fprintf(stderr, "rcptguard check: %s\n", SanitizeForLine(text, 2000, false).c_str());
+}
+
+// The longest input line taken as an address. An address is at most 254
+// octets (RFC 5321's path limit less the brackets); with a display name and
+// spacing a line is still far shorter. A longer line is one invalid-address
+// verdict, and memory stays bounded whatever the input.
+constexpr size_t kMaxLineBytes = 16 * 1024;
+
+// Reads stdin in blocks and calls fn(line, whole) for each line (without the
+// line ending): `whole` is false for a line longer than kMaxLineBytes, whose
+// first kMaxLineBytes are given and the rest skipped. Memory stays constant
+// whatever the input; returns false on a read error.
 template <typename Fn>
-void ForEachStdinLine(Fn&& fn) {
+bool ForEachStdinLine(Fn&& fn) {
   std::vector<char> block(1 << 16);
   std::string carry;
+  bool overlong = false;  // the line being read is past the bound
   size_t n;
+  auto emit = [&](std::string_view line) {
+    if (!line.empty() && line.back() == '\r' && !overlong) line.remove_suffix(1);
+    fn(line, !overlong);
+  };
   while ((n = std::fread(block.data(), 1, block.size(), stdin)) > 0) {
     std::string_view data(block.data(), n);
     while (true) {
       size_t eol = data.find('\n');
-      if (eol == std::string_view::npos) {
-        carry.append(data);
-        break;
+      std::string_view piece = data.substr(0, eol);
+      if (!overlong) {
+        size_t room = kMaxLineBytes - carry.size();
+        carry.append(piece.substr(0, room));
+        overlong = piece.size() > room;
       }
-      std::string_view line = data.substr(0, eol);
-      if (!carry.empty()) {
-        carry.append(line);
-        line = carry;
-      }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      fn(line);
+      if (eol == std::string_view::npos) break;
+      emit(carry);
       carry.clear();
+      overlong = false;
       data.remove_prefix(eol + 1);
     }
   }
-  if (!carry.empty()) {
-    std::string_view line = carry;
-    if (line.back() == '\r') line.remove_suffix(1);
-    fn(line);
-  }
+  if (!carry.empty() || overlong) emit(carry);
+  return std::ferror(stdin) == 0;
 }
 
 int RunCheck(const CheckOptions& options) {
   auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
   if (!config) {
-    std::fprintf(stderr, "rcptguard: %s\n", config.error().ToString().c_str());
+    PrintError(config.error().ToString());
     return kExitUsage;
   }
   // History, when a store is named: the whole of it, as the milter holds it,
@@ -174,7 +228,7 @@ int RunCheck(const CheckOptions& options) {
   if (!options.store.empty() || !config->history.store.empty()) {
     auto loaded = LoadCorrespondentHistory(options.store, config->history, context.now);
     if (!loaded) {
-      std::fprintf(stderr, "rcptguard: %s\n", loaded.error().ToString().c_str());
+      PrintError(loaded.error().ToString());
       return kExitUsage;
     }
     history = std::move(*loaded);
@@ -183,15 +237,14 @@ int RunCheck(const CheckOptions& options) {
   auto policy =
       CompilePolicy(*config, history ? history->LearnedDomains() : std::vector<ExpectedDomain>{});
   if (!policy) {
-    std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
+    PrintError(policy.error().ToString());
     return kExitUsage;
   }
   std::optional<Address> sender;
   if (!options.from.empty()) {
     auto parsed = ParseAddress(options.from);
     if (!parsed) {
-      std::fprintf(stderr, "rcptguard: --from %s: %s\n", options.from.c_str(),
-                   parsed.error().message.c_str());
+      PrintError("--from " + options.from + ": " + parsed.error().message);
       return kExitUsage;
     }
     sender = std::move(*parsed);
@@ -204,10 +257,25 @@ int RunCheck(const CheckOptions& options) {
   BatchChecker checker(**policy, sender ? &*sender : nullptr, context, format, threads);
   for (const std::string& address : options.addresses) {
     if (address == "-") {
-      ForEachStdinLine([&](std::string_view line) { checker.Add(line); });
+      bool read = ForEachStdinLine([&](std::string_view line, bool whole) {
+        if (whole) {
+          checker.Add(line);
+        } else {
+          checker.AddInvalid(line.substr(0, 256), "the line is longer than " +
+                                                      std::to_string(kMaxLineBytes) + " bytes");
+        }
+      });
+      if (!read) {
+        PrintError(std::string("cannot read standard input: ") + std::strerror(errno));
+        return kExitUsage;
+      }
+    } else if (address.size() > kMaxLineBytes) {
+      checker.AddInvalid(std::string_view(address).substr(0, 256),
+                         "longer than " + std::to_string(kMaxLineBytes) + " bytes");
     } else {
       checker.Add(address);
     }
+    if (checker.write_failed()) break;
   }
   return checker.Finish();
 }

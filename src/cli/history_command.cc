@@ -252,6 +252,9 @@ int Prune(HistoryStore& store, const HistoryCommandOptions& options, int64_t now
 int Stats(HistoryStore& store, const HistoryCommandOptions& options) {
   auto stats = store.Stats();
   if (!stats) return Fail(StatusFor(stats.error()), stats.error());
+  if (auto intact = store.CheckIntegrity(); !intact) {
+    return Fail(StatusFor(intact.error()), intact.error());
+  }
   if (options.format == "json") {
     PrintJson({{"pairs", stats->pairs},
                {"senders", stats->senders},
@@ -279,6 +282,11 @@ int RunHistory(const HistoryCommandOptions& options) {
   if (!config) return Fail(kExitUsage, config.error());
   auto resolved = ResolveStoreOptions(options.store, config->history);
   if (!resolved) return Fail(StatusFor(resolved.error()), resolved.error());
+  const std::string& verb = options.action;
+  // What only reads opens read-only: it works on a store in a read-only
+  // directory, and cannot change it by mistake.
+  resolved->read_only = verb == "top" || verb == "domain" || verb == "exceptions" ||
+                        verb == "stats";
   auto store = OpenHistoryStore(*resolved);
   if (!store) return Fail(StatusFor(store.error()), store.error());
   int64_t now = static_cast<int64_t>(std::time(nullptr));

@@ -144,6 +144,7 @@ class Learner {
     finished_bytes_ += counters.bytes;
     summary_.skipped += counters.skipped;
     summary_.malformed += counters.malformed;
+    summary_.not_files += counters.not_files;
   }
 
   LearnCallbacks Callbacks() {
@@ -217,6 +218,11 @@ int RunLearn(const LearnOptions& options) {
     std::fprintf(stderr, "rcptguard learn: %s\n", store.error().ToString().c_str());
     return store.error().code == ErrorCode::kConfig ? kExitUsage : kExitIoError;
   }
+  // Learning into a damaged store would report counts it cannot keep.
+  if (auto intact = (*store)->CheckIntegrity(); !intact) {
+    std::fprintf(stderr, "rcptguard learn: %s\n", intact.error().ToString().c_str());
+    return kExitIoError;
+  }
 
   auto start = std::chrono::steady_clock::now();
   ProgressLine progress(stderr, !options.no_progress && ::isatty(STDERR_FILENO) == 1, total_bytes);
@@ -260,6 +266,12 @@ int RunLearn(const LearnOptions& options) {
   }
   if (!learner.store_error().empty()) {
     std::fprintf(stderr, "rcptguard learn: %s\n", learner.store_error().c_str());
+    return kExitIoError;
+  }
+  // What was written must be readable: a store damaged meanwhile is a
+  // failure, whatever the counts above say.
+  if (auto intact = (*store)->CheckIntegrity(); !intact) {
+    std::fprintf(stderr, "rcptguard learn: %s\n", intact.error().ToString().c_str());
     return kExitIoError;
   }
   return 0;

@@ -32,6 +32,7 @@ Result<std::shared_ptr<const CorrespondentHistory>> LoadCorrespondentHistory(
     const std::string& store_flag, const HistorySettings& settings, int64_t now) {
   auto options = ResolveStoreOptions(store_flag, settings);
   if (!options) return tl::unexpected(options.error());
+  options->read_only = true;  // a check never writes history
   auto store = OpenHistoryStore(*options);
   if (!store) return tl::unexpected(store.error());
   auto snapshot = (*store)->Load(now);

@@ -157,9 +157,15 @@ struct ListDeleter {
 using AddressList = std::unique_ptr<InternetAddressList, ListDeleter>;
 
 AddressList ParseList(const std::string& value) {
+  // GMime takes a C string, and a NUL would silently end the list there,
+  // hiding every address after it. A NUL is malformed input: it becomes
+  // DEL, a control character no address may contain, so the address that
+  // held it is reported invalid and the ones after it are still read.
+  std::string text = value;
+  std::replace(text.begin(), text.end(), '\0', '\x7f');
   // NULL options: GMime's defaults (loose RFC compliance, UTF-8 then
   // ISO-8859-1 for undeclared 8-bit text).
-  return AddressList(internet_address_list_parse(nullptr, value.c_str()));
+  return AddressList(internet_address_list_parse(nullptr, text.c_str()));
 }
 
 std::string_view MailboxAddress(InternetAddressMailbox* mailbox) {
@@ -278,6 +284,25 @@ HeaderOutcome ParseMessageHeaders(std::string_view headers, SentMessage* message
       message->recipients.push_back(SentRecipient{std::string(addr), std::string(display)});
       return true;
     });
+    // A NUL in a list is malformed input, not the end of the list: the entry
+    // that holds it is kept as written (NUL included), so that whoever checks
+    // the recipients reports it as an invalid address rather than never
+    // seeing it.
+    std::string_view all = values.recipients;
+    for (size_t nul = all.find('\0'); nul != std::string_view::npos;
+         nul = all.find('\0', nul + 1)) {
+      size_t start = all.find_last_of(",", nul);
+      start = start == std::string_view::npos ? 0 : start + 1;
+      size_t end = all.find(',', nul);
+      std::string_view entry = Trim(all.substr(start, end == std::string_view::npos
+                                                          ? std::string_view::npos
+                                                          : end - start));
+      if (size_t open = entry.rfind('<'); open != std::string_view::npos) {
+        entry = entry.substr(open + 1, entry.find('>', open) - open - 1);
+      }
+      message->recipients.push_back(SentRecipient{std::string(entry), std::string()});
+      nul = end == std::string_view::npos ? all.size() - 1 : end;
+    }
   }
 
   if (message->sender.empty()) return HeaderOutcome::kNoSender;

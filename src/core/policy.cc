@@ -242,19 +242,23 @@ void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markin
   }
 }
 
-Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
-                         const EvaluationContext& context) const {
+Verdict Policy::InvalidAddress(std::string_view recipient, std::string_view why) const {
   Verdict verdict;
   verdict.recipient.assign(recipient);
+  verdict.action = invalid_address_action_;
+  verdict.score = 1.0;
+  verdict.reasons.push_back(Reason{std::string(kReasonInvalidAddress), "",
+                                   "not a deliverable address: " + std::string(why),
+                                   invalid_address_action_});
+  return verdict;
+}
+
+Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
+                         const EvaluationContext& context) const {
   auto address = ParseAddress(recipient);
-  if (!address) {
-    verdict.action = invalid_address_action_;
-    verdict.score = 1.0;
-    verdict.reasons.push_back(Reason{std::string(kReasonInvalidAddress), "",
-                                     "not a deliverable address: " + address.error().message,
-                                     invalid_address_action_});
-    return verdict;
-  }
+  if (!address) return InvalidAddress(recipient, address.error().message);
+  Verdict verdict;
+  verdict.recipient.assign(recipient);
   auto add = [&](Reason reason, double score) {
     verdict.action = std::max(verdict.action, reason.action);
     verdict.score = std::max(verdict.score, score);

@@ -19,12 +19,16 @@ struct LearnCounters {
                            // bounce) or no recipient with a domain
   uint64_t malformed = 0;  // messages or log lines that could not be parsed
                            // (too large a header block, a broken log line)
+  uint64_t not_files = 0;  // Maildir entries that are not regular files (a
+                           // FIFO, a device, a directory): never opened
+                           // for reading, counted and reported
 
   LearnCounters& operator+=(const LearnCounters& other) {
     bytes += other.bytes;
     messages += other.messages;
     skipped += other.skipped;
     malformed += other.malformed;
+    not_files += other.not_files;
     return *this;
   }
 };

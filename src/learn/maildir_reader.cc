@@ -71,7 +71,9 @@ class MaildirReader {
 
   // Returns false when the callback asked to stop.
   bool ReadMessageFile(const std::string& path, std::string_view name) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO someone left in cur/ must not wait for a
+    // writer (a regular file ignores the flag).
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
       // Gone since readdir (moved by a mail client) or a symlink: not mail to learn.
       if (errno != ENOENT && errno != ELOOP) ++counters_.malformed;
@@ -80,6 +82,7 @@ class MaildirReader {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
+      ++counters_.not_files;
       return true;
     }
     // Read until the header block ends, at most max_header_bytes + one chunk.

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include <zlib.h>
+
 #include "learn/mapped_file.h"
 #include "rcptguard/message_headers.h"
 
@@ -374,25 +376,130 @@ LearnCounters PostfixLogReader::Finish() { return state_->Finish(); }
 
 bool PostfixLogReader::stopped() const { return state_->stopped; }
 
+namespace {
+
+// Longer than any Postfix log line (syslog caps a line at a few KiB; the
+// longest Postfix lines, with long orig_to= and relay=, stay under 2 KiB):
+// such a "line" is counted malformed and skipped, never kept.
+constexpr size_t kMaxLogLine = 64 * 1024;
+
+// Splits a stream of chunks into lines of at most kMaxLogLine, handing each
+// to the reader. A line that ends in one chunk is passed as a view into it; a
+// line split across chunks is carried (bounded); an over-long line is skipped
+// up to its newline and counted once.
+class LineSplitter {
+ public:
+  explicit LineSplitter(PostfixLogReader& reader) : reader_(reader) {}
+
+  void Add(std::string_view chunk) {
+    while (!chunk.empty() && !reader_.stopped()) {
+      const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
+      size_t end = nl == nullptr ? chunk.size()
+                                 : static_cast<size_t>(static_cast<const char*>(nl) -
+                                                       chunk.data()) + 1;
+      std::string_view piece = chunk.substr(0, end);
+      chunk.remove_prefix(end);
+      if (skipping_) {
+        if (nl != nullptr) skipping_ = false;
+        continue;
+      }
+      if (carry_.size() + piece.size() > kMaxLogLine) {
+        carry_.clear();
+        ++overlong_;
+        skipping_ = nl == nullptr;
+        continue;
+      }
+      if (nl == nullptr) {
+        carry_.append(piece);
+        continue;
+      }
+      if (carry_.empty()) {
+        reader_.AddLine(piece);
+      } else {
+        carry_.append(piece);
+        reader_.AddLine(carry_);
+        carry_.clear();
+      }
+    }
+  }
+
+  // The last line, if it had no newline; returns how many lines were too long.
+  uint64_t Finish() {
+    if (!carry_.empty() && !skipping_ && !reader_.stopped()) reader_.AddLine(carry_);
+    carry_.clear();
+    return overlong_;
+  }
+
+ private:
+  PostfixLogReader& reader_;
+  std::string carry_;
+  bool skipping_ = false;
+  uint64_t overlong_ = 0;
+};
+
+// Reads the whole input through `read` (returns bytes, 0 at the end, -1 on
+// error with the message in *error) in chunks, in constant memory.
+template <typename Read>
+Result<LearnCounters> ReadStream(Read read, const std::string& path,
+                                 const PostfixLogOptions& options,
+                                 const LearnCallbacks& callbacks) {
+  PostfixLogReader reader(options, callbacks);
+  LineSplitter lines(reader);
+  std::vector<char> chunk(1 << 20);
+  uint64_t done = 0;
+  uint64_t next_progress = kProgressEvery;
+  while (!reader.stopped()) {
+    std::string error;
+    int64_t n = read(chunk.data(), chunk.size(), &error);
+    if (n < 0) return MakeError(ErrorCode::kIo, path + ": " + error);
+    if (n == 0) break;
+    done += static_cast<uint64_t>(n);
+    lines.Add(std::string_view(chunk.data(), static_cast<size_t>(n)));
+    if (callbacks.progress && done >= next_progress) {
+      callbacks.progress(done);
+      next_progress = done + kProgressEvery;
+    }
+  }
+  uint64_t overlong = lines.Finish();
+  LearnCounters counters = reader.Finish();
+  counters.malformed += overlong;
+  counters.bytes = done;
+  if (callbacks.progress) callbacks.progress(done);
+  return counters;
+}
+
+// gzip files start with these two bytes (RFC 1952).
+bool IsGzip(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  unsigned char magic[2] = {0, 0};
+  bool gzip = ::read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  ::close(fd);
+  return gzip;
+}
+
+}  // namespace
+
 LearnCounters ReadPostfixLog(std::string_view data, const PostfixLogOptions& options,
                              const LearnCallbacks& callbacks) {
   PostfixLogReader reader(options, callbacks);
+  LineSplitter lines(reader);
+  // In windows, so that progress (which releases the pages of a mapped file
+  // already read) runs even inside one enormous line.
+  constexpr size_t kWindow = 1u << 20;
   uint64_t next_progress = kProgressEvery;
-  size_t pos = 0;
-  while (pos < data.size()) {
-    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
-    size_t end = nl == nullptr
-                     ? data.size()
-                     : static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1;
-    reader.AddLine(data.substr(pos, end - pos));
-    pos = end;
-    if (reader.stopped()) break;
-    if (callbacks.progress && pos >= next_progress) {
-      callbacks.progress(pos);
-      next_progress = pos + kProgressEvery;
+  for (size_t pos = 0; pos < data.size() && !reader.stopped(); pos += kWindow) {
+    lines.Add(data.substr(pos, kWindow));
+    size_t done = std::min(data.size(), pos + kWindow);
+    if (callbacks.progress && done >= next_progress) {
+      callbacks.progress(done);
+      next_progress = done + kProgressEvery;
     }
   }
+  uint64_t overlong = lines.Finish();
   LearnCounters counters = reader.Finish();
+  counters.malformed += overlong;
+  counters.bytes = data.size();
   if (callbacks.progress) callbacks.progress(data.size());
   return counters;
 }
@@ -402,6 +509,31 @@ Result<LearnCounters> ReadPostfixLogFile(const std::string& path, PostfixLogOpti
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return MakeError(ErrorCode::kIo, path + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kIo, path + ": a directory, not a log file");
+  }
+  if (S_ISREG(st.st_mode) && IsGzip(path)) {
+    // A rotated log (mail.log.2.gz): decompressed as it is read.
+    gzFile file = gzopen(path.c_str(), "rb");
+    if (file == nullptr) return MakeError(ErrorCode::kIo, path + ": " + std::strerror(errno));
+    gzbuffer(file, 1 << 17);
+    if (options.reference_time == 0) options.reference_time = st.st_mtim.tv_sec;
+    auto result = ReadStream(
+        [&](char* out, size_t n, std::string* error) -> int64_t {
+          int got = gzread(file, out, static_cast<unsigned>(n));
+          if (got < 0) {
+            int code = 0;
+            const char* message = gzerror(file, &code);
+            *error = std::string("cannot decompress: ") + (message != nullptr ? message : "?");
+          }
+          return got;
+        },
+        path, options, callbacks);
+    if (gzclose(file) != Z_OK && result) {
+      return MakeError(ErrorCode::kIo, path + ": the compressed file is truncated or damaged");
+    }
+    return result;
   }
   if (S_ISREG(st.st_mode)) {
     Result<MappedFile> file = MappedFile::Open(path);
@@ -414,45 +546,22 @@ Result<LearnCounters> ReadPostfixLogFile(const std::string& path, PostfixLogOpti
     };
     return ReadPostfixLog(file->data(), options, wrapped);
   }
-
-  // A pipe or character device: read in chunks, carrying a partial last line.
+  // A pipe or character device (zcat ... | rcptguard learn --postfix-log /dev/stdin).
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MakeError(ErrorCode::kIo, path + ": " + std::strerror(errno));
   if (options.reference_time == 0) options.reference_time = ::time(nullptr);
-  PostfixLogReader reader(options, callbacks);
-  std::string buffer;
-  std::vector<char> chunk(1 << 20);
-  uint64_t done = 0;
-  uint64_t next_progress = kProgressEvery;
-  for (;;) {
-    ssize_t n = ::read(fd, chunk.data(), chunk.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      return MakeError(ErrorCode::kIo, path + ": " + std::strerror(saved));
-    }
-    if (n == 0) break;
-    done += static_cast<uint64_t>(n);
-    buffer.append(chunk.data(), static_cast<size_t>(n));
-    size_t pos = 0;
-    for (size_t nl; (nl = buffer.find('\n', pos)) != std::string::npos; pos = nl + 1) {
-      reader.AddLine(std::string_view(buffer).substr(pos, nl + 1 - pos));
-    }
-    if (reader.stopped()) break;
-    buffer.erase(0, pos);
-    // A "line" longer than a few megabytes is not a log line: drop it.
-    if (buffer.size() > (4u << 20)) buffer.clear();
-    if (callbacks.progress && done >= next_progress) {
-      callbacks.progress(done);
-      next_progress = done + kProgressEvery;
-    }
-  }
+  auto result = ReadStream(
+      [&](char* out, size_t n, std::string* error) -> int64_t {
+        while (true) {
+          ssize_t got = ::read(fd, out, n);
+          if (got < 0 && errno == EINTR) continue;
+          if (got < 0) *error = std::strerror(errno);
+          return got;
+        }
+      },
+      path, options, callbacks);
   ::close(fd);
-  if (!buffer.empty()) reader.AddLine(buffer);
-  LearnCounters counters = reader.Finish();
-  if (callbacks.progress) callbacks.progress(done);
-  return counters;
+  return result;
 }
 
 }  // namespace rcptguard

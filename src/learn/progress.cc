@@ -24,13 +24,18 @@ __attribute__((format(printf, 1, 2))) std::string Format(const char* format, ...
 
 std::string FormatSummary(const LearnSummary& s) {
   double rate = s.seconds > 0 ? Megabytes(s.bytes) / s.seconds : 0;
+  std::string not_files =
+      s.not_files == 0
+          ? std::string()
+          : Format(", %llu not regular files", static_cast<unsigned long long>(s.not_files));
   return Format(
       "read %llu messages (%llu recipients): %llu newly counted, %llu already known, "
-      "%llu from other senders; %llu skipped, %llu malformed; %.1f MB in %.2f s (%.1f MB/s)",
+      "%llu from other senders; %llu skipped, %llu malformed%s; %.1f MB in %.2f s (%.1f MB/s)",
       static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.recipients),
       static_cast<unsigned long long>(s.counted), static_cast<unsigned long long>(s.known),
       static_cast<unsigned long long>(s.filtered), static_cast<unsigned long long>(s.skipped),
-      static_cast<unsigned long long>(s.malformed), Megabytes(s.bytes), s.seconds, rate);
+      static_cast<unsigned long long>(s.malformed), not_files.c_str(), Megabytes(s.bytes),
+      s.seconds, rate);
 }
 
 ProgressLine::ProgressLine(std::FILE* out, bool enabled, uint64_t total_bytes, Clock clock)

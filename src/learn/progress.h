@@ -22,6 +22,7 @@ struct LearnSummary {
   uint64_t filtered = 0;    // sender not in --sender-domain
   uint64_t bytes = 0;
   double seconds = 0;
+  uint64_t not_files = 0;  // Maildir entries that are not regular files
 };
 
 // "read 1200 messages (3400 recipients): 1100 newly counted, 100 already known,

@@ -99,6 +99,10 @@ void HistoryService::WriteLoop() {
       // The mail has gone out; only its history is lost. Say so once per batch.
       logger_->Warning("history: could not record " + std::to_string(batch.size()) +
                        " messages: " + recorded.error().ToString());
+      // A write error may be damage: find out, and say so plainly.
+      if (auto intact = writer_->CheckIntegrity(); !intact) {
+        logger_->Error("history: " + intact.error().ToString());
+      }
     }
     if (uint64_t drops = dropped_.load(); drops != reported_drops) {
       logger_->Warning("history: " + std::to_string(drops - reported_drops) +

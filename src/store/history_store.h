@@ -25,6 +25,10 @@ struct StoreOptions {
   std::string url;
   HistoryKeyer keyer;  // clear or hashed mode; a store refuses to open in the
                        // other mode than the one its data was written in
+  // Open for reading only (check, scan, history stats/top/domain/exceptions):
+  // nothing is created or migrated, and a SQLite file in a read-only
+  // directory still opens. Writes then fail.
+  bool read_only = false;
 };
 
 // What `rcptguard history domain` shows.
@@ -91,6 +95,12 @@ class HistoryStore {
   virtual Result<size_t> Prune(int64_t before) = 0;
 
   virtual Result<StoreStats> Stats() = 0;
+
+  // Looks for damage (SQLite: PRAGMA quick_check; a server database checks
+  // itself). Fails (kIo) naming the store and the first problem found. Costs
+  // a pass over the store: for the end of `learn`, after a write error, and
+  // `history stats`.
+  virtual Result<void> CheckIntegrity() = 0;
 };
 
 // Opens (creating and migrating as needed) the store a URL names. Fails with

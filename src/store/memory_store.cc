@@ -240,6 +240,8 @@ class MemoryStore : public HistoryStore {
     return removed;
   }
 
+  Result<void> CheckIntegrity() override { return {}; }  // nothing on disk to damage
+
   Result<StoreStats> Stats() override {
     std::lock_guard lock(data_->mutex);
     StoreStats stats;

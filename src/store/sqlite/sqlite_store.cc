@@ -6,6 +6,9 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -89,8 +92,8 @@ std::string ModeName(bool hashed) { return hashed ? "hashed" : "clear-text"; }
 
 class SqliteStore : public HistoryStore {
  public:
-  SqliteStore(std::string url, HistoryKeyer keyer)
-      : url_(std::move(url)), keyer_(std::move(keyer)) {}
+  SqliteStore(std::string url, HistoryKeyer keyer, bool read_only)
+      : url_(std::move(url)), keyer_(std::move(keyer)), read_only_(read_only) {}
 
   Result<void> Open(const std::string& path) {
     // SQLite would create the file but not its directory; a missing directory
@@ -104,6 +107,10 @@ class SqliteStore : public HistoryStore {
       return MakeError(ErrorCode::kIo,
                        "history store " + url_ + ": directory " + directory + " does not exist");
     }
+    // Read-only opens an existing store; a store that does not exist yet is
+    // created (empty) as a read-write open would, so that a first `history
+    // stats` on a new installation answers "0 pairs".
+    if (read_only_ && stat(path.c_str(), &info) == 0) return OpenReadOnly(path);
     sqlite3* db = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &db,
@@ -131,6 +138,23 @@ class SqliteStore : public HistoryStore {
     // batch, and the checkpoint's fsync is paid ten times less often.
     if (auto r = Exec("PRAGMA wal_autocheckpoint = 16384"); !r) return r;
     return Migrate();
+  }
+
+  Result<void> CheckIntegrity() override {
+    auto check = Prepare("PRAGMA quick_check(1)");
+    if (!check) return tl::unexpected(check.error());
+    int rc = sqlite3_step(*check);
+    std::string answer =
+        rc == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(*check, 0)) : "";
+    sqlite3_reset(*check);
+    if (rc != SQLITE_ROW) return tl::unexpected(StepError(rc));
+    if (answer != "ok") {
+      return MakeError(ErrorCode::kIo, "history store " + url_ + " is damaged: " +
+                                           answer.substr(0, 200) +
+                                           " (restore it from a backup, or move it away and "
+                                           "learn again)");
+    }
+    return {};
   }
 
   Result<size_t> Record(std::span<const SentMessage> messages) override {
@@ -614,6 +638,76 @@ class SqliteStore : public HistoryStore {
     return removed;
   }
 
+  // Opens an existing store for reading only. SQLite in WAL mode needs to
+  // create the -shm file even to read; where the directory is read-only that
+  // fails, and the file is opened as immutable instead (no locking: right for
+  // a store nobody writes meanwhile, which is the case such a directory is).
+  Result<void> OpenReadOnly(const std::string& path) {
+    std::string uri = "file:";
+    for (char c : path) {
+      if (c == '%' || c == '?' || c == '#') {
+        char escaped[4];
+        std::snprintf(escaped, sizeof(escaped), "%%%02X", static_cast<unsigned char>(c));
+        uri += escaped;
+      } else {
+        uri += c;
+      }
+    }
+    for (const char* mode : {"?mode=ro", "?mode=ro&immutable=1"}) {
+      statements_.clear();
+      sqlite3* db = nullptr;
+      int rc = sqlite3_open_v2((uri + mode).c_str(), &db,
+                               SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                               nullptr);
+      db_.reset(db);
+      if (rc != SQLITE_OK) continue;
+      sqlite3_extended_result_codes(db, 1);
+      if (auto r = Exec("PRAGMA busy_timeout = 10000"); !r) return r;
+      // The first read is where a missing -shm shows.
+      if (!QueryInt("SELECT count(*) FROM sqlite_master")) continue;
+      return CheckSchema();
+    }
+    return MakeError(ErrorCode::kIo, "history store " + url_ + ": cannot open " + path +
+                                         " for reading: " +
+                                         (db_ ? sqlite3_errmsg(db_.get()) : "unknown error"));
+  }
+
+  // What a read-only open can check without changing anything: that this is
+  // an rcptguard store, of this version, in this addressing mode.
+  Result<void> CheckSchema() {
+    auto tables = QueryInt(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!tables) return tl::unexpected(tables.error());
+    if (*tables == 0) return NotOurs();
+    auto version = QueryInt("SELECT coalesce(max(version), 0) FROM schema_version");
+    if (!version) return tl::unexpected(version.error());
+    if (*version != kHistorySchemaVersion) {
+      return MakeError(ErrorCode::kConfig,
+                       "history store " + url_ + " has schema version " +
+                           std::to_string(*version) + "; this rcptguard reads version " +
+                           std::to_string(kHistorySchemaVersion) +
+                           " (a command that writes, such as learn, migrates it)");
+    }
+    auto hashed = QueryInt("SELECT value FROM meta WHERE key = 'hashed'");
+    if (!hashed) return tl::unexpected(hashed.error());
+    if ((*hashed != 0) != keyer_.hashed()) {
+      return MakeError(ErrorCode::kConfig, "history store " + url_ + " holds " +
+                                               ModeName(*hashed != 0) +
+                                               " addresses; refusing to open it in " +
+                                               ModeName(keyer_.hashed()) + " mode");
+    }
+    return {};
+  }
+
+  // A database with tables of its own but no schema_version was not made by
+  // rcptguard: say so, instead of failing on the first CREATE TABLE.
+  Result<void> NotOurs() {
+    return MakeError(ErrorCode::kConfig,
+                     "history store " + url_ +
+                         " is a SQLite database that rcptguard did not create (it has other "
+                         "tables and no schema_version); name a new file");
+  }
+
   // Brings the schema to kHistorySchemaVersion and checks (or, on a new
   // database, records) the addressing mode, all in one write transaction: two
   // processes opening a new file at once serialise on SQLite's write lock, and
@@ -621,6 +715,13 @@ class SqliteStore : public HistoryStore {
   Result<void> Migrate() {
     Transaction transaction(this, /*write=*/true);
     if (!transaction.ok()) return tl::unexpected(transaction.error());
+    auto ours = QueryInt(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!ours) return tl::unexpected(ours.error());
+    auto others = QueryInt(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    if (!others) return tl::unexpected(others.error());
+    if (*ours == 0 && *others > 0) return NotOurs();
     if (auto r = Exec("CREATE TABLE IF NOT EXISTS schema_version ("
                       "version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)");
         !r) {
@@ -665,6 +766,7 @@ class SqliteStore : public HistoryStore {
 
   std::string url_;
   HistoryKeyer keyer_;
+  bool read_only_ = false;
   // Declared before the statements: members are destroyed in reverse order,
   // and every statement must be finalised before the database is closed.
   std::unique_ptr<sqlite3, DatabaseDeleter> db_;
@@ -675,7 +777,8 @@ class SqliteStore : public HistoryStore {
 
 Result<std::unique_ptr<HistoryStore>> OpenSqliteStore(const StoreUrl& url,
                                                       const StoreOptions& options) {
-  auto store = std::make_unique<SqliteStore>(RedactStoreUrl(options.url), options.keyer);
+  auto store = std::make_unique<SqliteStore>(RedactStoreUrl(options.url), options.keyer,
+                                             options.read_only);
   if (auto r = store->Open(url.path); !r) return tl::unexpected(r.error());
   return std::unique_ptr<HistoryStore>(std::move(store));
 }
