@@ -169,9 +169,7 @@ class BatchChecker {
   int write_errno_ = 0;
 };
 
-void PrintError(const std::string& text) {
-  std::fprintf(stderr, "rcptguard check: %s\n", SanitizeForLine(text, 2000, false).c_str());
-}
+void PrintError(const std::string& text) { ReportError("check", text); }
 
 // The longest input line taken as an address. An address is at most 254
 // octets (RFC 5321's path limit less the brackets); with a display name and

@@ -4,6 +4,7 @@
 #define RCPTGUARD_CLI_COMMANDS_H_
 
 #include <functional>
+#include <string_view>
 
 namespace CLI {
 class App;
@@ -17,6 +18,11 @@ inline constexpr int kExitNotAllowed = 1;
 inline constexpr int kExitUsage = 2;
 
 using CommandRunner = std::function<int()>;
+
+// Writes one error line in the voice every command shares,
+// "rcptguard COMMAND: text", with untrusted text made safe for a terminal
+// (no control characters) and at most 2000 bytes.
+void ReportError(std::string_view command, std::string_view text);
 
 // `rcptguard check`: verdicts for addresses given as arguments or on stdin.
 CommandRunner AddCheckCommand(CLI::App& app);

@@ -87,14 +87,14 @@ int RunEval(const EvalOptions& options) {
   for (const Error* error : {expected_text ? nullptr : &expected_text.error(),
                              typos ? nullptr : &typos.error(), legit ? nullptr : &legit.error()}) {
     if (error) {
-      std::fprintf(stderr, "rcptguard: %s\n", error->ToString().c_str());
+      ReportError("eval", error->ToString());
       return kExitUsage;
     }
   }
   auto expected =
       ParseDomainList(*expected_text, options.dir + "/expected.txt", DomainSource::kTrusted);
   if (!expected) {
-    std::fprintf(stderr, "rcptguard: %s\n", expected.error().ToString().c_str());
+    ReportError("eval", expected.error().ToString());
     return kExitUsage;
   }
   // The eval gives the detector exactly the expected list, as the comparison
@@ -105,7 +105,7 @@ int RunEval(const EvalOptions& options) {
   if (!options.without_known) spec.known_domains = ShippedKnownDomains();
   auto typo_data = TypoData::Embedded();
   if (!typo_data) {
-    std::fprintf(stderr, "rcptguard: %s\n", typo_data.error().ToString().c_str());
+    ReportError("eval", typo_data.error().ToString());
     return kExitUsage;
   }
   auto build_start = std::chrono::steady_clock::now();
@@ -113,7 +113,7 @@ int RunEval(const EvalOptions& options) {
   auto build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
   if (!policy) {
-    std::fprintf(stderr, "rcptguard: %s\n", policy.error().ToString().c_str());
+    ReportError("eval", policy.error().ToString());
     return kExitUsage;
   }
 

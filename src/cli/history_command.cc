@@ -41,7 +41,7 @@ struct HistoryCommandOptions {
 };
 
 int Fail(int status, const Error& error) {
-  std::fprintf(stderr, "rcptguard: %s\n", error.ToString().c_str());
+  ReportError("history", error.ToString());
   return status;
 }
 

@@ -197,7 +197,7 @@ int RunLearn(const LearnOptions& options) {
   }
   uint64_t total_bytes = 0;
   if (std::string error = CheckInputs(options, &total_bytes); !error.empty()) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", error.c_str());
+    ReportError("learn", error);
     return kExitIoError;
   }
 
@@ -205,22 +205,22 @@ int RunLearn(const LearnOptions& options) {
   // is not given, and hashed mode. A broken configuration is a usage error.
   Result<Config> config = LoadConfig(ConfigRequest{options.config_path, {}});
   if (!config) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", config.error().ToString().c_str());
+    ReportError("learn", config.error().ToString());
     return kExitUsage;
   }
   Result<StoreOptions> store_options = ResolveStoreOptions(options.store_url, config->history);
   if (!store_options) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", store_options.error().ToString().c_str());
+    ReportError("learn", store_options.error().ToString());
     return kExitUsage;
   }
   Result<std::unique_ptr<HistoryStore>> store = OpenHistoryStore(*store_options);
   if (!store) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", store.error().ToString().c_str());
+    ReportError("learn", store.error().ToString());
     return store.error().code == ErrorCode::kConfig ? kExitUsage : kExitIoError;
   }
   // Learning into a damaged store would report counts it cannot keep.
   if (auto intact = (*store)->CheckIntegrity(); !intact) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", intact.error().ToString().c_str());
+    ReportError("learn", intact.error().ToString());
     return kExitIoError;
   }
 
@@ -261,17 +261,17 @@ int RunLearn(const LearnOptions& options) {
   std::printf("%s\n", FormatSummary(summary).c_str());
   std::fflush(stdout);
   if (!input_error.empty()) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", input_error.c_str());
+    ReportError("learn", input_error);
     return kExitIoError;
   }
   if (!learner.store_error().empty()) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", learner.store_error().c_str());
+    ReportError("learn", learner.store_error());
     return kExitIoError;
   }
   // What was written must be readable: a store damaged meanwhile is a
   // failure, whatever the counts above say.
   if (auto intact = (*store)->CheckIntegrity(); !intact) {
-    std::fprintf(stderr, "rcptguard learn: %s\n", intact.error().ToString().c_str());
+    ReportError("learn", intact.error().ToString());
     return kExitIoError;
   }
   return 0;

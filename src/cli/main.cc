@@ -5,6 +5,16 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "rcptguard/session.h"
+
+namespace rcptguard {
+
+void ReportError(std::string_view command, std::string_view text) {
+  std::fprintf(stderr, "rcptguard %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               SanitizeForLine(text, 2000, /*ascii_only=*/false).c_str());
+}
+
+}  // namespace rcptguard
 
 int main(int argc, char** argv) {
   // Nothing may unwind out of main: any exception is reported as an internal error.
@@ -19,6 +29,22 @@ int main(int argc, char** argv) {
     rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
     rcptguard::CommandRunner quarantine = rcptguard::AddQuarantineCommand(app);
     rcptguard::CommandRunner scan = rcptguard::AddScanCommand(app);
+    // A first word that is no command is named as such, with the commands,
+    // rather than CLI11's "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+      std::string word = argv[1];
+      std::string names;
+      bool known = false;
+      for (const CLI::App* command : app.get_subcommands({})) {
+        known = known || command->get_name() == word;
+        names += (names.empty() ? "" : ", ") + command->get_name();
+      }
+      if (!known) {
+        std::fprintf(stderr, "rcptguard: unknown command '%s'; the commands are: %s\n",
+                     rcptguard::SanitizeForLine(word, 100, false).c_str(), names.c_str());
+        return rcptguard::kExitUsage;
+      }
+    }
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -49,9 +49,7 @@ struct Entry {
   std::optional<HoldRecord> record;
 };
 
-void PrintError(const std::string& text) {
-  std::fprintf(stderr, "rcptguard quarantine: %s\n", SanitizeForLine(text, 2000, false).c_str());
-}
+void PrintError(const std::string& text) { ReportError("quarantine", text); }
 
 class Quarantine {
  public:

@@ -29,7 +29,7 @@ struct ScanOptions {
   std::string from;
   std::string store;  // --store; empty: [history] store, if any
   std::vector<std::string> recipients;
-  std::string format = "jsonl";
+  std::string format = "text";  // as check: for people by default
   std::string file;
 };
 
@@ -87,9 +87,7 @@ void AppendMarkingsJson(const MarkingResult* markings, std::string* out) {
   out->append(markings->malformed ? "true" : "false");
 }
 
-void PrintError(const std::string& text) {
-  std::fprintf(stderr, "rcptguard scan: %s\n", SanitizeForLine(text, 2000, false).c_str());
-}
+void PrintError(const std::string& text) { ReportError("scan", text); }
 
 int RunScan(const ScanOptions& options) {
   auto config = LoadConfig(ConfigRequest{options.config_path, {}});
@@ -246,7 +244,8 @@ CommandRunner AddScanCommand(CLI::App& app) {
   scan->add_option("--rcpt", options->recipients,
                    "A recipient; repeatable (default: the To, Cc and Bcc headers)")
       ->allow_extra_args(false);
-  scan->add_option("--format", options->format, "Output: jsonl (default) or text")
+  scan->add_option("--format", options->format,
+                   "Output: text (for people, the default, as for check) or jsonl")
       ->check(CLI::IsMember({"jsonl", "text"}));
   scan->add_option("file", options->file, "The message (.eml, RFC 5322); '-' reads stdin")
       ->required();

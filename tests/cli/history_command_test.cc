@@ -177,7 +177,7 @@ TEST_F(HistoryCommand, CheckAndScanWithStoreFlagAnUnfamiliarRecipient) {
 
   std::string message = dir_ + "/message.eml";
   std::ofstream(message) << "From: alice@mod.uk\nTo: j.smiht@army.mil\nSubject: hi\n\nHello\n";
-  ProcessResult scanned = Rcptguard("scan --store " + url_ + " " + message);
+  ProcessResult scanned = Rcptguard("scan --format jsonl --store " + url_ + " " + message);
   EXPECT_EQ(scanned.status, 1) << scanned.out;
   EXPECT_NE(scanned.out.find("\"code\":\"unfamiliar-recipient\""), std::string::npos)
       << scanned.out;

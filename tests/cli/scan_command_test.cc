@@ -23,7 +23,10 @@ const std::string kUk = "-c " + kSource + "/conf/examples/uk-department.toml ";
 const std::string kCorpus = kSource + "/tests/data/markings/";
 
 ProcessResult Scan(const std::string& args, const std::string& stdin_path = "/dev/null") {
-  return RunShell(std::string(RCPTGUARD_BINARY) + " scan " + args + " < " + stdin_path + " 2>&1");
+  // JSON lines unless the test asks for a format.
+  std::string format = args.find("--format") == std::string::npos ? "--format jsonl " : "";
+  return RunShell(std::string(RCPTGUARD_BINARY) + " scan " + format + args + " < " + stdin_path +
+                  " 2>&1");
 }
 
 std::vector<nlohmann::json> Lines(const std::string& text) {
