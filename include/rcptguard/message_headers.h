@@ -39,8 +39,9 @@ enum class HeaderOutcome {
 //    groups too), in order, each address once (ASCII case-insensitively; the
 //    first non-empty display name wins), display names decoded to UTF-8.
 //    Addresses without '@' (local user names) are left out. An entry with a
-//    NUL byte in it is malformed: it is listed as written (NUL included, no
-//    display name), after the others, so that checking it reports it;
+//    NUL byte and an '@' in it is malformed: it is listed as written (NUL
+//    included, no display name), after the others, so that checking it
+//    reports it;
 //  - key: the Message-ID including its angle brackets ("<abc@x>"), or empty;
 //  - time: the Date header as unix seconds, or 0 when missing or unreadable.
 // Lines that are neither a field nor a continuation are ignored. Never fails

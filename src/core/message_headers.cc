@@ -300,7 +300,10 @@ HeaderOutcome ParseMessageHeaders(std::string_view headers, SentMessage* message
       if (size_t open = entry.rfind('<'); open != std::string_view::npos) {
         entry = entry.substr(open + 1, entry.find('>', open) - open - 1);
       }
-      message->recipients.push_back(SentRecipient{std::string(entry), std::string()});
+      // As for every entry, one without '@' is a local user name: left out.
+      if (entry.find('@') != std::string_view::npos) {
+        message->recipients.push_back(SentRecipient{std::string(entry), std::string()});
+      }
       nul = end == std::string_view::npos ? all.size() - 1 : end;
     }
   }
