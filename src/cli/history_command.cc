@@ -331,11 +331,12 @@ CommandRunner AddHistoryCommand(CLI::App& app) {
   };
   CLI::App* top = action("top", "A sender's most frequent recipients");
   top->add_option("sender", options->address, "Sender address")->required();
-  top->add_option("--limit", options->limit, "How many (default 20)")->check(CLI::PositiveNumber);
+  top->add_option("--limit", options->limit, "How many (default 20, at most 100000)")
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
   CLI::App* domain = action("domain", "Who writes to a domain, and how much");
   domain->add_option("domain", options->domain, "Domain")->required();
-  domain->add_option("--limit", options->limit, "How many pairs to show (default 20)")
-      ->check(CLI::PositiveNumber);
+  domain->add_option("--limit", options->limit, "How many pairs to show (default 20, at most 100000)")
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
   action("forget-sender", "Forget everything an address sent (pairs, names, exceptions)")
       ->add_option("address", options->address, "Sender address")
       ->required();

@@ -190,5 +190,16 @@ TEST(HostileInput, LearnIntoADamagedStoreFailsHonestly) {
   EXPECT_NE(again.out.find("damaged"), std::string::npos) << again.out;
 }
 
+TEST(HostileInput, UsageErrorsSayWhatIsAllowedInWords) {
+  ProcessResult limit = RunShell(kBinary + " history --store memory: top a@b.c --limit 0 2>&1");
+  EXPECT_EQ(limit.status, 2) << limit.out;
+  EXPECT_NE(limit.out.find("not in range 1 to 100000"), std::string::npos) << limit.out;
+  EXPECT_EQ(limit.out.find("1797693"), std::string::npos) << limit.out;
+  ProcessResult unknown = RunShell(kBinary + " bogus 2>&1");
+  EXPECT_EQ(unknown.status, 2) << unknown.out;
+  EXPECT_NE(unknown.out.find("unknown command 'bogus'"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("check, "), std::string::npos) << "lists the commands: " << unknown.out;
+}
+
 }  // namespace
 }  // namespace rcptguard
