@@ -21,7 +21,7 @@ namespace rcptguard {
 namespace {
 
 struct EvalOptions {
-  std::string dir = "tests/data/eval";
+  std::string dir;  // --dir; empty: tests/data/eval here, else the installed copy
   std::string format = "text";
   int show_misses = 0;
   bool without_known = false;
@@ -80,7 +80,25 @@ Result<std::vector<std::vector<std::string>>> ReadTsv(const std::string& path, s
   return rows;
 }
 
-int RunEval(const EvalOptions& options) {
+// Where the labelled set is: --dir, else tests/data/eval under the current
+// folder (a source tree), else the copy `cmake --install` puts in the data
+// directory. Empty when none has it, after saying what is needed.
+std::string FindEvalSet(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  for (const std::string& dir :
+       {std::string("tests/data/eval"), std::string(RCPTGUARD_DATADIR) + "/eval"}) {
+    if (FileExists(dir + "/expected.txt")) return dir;
+  }
+  ReportError("eval", "needs the labelled set (expected.txt, typos.tsv, legit.tsv): run it in "
+                      "the rcptguard source tree, install it (cmake --install puts it in " +
+                          std::string(RCPTGUARD_DATADIR) + "/eval), or give --dir DIR");
+  return {};
+}
+
+int RunEval(const EvalOptions& flags) {
+  EvalOptions options = flags;
+  options.dir = FindEvalSet(flags.dir);
+  if (options.dir.empty()) return kExitUsage;
   auto expected_text = ReadFile(options.dir + "/expected.txt");
   auto typos = ReadTsv(options.dir + "/typos.tsv", 3);
   auto legit = ReadTsv(options.dir + "/legit.tsv", 2);
@@ -236,7 +254,9 @@ CommandRunner AddEvalCommand(CLI::App& app) {
   auto options = std::make_shared<EvalOptions>();
   CLI::App* eval = app.add_subcommand(
       "eval", "Measure detection on a labelled set (expected.txt, typos.tsv, legit.tsv)");
-  eval->add_option("--dir", options->dir, "Folder of the labelled set")->capture_default_str();
+  eval->add_option("--dir", options->dir,
+                   "Folder of the labelled set (default: tests/data/eval here, else the "
+                   "installed copy)");
   eval->add_option("--format", options->format, "Output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   eval->add_flag("--without-known", options->without_known,
