@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
 #include "platform/suffix_list_file.h"
 
 namespace rcptguard {
@@ -25,15 +28,37 @@ std::shared_ptr<const Policy> MakePolicy(bool audit = false,
   return *policy;
 }
 
+struct OutboundCase {
+  const char* name;
+  ConnectionFacts facts;
+  const char* sender;  // null: the null sender
+  bool want;
+};
+
+void CheckOutbound(const OutboundRules& rules, const std::vector<OutboundCase>& cases) {
+  for (const OutboundCase& c : cases) {
+    std::optional<Address> sender;
+    if (c.sender != nullptr) sender = *ParseAddress(c.sender);
+    bool got = rules.IsOutbound(c.facts, sender ? &*sender : nullptr);
+    EXPECT_EQ(got, c.want) << c.name << ": got " << (got ? "outbound" : "not outbound")
+                           << ", want " << (c.want ? "outbound" : "not outbound");
+  }
+}
+
 TEST(OutboundRules, DefaultsCountAuthenticatedAndLocalClients) {
   auto rules = OutboundRules::Compile(OutboundSpec{});
   ASSERT_TRUE(rules.has_value());
-  EXPECT_TRUE(rules->IsOutbound({"198.51.100.7", "alice", ""}, nullptr));
-  EXPECT_TRUE(rules->IsOutbound({"127.0.0.1", "", ""}, nullptr));
-  EXPECT_TRUE(rules->IsOutbound({"::1", "", ""}, nullptr));
-  EXPECT_TRUE(rules->IsOutbound({"::ffff:127.0.0.1", "", ""}, nullptr));
-  EXPECT_FALSE(rules->IsOutbound({"198.51.100.7", "", "smtpd"}, nullptr));
-  EXPECT_FALSE(rules->IsOutbound({"", "", ""}, nullptr));
+  CheckOutbound(*rules, {
+                            {"authenticated from anywhere", {"198.51.100.7", "alice", ""}, nullptr,
+                             true},
+                            {"this host, IPv4", {"127.0.0.1", "", ""}, nullptr, true},
+                            {"this host, IPv6", {"::1", "", ""}, nullptr, true},
+                            {"this host, mapped", {"::ffff:127.0.0.1", "", ""}, nullptr, true},
+                            {"a stranger", {"198.51.100.7", "", "smtpd"}, nullptr, false},
+                            {"nothing known", {"", "", ""}, nullptr, false},
+                            {"a local submission (no address)", {"", "", "", true}, nullptr,
+                             true},
+                        });
 }
 
 TEST(OutboundRules, NetworksSenderDomainsAndServices) {
@@ -42,19 +67,22 @@ TEST(OutboundRules, NetworksSenderDomainsAndServices) {
   spec.networks = {"192.0.2.0/24", "2001:db8::/32", "10.1.2.3"};
   spec.sender_domains = {"mod.uk"};
   spec.daemon_names = {"submission"};
+  spec.local_clients = false;
   auto rules = OutboundRules::Compile(spec);
   ASSERT_TRUE(rules.has_value()) << rules.error().ToString();
-  auto sender = ParseAddress("bob@hq.mod.uk");
-  auto other = ParseAddress("eve@example.org");
-  EXPECT_TRUE(rules->IsOutbound({"192.0.2.200", "", ""}, nullptr));
-  EXPECT_FALSE(rules->IsOutbound({"192.0.3.1", "", ""}, nullptr));
-  EXPECT_TRUE(rules->IsOutbound({"2001:db8:ffff::1", "", ""}, nullptr));
-  EXPECT_TRUE(rules->IsOutbound({"10.1.2.3", "", ""}, nullptr));
-  EXPECT_FALSE(rules->IsOutbound({"10.1.2.4", "", ""}, nullptr));
-  EXPECT_FALSE(rules->IsOutbound({"203.0.113.9", "alice", ""}, nullptr));  // AUTH not counted
-  EXPECT_TRUE(rules->IsOutbound({"203.0.113.9", "", "submission"}, nullptr));
-  EXPECT_TRUE(rules->IsOutbound({"203.0.113.9", "", ""}, &*sender));
-  EXPECT_FALSE(rules->IsOutbound({"203.0.113.9", "", ""}, &*other));
+  CheckOutbound(*rules,
+                {
+                    {"in the /24", {"192.0.2.200", "", ""}, nullptr, true},
+                    {"next to the /24", {"192.0.3.1", "", ""}, nullptr, false},
+                    {"in the IPv6 /32", {"2001:db8:ffff::1", "", ""}, nullptr, true},
+                    {"the single host", {"10.1.2.3", "", ""}, nullptr, true},
+                    {"next to the single host", {"10.1.2.4", "", ""}, nullptr, false},
+                    {"AUTH not counted", {"203.0.113.9", "alice", ""}, nullptr, false},
+                    {"the submission service", {"203.0.113.9", "", "submission"}, nullptr, true},
+                    {"a sender subdomain", {"203.0.113.9", "", ""}, "bob@hq.mod.uk", true},
+                    {"another sender domain", {"203.0.113.9", "", ""}, "eve@example.org", false},
+                    {"local clients not counted", {"", "", "", true}, nullptr, false},
+                });
 }
 
 TEST(OutboundRules, BadNetworksAreNamed) {
@@ -71,12 +99,12 @@ TEST(MessageSession, RefusesOnlyTheLookalikeRecipientWithAPlainSentence) {
   MessageSession session = testing_support::NewSession(MakePolicy(), /*can_refuse=*/true);
   session.Sender("<bob@mod.uk>");
   RecipientOutcome bad = session.Recipient("<alice@army.ml>");
-  EXPECT_TRUE(bad.refuse);
+  EXPECT_TRUE(bad.refuse) << "got allowed (" << ActionName(bad.verdict.action) << "), want refused";
   EXPECT_EQ(bad.reply,
             "recipient domain army.ml looks like a mistyping of army.mil; did you mean "
             "alice@army.mil? Not sent.");
   RecipientOutcome good = session.Recipient("<carol@army.mil>");
-  EXPECT_FALSE(good.refuse);
+  EXPECT_FALSE(good.refuse) << "got refused: " << good.reply << "; want allowed";
   MessageOutcome end = session.EndOfMessage();
   EXPECT_FALSE(end.hold);
   EXPECT_NE(end.summary.find("refused=1"), std::string::npos) << end.summary;
