@@ -32,11 +32,39 @@ struct Error {
 template <typename T>
 using Result = tl::expected<T, Error>;
 
+// The failed state of any Result: `return Unexpected(std::move(error));`.
+// The one place that names tl:: (with Result above), so moving to
+// std::expected is a change to this file only.
+inline tl::unexpected<Error> Unexpected(Error error) {
+  return tl::unexpected<Error>(std::move(error));
+}
+
 inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message,
                                        std::string where = {}) {
-  return tl::unexpected<Error>(Error{code, std::move(message), std::move(where)});
+  return Unexpected(Error{code, std::move(message), std::move(where)});
 }
 
 }  // namespace rcptguard
+
+// Propagating errors. RCPTGUARD_TRY(expr) evaluates a Result (of any type)
+// and returns its error from the enclosing function if it failed.
+// RCPTGUARD_ASSIGN_OR_RETURN(lhs, expr) does the same and otherwise moves the
+// value into `lhs` (a declaration such as `auto config` or an lvalue). Both
+// work in any function that returns a Result.
+#define RCPTGUARD_CONCAT_INNER_(a, b) a##b
+#define RCPTGUARD_CONCAT_(a, b) RCPTGUARD_CONCAT_INNER_(a, b)
+#define RCPTGUARD_TRY(expr)                                                     \
+  do {                                                                          \
+    auto&& rcptguard_try_result_ = (expr);                                      \
+    if (!rcptguard_try_result_) {                                               \
+      return ::rcptguard::Unexpected(std::move(rcptguard_try_result_).error()); \
+    }                                                                           \
+  } while (false)
+#define RCPTGUARD_ASSIGN_OR_RETURN(lhs, expr) \
+  RCPTGUARD_ASSIGN_OR_RETURN_IMPL_(RCPTGUARD_CONCAT_(rcptguard_result_, __LINE__), lhs, expr)
+#define RCPTGUARD_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr)               \
+  auto result = (expr);                                                   \
+  if (!result) return ::rcptguard::Unexpected(std::move(result).error()); \
+  lhs = std::move(*result)
 
 #endif  // RCPTGUARD_RESULT_H_
