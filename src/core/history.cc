@@ -284,6 +284,23 @@ SenderDomain MakeSenderDomain(std::string_view domain) {
   return out;
 }
 
+// Returns true iff a and b are one insertion, deletion, substitution or
+// adjacent transposition apart.
+bool OneEdit(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a.size() - b.size() > 1) return false;
+  size_t i = 0;
+  while (i < b.size() && a[i] == b[i]) ++i;
+  if (a.size() != b.size()) return a.substr(i + 1) == b.substr(i);
+  if (i == a.size()) return false;
+  if (a.substr(i + 1) == b.substr(i + 1)) return true;
+  return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);
+}
+
+std::string_view CoreOf(const SenderDomain& d) {
+  return std::string_view(d.domain).substr(d.core_begin, d.core_size);
+}
+
 // Returns true iff two different domains are sisters: the same distinctive
 // label under another suffix (hotmail.com, hotmail.co.uk), or that label one
 // edit apart under a suffix that starts alike (defense.gov, defence.gov.au;
@@ -292,10 +309,10 @@ bool SisterDomains(const SenderDomain& a, const SenderDomain& b) {
   if (a.domain == b.domain) return false;
   size_t gap = a.core_size > b.core_size ? a.core_size - b.core_size : b.core_size - a.core_size;
   if (gap > 1) return false;
-  std::string_view ca = std::string_view(a.domain).substr(a.core_begin, a.core_size);
-  std::string_view cb = std::string_view(b.domain).substr(b.core_begin, b.core_size);
+  std::string_view ca = CoreOf(a);
+  std::string_view cb = CoreOf(b);
   if (ca == cb) return true;
-  if (ca.size() < 3 || LocalPartDistance(ca, cb, 1.0) > 1.0) return false;
+  if (ca.size() < 3 || !OneEdit(ca, cb)) return false;
   std::string_view sa = std::string_view(a.domain).substr(a.core_begin + a.core_size);
   std::string_view sb = std::string_view(b.domain).substr(b.core_begin + b.core_size);
   return sa.size() >= 3 && sb.size() >= 3 && sa.substr(0, 3) == sb.substr(0, 3);
@@ -415,7 +432,11 @@ struct CorrespondentHistory::Index {
   FrozenMap<Span> names;  // (sender, name) -> the recipients it was used with
   std::vector<NamedRecipient> name_list;
   FrozenMap<int64_t> exceptions;  // (sender, recipient or domain) -> expires
-  FrozenMap<Span> domain_lists;   // sender -> the domains it writes to
+  // Hash of a domain's distinctive label, or of it less one letter -> the
+  // organisation's domains with that label (into domain_ids): sister domains
+  // are found by a few look-ups, whatever the number of domains.
+  FrozenMap<Span> domain_lists;
+  std::vector<uint32_t> domain_ids;
   std::vector<SenderDomain> domain_list;
   // Clear mode only: who each frequent correspondent is, and what finds them.
   FrozenMap<uint32_t> people;  // recipient -> index into person_list
@@ -453,11 +474,11 @@ struct CorrespondentHistory::Index {
     if (base) base->ForEachNamed(key, fn);
   }
   template <typename Fn>
-  void ForEachDomain(uint64_t sender, Fn&& fn) const {
-    if (const Span* span = domain_lists.Find(sender)) {
-      for (uint32_t i = span->begin; i < span->end; ++i) fn(domain_list[i]);
+  void ForEachDomainNear(uint64_t key, Fn&& fn) const {
+    if (const Span* span = domain_lists.Find(key)) {
+      for (uint32_t i = span->begin; i < span->end; ++i) fn(domain_list[domain_ids[i]]);
     }
-    if (base) base->ForEachDomain(sender, fn);
+    if (base) base->ForEachDomainNear(key, fn);
   }
   template <typename Fn>
   void ForEachByHandle(uint64_t key, Fn&& fn) const {
@@ -509,7 +530,7 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
   std::unordered_map<uint64_t, int64_t> org_domains;
   std::unordered_map<std::string, int64_t> domain_totals;
   std::unordered_map<uint64_t, std::vector<Correspondent>> correspondent_groups;
-  std::unordered_map<uint64_t, std::vector<SenderDomain>> domain_groups;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> domain_groups;
   pairs.reserve(snapshot.pairs.size());
   org_addresses.reserve(snapshot.pairs.size());
 
@@ -523,10 +544,18 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
     int64_t delta = pair.messages - (base ? base->PairMessages(pair_key) : 0);
     pairs[pair_key] = pair.messages;
     org_addresses[recipient] += delta;
-    auto [sd, new_domain] = sender_domains.try_emplace(PairKey(sender, domain), 0);
-    sd->second += delta;
-    if (new_domain) domain_groups[sender].push_back(MakeSenderDomain(pair.domain));
-    org_domains[domain] += delta;
+    sender_domains[PairKey(sender, domain)] += delta;
+    auto [od, new_domain] = org_domains.try_emplace(domain, 0);
+    od->second += delta;
+    if (new_domain && (!base || base->Count(&CorrespondentHistory::Index::org_domains, domain) == 0)) {
+      auto id = static_cast<uint32_t>(index->domain_list.size());
+      index->domain_list.push_back(MakeSenderDomain(pair.domain));
+      std::vector<uint64_t> hashes;
+      DeletionHashes(CoreOf(index->domain_list.back()), &hashes);
+      std::sort(hashes.begin(), hashes.end());
+      hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+      for (uint64_t h : hashes) domain_groups[h].push_back(id);
+    }
     domain_totals[pair.domain] += delta;
 
     if (pair.messages < options.frequent_messages) continue;
@@ -554,7 +583,7 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
     });
   }
   auto correspondent_spans = LayOut(correspondent_groups, &index->correspondent_list);
-  auto domain_spans = LayOut(domain_groups, &index->domain_list);
+  auto domain_spans = LayOut(domain_groups, &index->domain_ids);
 
   std::unordered_map<uint64_t, std::vector<NamedRecipient>> name_groups;
   std::unordered_map<uint64_t, std::vector<std::string>> names_of;  // clear: recipient -> names
@@ -685,17 +714,16 @@ struct Agreement {
   NameAgreement local = NameAgreement::kNone;
 };
 
+// Merges the agreements of several names of one correspondent: a full match
+// settles it; short of one, a name that conflicts (John's entry against
+// Jane) outweighs one that only shares an initial (j.smith).
 NameAgreement Stronger(NameAgreement a, NameAgreement b) {
-  auto rank = [](NameAgreement x) {
-    switch (x) {
-      case NameAgreement::kNone: return 0;
-      case NameAgreement::kConflict: return 1;
-      case NameAgreement::kInitial: return 2;
-      case NameAgreement::kFull: return 3;
-    }
-    return 0;
-  };
-  return rank(a) >= rank(b) ? a : b;
+  if (a == NameAgreement::kFull || b == NameAgreement::kFull) return NameAgreement::kFull;
+  if (a == NameAgreement::kConflict || b == NameAgreement::kConflict) {
+    return NameAgreement::kConflict;
+  }
+  return a == NameAgreement::kInitial || b == NameAgreement::kInitial ? NameAgreement::kInitial
+                                                                       : NameAgreement::kNone;
 }
 
 bool Agrees(NameAgreement a) { return a == NameAgreement::kInitial || a == NameAgreement::kFull; }
@@ -849,8 +877,16 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   // address is keyed and looked up.
   SenderDomain typed_domain = MakeSenderDomain(recipient.domain.ascii);
   std::vector<const SenderDomain*> sisters;
-  index.ForEachDomain(sender_hash, [&](const SenderDomain& domain) {
+  std::vector<uint64_t> core_hashes;
+  DeletionHashes(CoreOf(typed_domain), &core_hashes);
+  std::sort(core_hashes.begin(), core_hashes.end());
+  core_hashes.erase(std::unique(core_hashes.begin(), core_hashes.end()), core_hashes.end());
+  for (uint64_t h : core_hashes) {
+  index.ForEachDomainNear(h, [&](const SenderDomain& domain) {
     if (!SisterDomains(typed_domain, domain)) return;
+    if (index.Count(&Index::sender_domains, PairKey(sender_hash, HashString(domain.domain))) == 0) {
+      return;  // the organisation writes there, this sender does not
+    }
     for (const SenderDomain* seen : sisters) {
       if (seen->domain == domain.domain) return;  // listed by an overlay and its base
     }
@@ -863,6 +899,7 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
                     clear ? std::string_view(candidate) : std::string_view(), messages, 0, true);
     }
   });
+  }
 
   // A display name the sender uses for someone else, exactly as normalised:
   // the autocomplete slip. The usual address is the one the sender writes to
@@ -1009,6 +1046,7 @@ size_t CorrespondentHistory::MemoryUsage() const {
              index->digests.capacity() * sizeof(uint32_t) +
              index->name_list.capacity() * sizeof(NamedRecipient) +
              index->domain_list.capacity() * sizeof(SenderDomain) +
+             index->domain_ids.capacity() * sizeof(uint32_t) +
              index->handle_ids.capacity() * sizeof(uint32_t) +
              index->person_list.capacity() * sizeof(std::string);
     for (const Correspondent& c : index->correspondent_list) total += c.address.capacity();
