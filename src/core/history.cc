@@ -1006,7 +1006,10 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
               }
               return;
             }
-            if (agreement.display == NameAgreement::kFull) {
+            // The display name is the correspondent's: in full, or against
+            // the initial of a correspondent whose given name history never
+            // saw written out (a.begum@, no display name: "Begum, Amy").
+            if (Agrees(agreement.display)) {
               suspect.Offer(HistoryFinding::Unfamiliar::kNameMismatch, kRankDisplayName,
                             c.address, c.messages);
               return;

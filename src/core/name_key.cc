@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 
+#include "core/marking_internal.h"
 #include "core/typo_model.h"
 #include "rcptguard/history.h"
 
@@ -318,6 +319,13 @@ bool NameVariants::IsGivenName(std::string_view word) const {
 PersonName NameFromDisplay(std::string_view display_name) {
   PersonName name;
   if (display_name.find('@') != std::string_view::npos) return name;
+  // A name pasted from a raw header may still be RFC 2047-encoded
+  // ("=?utf-8?q?Siobh=C3=A1n?= Murphy").
+  std::string decoded;
+  if (display_name.find("=?") != std::string_view::npos) {
+    decoded = DecodeHeaderValue(display_name);
+    display_name = decoded;
+  }
   for (std::string& word : SplitWords(FoldName(display_name))) {
     if (!IsNotName(word)) name.words.push_back(std::move(word));
   }
@@ -375,6 +383,12 @@ NameAgreement CompareNames(const PersonName& a, const PersonName& b, const NameV
           here = Better(here, GivenAgreement(a.words[k], b.words[l], variants));
         }
       }
+      // Sharing a given name and an initial says too little: "Michael Lane"
+      // and "Michael L Walker" share "michael", and "l" is Walker's middle
+      // initial. An initial counts only beside a shared surname.
+      if (here == NameAgreement::kInitial && variants.IsGivenName(a.words[i])) {
+        here = NameAgreement::kNone;
+      }
       best = Better(best, here);
     }
   }
@@ -403,7 +417,8 @@ NameAgreement SpellsName(std::string_view letters, const PersonName& name,
           here = NameAgreement::kFull;
         } else if (rest.size() == given.size() + 1 && rest.starts_with(given)) {
           here = NameAgreement::kFull;  // firstmlast: the middle initial run in
-        } else if (rest.size() <= 2 && rest.front() == given.front()) {
+        } else if (rest.size() <= 2 && rest.front() == given.front() &&
+                   !variants.IsGivenName(surname)) {
           here = NameAgreement::kInitial;  // flast, lastf, fmlast
         } else if (rest.size() >= 3) {
           here = NameAgreement::kConflict;

@@ -333,6 +333,8 @@ TEST(CompareNames, AgreesOnThePersonHoweverTheNameIsWritten) {
        NameFromLocalPart("owen.hughes", *variants), NameAgreement::kFull},
       {"accent", NameFromDisplay("Siobhán Murphy"), NameFromLocalPart("siobhan.murphy", *variants),
        NameAgreement::kFull},
+      {"RFC 2047", NameFromDisplay("=?utf-8?q?Siobh=C3=A1n?= Murphy"),
+       NameFromDisplay("Murphy, Siobhan"), NameAgreement::kFull},
       {"rank and DoD tag", NameFromDisplay("Smith, John A CIV"),
        NameFromLocalPart("john.a.smith.civ", *variants), NameAgreement::kFull},
       {"variant", NameFromDisplay("Steve Jones"), NameFromLocalPart("stephen.jones", *variants),
@@ -345,6 +347,8 @@ TEST(CompareNames, AgreesOnThePersonHoweverTheNameIsWritten) {
        NameAgreement::kConflict},
       {"a title is not a name", NameFromDisplay("Dr J Smith"), NameFromDisplay("Dr John Doe"),
        NameAgreement::kNone},
+      {"a shared given name and an initial", NameFromDisplay("Michael Lane"),
+       NameFromLocalPart("michael.l.walker.civ", *variants), NameAgreement::kNone},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(static_cast<int>(CompareNames(c.a, c.b, *variants)), static_cast<int>(c.want))
