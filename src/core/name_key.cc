@@ -374,15 +374,21 @@ NameAgreement CompareNames(const PersonName& a, const PersonName& b, const NameV
     if (a.words[i].size() < 2) continue;
     for (size_t j = 0; j < b.words.size(); ++j) {
       if (a.words[i] != b.words[j]) continue;
-      // One word shared; the rest must hold a given name of one person.
+      // One word shared; the rest must hold a given name of one person. Two
+      // given names written out that differ outweigh an initial that fits
+      // ("Brown, Brandon R" is not Rebecca Brown by the R).
       NameAgreement here = NameAgreement::kNone;
+      bool conflict = false;
       for (size_t k = 0; k < a.words.size(); ++k) {
         if (k == i) continue;
         for (size_t l = 0; l < b.words.size(); ++l) {
           if (l == j) continue;
-          here = Better(here, GivenAgreement(a.words[k], b.words[l], variants));
+          NameAgreement pair = GivenAgreement(a.words[k], b.words[l], variants);
+          conflict = conflict || pair == NameAgreement::kConflict;
+          here = Better(here, pair);
         }
       }
+      if (conflict && here != NameAgreement::kFull) here = NameAgreement::kConflict;
       // Sharing a given name and an initial says too little: "Michael Lane"
       // and "Michael L Walker" share "michael", and "l" is Walker's middle
       // initial. An initial counts only beside a shared surname.

@@ -347,8 +347,12 @@ TEST(CompareNames, AgreesOnThePersonHoweverTheNameIsWritten) {
        NameAgreement::kConflict},
       {"a title is not a name", NameFromDisplay("Dr J Smith"), NameFromDisplay("Dr John Doe"),
        NameAgreement::kNone},
+      {"a middle initial against another given name", NameFromDisplay("Brown, Brandon R CPT"),
+       NameFromDisplay("Rebecca Brown"), NameAgreement::kConflict},
       {"a shared given name and an initial", NameFromDisplay("Michael Lane"),
-       NameFromLocalPart("michael.l.walker.civ", *variants), NameAgreement::kNone},
+       NameFromLocalPart("michael.l.walker.civ", *variants), NameAgreement::kConflict},
+      {"only a shared given name and an initial", NameFromDisplay("Michael Lane"),
+       NameFromDisplay("Michael L"), NameAgreement::kNone},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(static_cast<int>(CompareNames(c.a, c.b, *variants)), static_cast<int>(c.want))
