@@ -895,8 +895,10 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
     int64_t messages =
         index.PairMessages(PairKey(sender_hash, HashString(index.keyer.Key(candidate))));
     if (messages >= frequent) {
-      suspect.Offer(HistoryFinding::Unfamiliar::kOtherDomain, kRankSameLocalPart,
-                    clear ? std::string_view(candidate) : std::string_view(), messages, 0, true);
+      // The usual address is the guess that was looked up, so hashed mode
+      // can name it too: it comes from the recipient, not from the store.
+      suspect.Offer(HistoryFinding::Unfamiliar::kOtherDomain, kRankSameLocalPart, candidate,
+                    messages, 0, true);
     }
   });
   }
