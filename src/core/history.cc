@@ -78,7 +78,9 @@ template <typename V>
 class FrozenMap {
  public:
   FrozenMap() = default;
-  explicit FrozenMap(const std::unordered_map<uint64_t, V>& source) {
+  // From (key, value) pairs with unique keys: a hash map or a sorted vector.
+  template <typename Pairs>
+  explicit FrozenMap(const Pairs& source) {
     keys_.reserve(source.size());
     values_.reserve(source.size());
     std::vector<std::pair<uint64_t, uint32_t>> ids;
@@ -370,7 +372,7 @@ std::string RunTogetherLetters(std::string_view local_part) {
   return folded;
 }
 
-PersonEntry DescribePerson(std::string_view local_part, const std::vector<std::string>& names,
+PersonEntry DescribePerson(std::string_view local_part, const std::vector<std::string_view>& names,
                            const NameVariants& variants) {
   PersonEntry person;
   person.letters = RunTogetherLetters(local_part);
@@ -382,7 +384,7 @@ PersonEntry DescribePerson(std::string_view local_part, const std::vector<std::s
     person.names.push_back(std::move(name));
   };
   add(NameFromLocalPart(local_part, variants));
-  for (const std::string& name : names) add(NameFromDisplay(name));
+  for (std::string_view name : names) add(NameFromDisplay(name));
   return person;
 }
 
@@ -586,49 +588,83 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
   auto domain_spans = LayOut(domain_groups, &index->domain_ids);
 
   std::unordered_map<uint64_t, std::vector<NamedRecipient>> name_groups;
-  std::unordered_map<uint64_t, std::vector<std::string>> names_of;  // clear: recipient -> names
-  for (const NameRecord& name : snapshot.names) {
+  // Clear mode: (recipient, index into snapshot.names), to gather each
+  // correspondent's display names from every sender.
+  std::vector<std::pair<uint64_t, uint32_t>> names_by_recipient;
+  for (size_t i = 0; i < snapshot.names.size(); ++i) {
+    const NameRecord& name = snapshot.names[i];
     NamedRecipient named;
     named.recipient = HashString(name.recipient);
     named.messages = name.messages;
     if (clear) {
       named.address = name.recipient;
-      names_of[named.recipient].push_back(name.name);
+      names_by_recipient.emplace_back(named.recipient, static_cast<uint32_t>(i));
     }
     name_groups[PairKey(name.sender, name.name)].push_back(std::move(named));
   }
   auto name_spans = LayOut(name_groups, &index->name_list);
 
   // Who the frequent correspondents are (clear mode): one entry per
-  // recipient, and the handles each sender finds them by.
-  std::unordered_map<uint64_t, uint32_t> people;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> handle_groups;
+  // recipient, and the handles each sender finds them by. Built from sorted
+  // flat vectors: at a million pairs, maps of vectors cost more than the work.
+  std::vector<std::pair<uint64_t, uint32_t>> people;   // recipient -> person
+  std::vector<std::pair<uint64_t, Span>> handle_spans;  // (sender, handle) -> correspondents
   if (clear) {
-    std::unordered_map<uint64_t, std::vector<std::string>> handles_of;
-    for (auto& [key, span] : correspondent_spans) {
-      for (uint32_t c = span.begin; c < span.end; ++c) {
-        const Correspondent& correspondent = index->correspondent_list[c];
-        auto [it, inserted] = handles_of.try_emplace(correspondent.recipient);
-        if (inserted) {
-          std::vector<std::string>& known = names_of[correspondent.recipient];
-          std::sort(known.begin(), known.end());
-          known.erase(std::unique(known.begin(), known.end()), known.end());
-          PersonEntry person =
-              DescribePerson(LocalPartOf(correspondent.address), known, *index->variants);
-          it->second = PersonHandles(person);
-          people[correspondent.recipient] = static_cast<uint32_t>(index->person_list.size());
-          index->person_list.push_back(SerializePerson(person));
-        }
-      }
+    std::sort(names_by_recipient.begin(), names_by_recipient.end());
+    std::vector<std::pair<uint64_t, uint32_t>> recipients;  // recipient -> a correspondent
+    recipients.reserve(index->correspondent_list.size());
+    for (uint32_t c = 0; c < index->correspondent_list.size(); ++c) {
+      recipients.emplace_back(index->correspondent_list[c].recipient, c);
     }
+    std::sort(recipients.begin(), recipients.end());
+    std::vector<uint64_t> handle_pool;
+    std::vector<Span> handles_of;  // per person, into handle_pool
+    std::vector<std::string_view> known;
+    size_t n = 0;
+    for (size_t r = 0; r < recipients.size(); ++r) {
+      uint64_t recipient = recipients[r].first;
+      if (r > 0 && recipients[r - 1].first == recipient) continue;
+      while (n < names_by_recipient.size() && names_by_recipient[n].first < recipient) ++n;
+      known.clear();
+      for (; n < names_by_recipient.size() && names_by_recipient[n].first == recipient; ++n) {
+        std::string_view name = snapshot.names[names_by_recipient[n].second].name;
+        if (std::find(known.begin(), known.end(), name) == known.end()) known.push_back(name);
+      }
+      const Correspondent& correspondent = index->correspondent_list[recipients[r].second];
+      PersonEntry person =
+          DescribePerson(LocalPartOf(correspondent.address), known, *index->variants);
+      Span span{static_cast<uint32_t>(handle_pool.size()), 0};
+      for (const std::string& handle : PersonHandles(person)) {
+        handle_pool.push_back(HashString(handle));
+      }
+      span.end = static_cast<uint32_t>(handle_pool.size());
+      people.emplace_back(recipient, static_cast<uint32_t>(index->person_list.size()));
+      handles_of.push_back(span);
+      index->person_list.push_back(SerializePerson(person));
+    }
+    // people is sorted by recipient: each correspondent finds its person by
+    // binary search.
+    std::vector<std::pair<uint64_t, uint32_t>> entries;
     for (uint32_t c = 0; c < index->correspondent_list.size(); ++c) {
       const Correspondent& correspondent = index->correspondent_list[c];
-      for (const std::string& handle : handles_of[correspondent.recipient]) {
-        handle_groups[PairKey(correspondent.sender, HashString(handle))].push_back(c);
+      auto it = std::lower_bound(people.begin(), people.end(),
+                                 std::make_pair(correspondent.recipient, uint32_t{0}));
+      const Span& span = handles_of[static_cast<size_t>(it - people.begin())];
+      for (uint32_t h = span.begin; h < span.end; ++h) {
+        entries.emplace_back(PairKey(correspondent.sender, handle_pool[h]), c);
       }
     }
+    std::sort(entries.begin(), entries.end());
+    index->handle_ids.reserve(entries.size());
+    for (size_t e = 0; e < entries.size(); ++e) {
+      if (e == 0 || entries[e].first != entries[e - 1].first) {
+        handle_spans.emplace_back(entries[e].first,
+                                  Span{static_cast<uint32_t>(index->handle_ids.size()), 0});
+      }
+      index->handle_ids.push_back(entries[e].second);
+      handle_spans.back().second.end = static_cast<uint32_t>(index->handle_ids.size());
+    }
   }
-  auto handle_spans = LayOut(handle_groups, &index->handle_ids);
 
   std::unordered_map<uint64_t, int64_t> exceptions;
   for (const ExceptionRecord& exception : snapshot.exceptions) {
