@@ -340,12 +340,26 @@ std::string LocalPartLetters(std::string_view local_part) {
 
 PersonName NameFromLocalPart(std::string_view local_part, const NameVariants& variants) {
   PersonName name;
-  // Digits are never part of a name ("john.smith2", "tgreen1981").
-  std::string letters_only;
-  for (char c : local_part) letters_only.push_back(IsDigit(c) ? '.' : c);
-  std::vector<std::string> words = SplitWords(FoldName(letters_only));
-  for (std::string& word : words) {
-    if (!IsNotName(word)) name.words.push_back(std::move(word));
+  // Digits at the end number namesakes ("john.smith2", "tgreen1981") and are
+  // dropped. A part with digits elsewhere ("j3" in "ops-j3-plans") is no
+  // name: it is kept whole, so J3's mailbox never matches J6's.
+  size_t end = local_part.size();
+  while (end > 0 && IsDigit(local_part[end - 1])) --end;
+  std::string_view rest = local_part.substr(0, end);
+  while (!rest.empty()) {
+    size_t cut = 0;
+    while (cut < rest.size() && !IsSeparator(rest[cut])) ++cut;
+    std::string_view part = rest.substr(0, cut);
+    rest = cut < rest.size() ? rest.substr(cut + 1) : std::string_view();
+    if (std::any_of(part.begin(), part.end(), IsDigit)) {
+      std::string kept;
+      for (char c : part) kept.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+      name.words.push_back(std::move(kept));
+      continue;
+    }
+    for (std::string& word : SplitWords(FoldName(part))) {
+      if (!IsNotName(word)) name.words.push_back(std::move(word));
+    }
   }
   if (name.words.size() != 1) return name;
   // Run together: a given name of the list at either end ("annapatel",
@@ -369,6 +383,19 @@ PersonName NameFromLocalPart(std::string_view local_part, const NameVariants& va
 }
 
 NameAgreement CompareNames(const PersonName& a, const PersonName& b, const NameVariants& variants) {
+  // Parts with digits identify a mailbox, not a person (J3's plans cell is
+  // not J6's): when both sides have them, they must be the same.
+  auto identifiers = [](const PersonName& name) {
+    std::vector<std::string_view> out;
+    for (const std::string& word : name.words) {
+      if (std::any_of(word.begin(), word.end(), IsDigit)) out.push_back(word);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<std::string_view> ids_a = identifiers(a);
+  std::vector<std::string_view> ids_b = identifiers(b);
+  if (!ids_a.empty() && !ids_b.empty() && ids_a != ids_b) return NameAgreement::kConflict;
   NameAgreement best = NameAgreement::kNone;
   for (size_t i = 0; i < a.words.size(); ++i) {
     if (a.words[i].size() < 2) continue;
