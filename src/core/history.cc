@@ -8,6 +8,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -406,6 +407,18 @@ std::vector<std::string> PersonHandles(const PersonEntry& person) {
   std::sort(handles.begin(), handles.end());
   handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
   return handles;
+}
+
+// The mailbox names RFC 2142 ("Mailbox Names for Common Services, Roles and
+// Functions") reserves: the same name at a sister organisation is that
+// organisation's own service, not a slip of the one the sender knows.
+constexpr std::array<std::string_view, 15> kServiceMailboxes = {
+    "info",     "marketing", "sales",      "support", "abuse", "noc",  "security", "postmaster",
+    "hostmaster", "usenet",  "news",       "webmaster", "www", "uucp", "ftp"};
+
+bool IsServiceMailbox(std::string_view local_part) {
+  return std::find(kServiceMailboxes.begin(), kServiceMailboxes.end(), local_part) !=
+         kServiceMailboxes.end();
 }
 
 // At most this many of a sender's most frequent correspondents at one domain
@@ -927,6 +940,7 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
       if (seen->domain == domain.domain) return;  // listed by an overlay and its base
     }
     sisters.push_back(&domain);
+    if (IsServiceMailbox(local)) return;
     std::string candidate = std::string(local) + "@" + domain.domain;
     int64_t messages =
         index.PairMessages(PairKey(sender_hash, HashString(index.keyer.Key(candidate))));

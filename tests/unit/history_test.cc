@@ -428,6 +428,7 @@ HistorySnapshot AnalystHistory(const HistoryKeyer& keyer) {
       .Pair("carol@mod.uk", "lucy.baker@dstl.gov.uk", 6)
       .Pair("carol@mod.uk", "ops-j3-plans@army.mod.uk", 10)
       .Pair("carol@mod.uk", "j.smith@partner.org", 6, "Smith, John")
+      .Pair("carol@mod.uk", "info@hotmail.co.uk", 3)
       // Colleagues write to hotmail.com and defense.gov: the domains are
       // familiar, and to a real namesake of Paul Turner.
       .Pair("bob@mod.uk", "someone@hotmail.com", 4)
@@ -494,6 +495,8 @@ TEST_P(PeopleNotStrings, FindsThePersonBehindANewAddress) {
        Unfamiliar::kNone, ""},
       {"a new domain altogether", "tgreen1981@example.net", "", Unfamiliar::kNone,
        Unfamiliar::kNone, ""},
+      {"a service mailbox (RFC 2142) at the sister domain", "info@hotmail.com", "",
+       Unfamiliar::kNone, Unfamiliar::kNone, ""},
   };
   for (const PeopleCase& c : cases) {
     HistoryFinding finding = Examine("carol@mod.uk", c.recipient, c.display);
