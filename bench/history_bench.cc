@@ -82,7 +82,8 @@ std::unique_ptr<Organisation> MakeOrganisation(size_t pairs) {
       org->snapshot.pairs.push_back(pair);
       // Most pairs carry the display name "Last, First" (a GAL's form).
       std::string local = recipient.substr(0, recipient.find('@'));
-      std::string display = local.substr(local.find('.') + 1) + ", " + local.substr(0, local.find('.'));
+      std::string display =
+          local.substr(local.find('.') + 1) + ", " + local.substr(0, local.find('.'));
       if (random.Below(10) < 6) {
         org->snapshot.names.push_back(
             NameRecord{sender, NormalizeDisplayName(display), recipient, messages});

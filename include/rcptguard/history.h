@@ -174,8 +174,7 @@ class CorrespondentHistory {
   // `variants` null: the shipped given-name variants (NameVariants::Embedded).
   static std::shared_ptr<const CorrespondentHistory> Build(
       const HistorySnapshot& snapshot, const HistoryKeyer& keyer,
-      const HistoryOptions& options = {},
-      std::shared_ptr<const NameVariants> variants = nullptr);
+      const HistoryOptions& options = {}, std::shared_ptr<const NameVariants> variants = nullptr);
   // A new index answering from `delta` first, then from `base` (rows in delta
   // carry absolute counts and replace base's).
   static std::shared_ptr<const CorrespondentHistory> Overlay(

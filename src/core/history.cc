@@ -297,7 +297,8 @@ bool OneEdit(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return a.substr(i + 1) == b.substr(i);
   if (i == a.size()) return false;
   if (a.substr(i + 1) == b.substr(i + 1)) return true;
-  return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);
+  return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+         a.substr(i + 2) == b.substr(i + 2);
 }
 
 std::string_view CoreOf(const SenderDomain& d) {
@@ -413,8 +414,8 @@ std::vector<std::string> PersonHandles(const PersonEntry& person) {
 // Functions") reserves: the same name at a sister organisation is that
 // organisation's own service, not a slip of the one the sender knows.
 constexpr std::array<std::string_view, 15> kServiceMailboxes = {
-    "info",     "marketing", "sales",      "support", "abuse", "noc",  "security", "postmaster",
-    "hostmaster", "usenet",  "news",       "webmaster", "www", "uucp", "ftp"};
+    "info",       "marketing", "sales", "support",   "abuse", "noc",  "security", "postmaster",
+    "hostmaster", "usenet",    "news",  "webmaster", "www",   "uucp", "ftp"};
 
 bool IsServiceMailbox(std::string_view local_part) {
   return std::find(kServiceMailboxes.begin(), kServiceMailboxes.end(), local_part) !=
@@ -498,7 +499,8 @@ struct CorrespondentHistory::Index {
   template <typename Fn>
   void ForEachByHandle(uint64_t key, Fn&& fn) const {
     if (const Span* span = handles.Find(key)) {
-      for (uint32_t i = span->begin; i < span->end; ++i) fn(*this, correspondent_list[handle_ids[i]]);
+      for (uint32_t i = span->begin; i < span->end; ++i)
+        fn(*this, correspondent_list[handle_ids[i]]);
     }
     if (base) base->ForEachByHandle(key, fn);
   }
@@ -562,7 +564,8 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
     sender_domains[PairKey(sender, domain)] += delta;
     auto [od, new_domain] = org_domains.try_emplace(domain, 0);
     od->second += delta;
-    if (new_domain && (!base || base->Count(&CorrespondentHistory::Index::org_domains, domain) == 0)) {
+    if (new_domain &&
+        (!base || base->Count(&CorrespondentHistory::Index::org_domains, domain) == 0)) {
       auto id = static_cast<uint32_t>(index->domain_list.size());
       index->domain_list.push_back(MakeSenderDomain(pair.domain));
       std::vector<uint64_t> hashes;
@@ -620,7 +623,7 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
   // Who the frequent correspondents are (clear mode): one entry per
   // recipient, and the handles each sender finds them by. Built from sorted
   // flat vectors: at a million pairs, maps of vectors cost more than the work.
-  std::vector<std::pair<uint64_t, uint32_t>> people;   // recipient -> person
+  std::vector<std::pair<uint64_t, uint32_t>> people;    // recipient -> person
   std::vector<std::pair<uint64_t, Span>> handle_spans;  // (sender, handle) -> correspondents
   if (clear) {
     std::sort(names_by_recipient.begin(), names_by_recipient.end());
@@ -736,10 +739,10 @@ struct Suspect {
 
   void Offer(HistoryFinding::Unfamiliar what, int what_rank, std::string_view usual,
              int64_t usual_messages, double usual_slips = 0, bool same_local = false) {
-    bool better = what_rank > rank ||
-                  (what_rank == rank && (usual_slips < slips - kEpsilon ||
-                                         (usual_slips <= slips + kEpsilon &&
-                                          usual_messages > messages)));
+    bool better =
+        what_rank > rank ||
+        (what_rank == rank && (usual_slips < slips - kEpsilon ||
+                               (usual_slips <= slips + kEpsilon && usual_messages > messages)));
     if (!better) return;
     unfamiliar = what;
     rank = what_rank;
@@ -772,15 +775,15 @@ NameAgreement Stronger(NameAgreement a, NameAgreement b) {
     return NameAgreement::kConflict;
   }
   return a == NameAgreement::kInitial || b == NameAgreement::kInitial ? NameAgreement::kInitial
-                                                                       : NameAgreement::kNone;
+                                                                      : NameAgreement::kNone;
 }
 
 bool Agrees(NameAgreement a) { return a == NameAgreement::kInitial || a == NameAgreement::kFull; }
 
 // The new recipient as the name checks see it.
 struct NewRecipient {
-  PersonName display;  // from the display name the message gives it
-  PersonName local;    // from its local part
+  PersonName display;   // from the display name the message gives it
+  PersonName local;     // from its local part
   std::string letters;  // its local part run together, if written so
 };
 
@@ -793,7 +796,8 @@ Agreement Compare(const NewRecipient& r, std::string_view serialized, const Name
     if (!r.letters.empty()) out.local = Stronger(out.local, SpellsName(r.letters, name, v));
   }
   if (!c.letters.empty()) {
-    if (!r.display.empty()) out.display = Stronger(out.display, SpellsName(c.letters, r.display, v));
+    if (!r.display.empty())
+      out.display = Stronger(out.display, SpellsName(c.letters, r.display, v));
     if (!r.local.empty()) out.local = Stronger(out.local, SpellsName(c.letters, r.local, v));
     if (!r.letters.empty() && SameRunTogetherName(r.letters, c.letters)) {
       out.local = Stronger(out.local, NameAgreement::kInitial);
@@ -931,26 +935,27 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   std::sort(core_hashes.begin(), core_hashes.end());
   core_hashes.erase(std::unique(core_hashes.begin(), core_hashes.end()), core_hashes.end());
   for (uint64_t h : core_hashes) {
-  index.ForEachDomainNear(h, [&](const SenderDomain& domain) {
-    if (!SisterDomains(typed_domain, domain)) return;
-    if (index.Count(&Index::sender_domains, PairKey(sender_hash, HashString(domain.domain))) == 0) {
-      return;  // the organisation writes there, this sender does not
-    }
-    for (const SenderDomain* seen : sisters) {
-      if (seen->domain == domain.domain) return;  // listed by an overlay and its base
-    }
-    sisters.push_back(&domain);
-    if (IsServiceMailbox(local)) return;
-    std::string candidate = std::string(local) + "@" + domain.domain;
-    int64_t messages =
-        index.PairMessages(PairKey(sender_hash, HashString(index.keyer.Key(candidate))));
-    if (messages >= frequent) {
-      // The usual address is the guess that was looked up, so hashed mode
-      // can name it too: it comes from the recipient, not from the store.
-      suspect.Offer(HistoryFinding::Unfamiliar::kOtherDomain, kRankSameLocalPart, candidate,
-                    messages, 0, true);
-    }
-  });
+    index.ForEachDomainNear(h, [&](const SenderDomain& domain) {
+      if (!SisterDomains(typed_domain, domain)) return;
+      if (index.Count(&Index::sender_domains, PairKey(sender_hash, HashString(domain.domain))) ==
+          0) {
+        return;  // the organisation writes there, this sender does not
+      }
+      for (const SenderDomain* seen : sisters) {
+        if (seen->domain == domain.domain) return;  // listed by an overlay and its base
+      }
+      sisters.push_back(&domain);
+      if (IsServiceMailbox(local)) return;
+      std::string candidate = std::string(local) + "@" + domain.domain;
+      int64_t messages =
+          index.PairMessages(PairKey(sender_hash, HashString(index.keyer.Key(candidate))));
+      if (messages >= frequent) {
+        // The usual address is the guess that was looked up, so hashed mode
+        // can name it too: it comes from the recipient, not from the store.
+        suspect.Offer(HistoryFinding::Unfamiliar::kOtherDomain, kRankSameLocalPart, candidate,
+                      messages, 0, true);
+      }
+    });
   }
 
   // A display name the sender uses for someone else, exactly as normalised:
@@ -1009,15 +1014,15 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
     } else {
       std::vector<uint32_t> digests = index.keyer.LocalPartDigests(local);
       if (!digests.empty()) {
-        index.ForEachCorrespondent(
-            sender_domain_key, [&](const Index& owner, const Correspondent& c) {
-              const uint32_t* begin = owner.digests.data() + c.digests.begin;
-              const uint32_t* end = owner.digests.data() + c.digests.end;
-              if (SharesDigest(digests, begin, end)) {
-                suspect.Offer(HistoryFinding::Unfamiliar::kNearCorrespondent, kRankSlip, "",
-                              c.messages, 1.0);
-              }
-            });
+        index.ForEachCorrespondent(sender_domain_key,
+                                   [&](const Index& owner, const Correspondent& c) {
+                                     const uint32_t* begin = owner.digests.data() + c.digests.begin;
+                                     const uint32_t* end = owner.digests.data() + c.digests.end;
+                                     if (SharesDigest(digests, begin, end)) {
+                                       suspect.Offer(HistoryFinding::Unfamiliar::kNearCorrespondent,
+                                                     kRankSlip, "", c.messages, 1.0);
+                                     }
+                                   });
       }
     }
   }
@@ -1039,41 +1044,42 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
     }
     std::vector<const Correspondent*> seen;
     for (std::string_view handle : handles) {
-      index.ForEachByHandle(
-          PairKey(sender_hash, HashString(handle)), [&](const Index&, const Correspondent& c) {
-            if (std::find(seen.begin(), seen.end(), &c) != seen.end()) return;
-            seen.push_back(&c);
-            if (c.address == recipient_canonical) return;
-            std::string_view person = index.PersonOf(c.recipient);
-            if (person.empty()) return;
-            Agreement agreement = Compare(r, person, variants);
-            std::string_view domain = DomainOf(c.address);
-            if (domain == recipient.domain.ascii) {
-              // The same name at the same domain: the wrong John Smith, or
-              // his name in another format (annapatel@ for apatel@).
-              if (agreement.display == NameAgreement::kConflict) return;
-              if (Agrees(agreement.display) || Agrees(agreement.local)) {
-                suspect.Offer(HistoryFinding::Unfamiliar::kSameName, kRankSameName, c.address,
-                              c.messages);
-              }
-              return;
-            }
-            // The display name is the correspondent's: in full, or against
-            // the initial of a correspondent whose given name history never
-            // saw written out (a.begum@, no display name: "Begum, Amy").
-            if (Agrees(agreement.display)) {
-              suspect.Offer(HistoryFinding::Unfamiliar::kNameMismatch, kRankDisplayName,
-                            c.address, c.messages);
-              return;
-            }
-            bool sister = false;
-            for (const SenderDomain* s : sisters) sister = sister || s->domain == domain;
-            if (sister && agreement.display != NameAgreement::kConflict &&
-                (Agrees(agreement.local) || Agrees(agreement.display))) {
-              suspect.Offer(HistoryFinding::Unfamiliar::kOtherDomain, kRankSisterName, c.address,
-                            c.messages);
-            }
-          });
+      index.ForEachByHandle(PairKey(sender_hash, HashString(handle)),
+                            [&](const Index&, const Correspondent& c) {
+                              if (std::find(seen.begin(), seen.end(), &c) != seen.end()) return;
+                              seen.push_back(&c);
+                              if (c.address == recipient_canonical) return;
+                              std::string_view person = index.PersonOf(c.recipient);
+                              if (person.empty()) return;
+                              Agreement agreement = Compare(r, person, variants);
+                              std::string_view domain = DomainOf(c.address);
+                              if (domain == recipient.domain.ascii) {
+                                // The same name at the same domain: the wrong John Smith, or
+                                // his name in another format (annapatel@ for apatel@).
+                                if (agreement.display == NameAgreement::kConflict) return;
+                                if (Agrees(agreement.display) || Agrees(agreement.local)) {
+                                  suspect.Offer(HistoryFinding::Unfamiliar::kSameName,
+                                                kRankSameName, c.address, c.messages);
+                                }
+                                return;
+                              }
+                              // The display name is the correspondent's: in full, or against
+                              // the initial of a correspondent whose given name history never
+                              // saw written out (a.begum@, no display name: "Begum, Amy").
+                              if (Agrees(agreement.display)) {
+                                suspect.Offer(HistoryFinding::Unfamiliar::kNameMismatch,
+                                              kRankDisplayName, c.address, c.messages);
+                                return;
+                              }
+                              bool sister = false;
+                              for (const SenderDomain* s : sisters)
+                                sister = sister || s->domain == domain;
+                              if (sister && agreement.display != NameAgreement::kConflict &&
+                                  (Agrees(agreement.local) || Agrees(agreement.display))) {
+                                suspect.Offer(HistoryFinding::Unfamiliar::kOtherDomain,
+                                              kRankSisterName, c.address, c.messages);
+                              }
+                            });
     }
   }
 

@@ -21,12 +21,12 @@ namespace {
 // parts carry around a name ("Lt Col Jane Smith", "john.a.smith.civ"). They say
 // nothing about who the person is, so they are never the word two names share.
 constexpr std::array<std::string_view, 62> kNotNames = {
-    "mr",   "mrs",  "ms",   "miss", "mx",   "dr",   "prof", "professor", "sir",  "dame", "lord",
-    "lady", "rev",  "revd", "hon",  "lt",   "col",  "maj",  "gen",       "brig", "capt", "cpt",
-    "cdr",  "lcdr", "cmdr", "cdre", "adm",  "sgt",  "cpl",  "pte",       "msg",  "sfc",  "ssg",
-    "ltc",  "civ",  "ctr",  "mil",  "ret",  "phd",  "md",   "mba",       "msc",  "bsc",  "jr",
-    "sr",   "ii",   "iii",  "iv",   "esq",  "obe",  "mbe",  "cbe",       "rn",   "raf",  "usn",
-    "usaf", "usmc", "wg",   "sqn",  "ldr",  "flt",  "contractor"};
+    "mr",   "mrs",  "ms",   "miss", "mx",  "dr",  "prof",      "professor", "sir",  "dame", "lord",
+    "lady", "rev",  "revd", "hon",  "lt",  "col", "maj",       "gen",       "brig", "capt", "cpt",
+    "cdr",  "lcdr", "cmdr", "cdre", "adm", "sgt", "cpl",       "pte",       "msg",  "sfc",  "ssg",
+    "ltc",  "civ",  "ctr",  "mil",  "ret", "phd", "md",        "mba",       "msc",  "bsc",  "jr",
+    "sr",   "ii",   "iii",  "iv",   "esq", "obe", "mbe",       "cbe",       "rn",   "raf",  "usn",
+    "usaf", "usmc", "wg",   "sqn",  "ldr", "flt", "contractor"};
 
 bool IsNotName(std::string_view word) {
   return std::find(kNotNames.begin(), kNotNames.end(), word) != kNotNames.end();
@@ -43,15 +43,32 @@ void AppendUtf8(UChar32 c, std::string* out) {
 // out in ASCII.
 std::string_view SpelledOut(UChar32 c) {
   switch (c) {
-    case 0x00DF: return "ss";  // ß
-    case 0x00E6: case 0x00C6: return "ae";
-    case 0x0153: case 0x0152: return "oe";
-    case 0x00F8: case 0x00D8: return "o";
-    case 0x0142: case 0x0141: return "l";
-    case 0x0111: case 0x0110: case 0x00F0: case 0x00D0: return "d";
-    case 0x00FE: case 0x00DE: return "th";
-    case 0x0131: return "i";
-    default: return {};
+    case 0x00DF:
+      return "ss";  // ß
+    case 0x00E6:
+    case 0x00C6:
+      return "ae";
+    case 0x0153:
+    case 0x0152:
+      return "oe";
+    case 0x00F8:
+    case 0x00D8:
+      return "o";
+    case 0x0142:
+    case 0x0141:
+      return "l";
+    case 0x0111:
+    case 0x0110:
+    case 0x00F0:
+    case 0x00D0:
+      return "d";
+    case 0x00FE:
+    case 0x00DE:
+      return "th";
+    case 0x0131:
+      return "i";
+    default:
+      return {};
   }
 }
 
@@ -83,7 +100,9 @@ std::vector<std::string> SplitWords(std::string_view folded) {
 }
 
 bool IsSeparator(char c) { return c == '.' || c == '-' || c == '_' || c == '+'; }
-bool IsVowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
+bool IsVowel(char c) {
+  return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Edit costs in slips (see LocalPartDistance). The order follows the
@@ -144,10 +163,14 @@ NameAgreement GivenAgreement(std::string_view a, std::string_view b, const NameV
 // conflict, which beats nothing.
 int Rank(NameAgreement agreement) {
   switch (agreement) {
-    case NameAgreement::kNone: return 0;
-    case NameAgreement::kConflict: return 1;
-    case NameAgreement::kInitial: return 2;
-    case NameAgreement::kFull: return 3;
+    case NameAgreement::kNone:
+      return 0;
+    case NameAgreement::kConflict:
+      return 1;
+    case NameAgreement::kInitial:
+      return 2;
+    case NameAgreement::kFull:
+      return 3;
   }
   return 0;
 }
@@ -201,8 +224,8 @@ std::string FoldName(std::string_view text) {
   }
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
-  icu::UnicodeString source =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   icu::UnicodeString decomposed = source;
   if (U_SUCCESS(status)) {
     decomposed = nfkd->normalize(source, status);
@@ -252,8 +275,8 @@ Result<std::shared_ptr<const NameVariants>> NameVariants::Parse(std::string_view
     size_t start = 0;
     while (start <= line.size()) {
       size_t comma = line.find(',', start);
-      std::string_view field =
-          line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      std::string_view field = line.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       // "k.c." and the like are initials, not names: their letters run together.
       std::string folded = FoldName(field);
       folded.erase(std::remove(folded.begin(), folded.end(), ' '), folded.end());

@@ -37,10 +37,14 @@ constexpr double kNameMismatchScore = 0.9;
 
 std::string_view UnfamiliarClass(HistoryFinding::Unfamiliar unfamiliar) {
   switch (unfamiliar) {
-    case HistoryFinding::Unfamiliar::kNameMismatch: return kUnfamiliarNameMismatch;
-    case HistoryFinding::Unfamiliar::kSameName: return kUnfamiliarSameName;
-    case HistoryFinding::Unfamiliar::kOtherDomain: return kUnfamiliarOtherDomain;
-    default: return kUnfamiliarNearCorrespondent;
+    case HistoryFinding::Unfamiliar::kNameMismatch:
+      return kUnfamiliarNameMismatch;
+    case HistoryFinding::Unfamiliar::kSameName:
+      return kUnfamiliarSameName;
+    case HistoryFinding::Unfamiliar::kOtherDomain:
+      return kUnfamiliarOtherDomain;
+    default:
+      return kUnfamiliarNearCorrespondent;
   }
 }
 
@@ -71,7 +75,7 @@ std::string ExplainUnfamiliar(const HistoryFinding& finding, const std::string& 
       break;
     }
     default:
-      why = finding.slips < 0.5   ? "differs from it only by a dot or hyphen"
+      why = finding.slips < 0.5    ? "differs from it only by a dot or hyphen"
             : finding.slips <= 1.0 ? "is one slip from it"
                                    : "is two slips from it";
       break;

@@ -212,8 +212,9 @@ TEST_F(HistoryCommand, LearnedMboxThenCheckRecipientsAsWrittenFindsThePerson) {
                        << "tgreen1981@hotmail.com\n"
                        << "Siobhan MURPHY <siobhan.murphy@outlook.com>\n"
                        << "\"Turner, Paul\" <paul.turner@baesystems.com>\n";
-  ProcessResult checked = RunShell(std::string(RCPTGUARD_BINARY) + " check --format jsonl --store " +
-                                   url_ + " --from alice@mod.uk - < " + input + " 2>&1");
+  ProcessResult checked =
+      RunShell(std::string(RCPTGUARD_BINARY) + " check --format jsonl --store " + url_ +
+               " --from alice@mod.uk - < " + input + " 2>&1");
   EXPECT_EQ(checked.status, 1) << checked.out;
   std::vector<nlohmann::json> verdicts;
   size_t start = 0;

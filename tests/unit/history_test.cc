@@ -304,11 +304,10 @@ TEST(NameVariants, ShippedListKnowsSpellingsAndShortFormsButNotMereNeighbours) {
     const char* b;
     bool same;
   } cases[] = {
-      {"steven", "stephen", true},      // both listed under "steve", two edits apart
+      {"steven", "stephen", true},       // both listed under "steve", two edits apart
       {"catherine", "katherine", true},  // both listed with "kathy"
-      {"stephen", "steve", true},       // a short form listed directly
-      {"william", "bill", true},
-      {"alan", "albert", false},  // they only share "al"
+      {"stephen", "steve", true},        // a short form listed directly
+      {"william", "bill", true},        {"alan", "albert", false},  // they only share "al"
       {"john", "jane", false},
   };
   for (const Case& c : cases) {
@@ -371,9 +370,9 @@ TEST(SpellsName, RunTogetherLocalPartsInTheFormatsMailSystemsUse) {
     const char* letters;
     NameAgreement want;
   } cases[] = {
-      {"annapatel", NameAgreement::kFull},   {"apatel", NameAgreement::kInitial},
-      {"patela", NameAgreement::kInitial},   {"patelanna", NameAgreement::kFull},
-      {"annampatel", NameAgreement::kFull},  {"janepatel", NameAgreement::kConflict},
+      {"annapatel", NameAgreement::kFull},     {"apatel", NameAgreement::kInitial},
+      {"patela", NameAgreement::kInitial},     {"patelanna", NameAgreement::kFull},
+      {"annampatel", NameAgreement::kFull},    {"janepatel", NameAgreement::kConflict},
       {"annasmith", NameAgreement::kConflict},  // "anna" shared, the rest differs
       {"bobsmith", NameAgreement::kNone},
   };
@@ -468,16 +467,16 @@ TEST_P(PeopleNotStrings, FindsThePersonBehindANewAddress) {
        Unfamiliar::kNone, "m.taylor@partner.org"},
       {"last.first", "taylor.mark@navy.mil", "", Unfamiliar::kSameName, Unfamiliar::kNone,
        "mark.taylor@navy.mil"},
-      {"one slip in a long local part", "peter.schmidr@bund.de", "",
-       Unfamiliar::kNearCorrespondent, Unfamiliar::kNearCorrespondent, "peter.schmidt@bund.de"},
+      {"one slip in a long local part", "peter.schmidr@bund.de", "", Unfamiliar::kNearCorrespondent,
+       Unfamiliar::kNearCorrespondent, "peter.schmidt@bund.de"},
       {"two slips in a long local part", "lusy.bakr@dstl.gov.uk", "",
        Unfamiliar::kNearCorrespondent, Unfamiliar::kNone, "lucy.baker@dstl.gov.uk"},
       {"a hyphen dropped and a letter", "ops-j3plns@army.mod.uk", "",
        Unfamiliar::kNearCorrespondent, Unfamiliar::kNone, "ops-j3-plans@army.mod.uk"},
       {"the variant spelling", "steven.jones@qinetiq.com", "", Unfamiliar::kNearCorrespondent,
        Unfamiliar::kNone, "stephen.jones@qinetiq.com"},
-      {"Last, First on freemail", "pturner77@gmail.com", "Turner, Paul",
-       Unfamiliar::kNameMismatch, Unfamiliar::kNone, "paul.turner@baesystems.com"},
+      {"Last, First on freemail", "pturner77@gmail.com", "Turner, Paul", Unfamiliar::kNameMismatch,
+       Unfamiliar::kNone, "paul.turner@baesystems.com"},
       {"middle initial", "ohughes@gmail.com", "Hughes, Owen T", Unfamiliar::kNameMismatch,
        Unfamiliar::kNone, "owen.hughes@cranfield.ac.uk"},
       {"accent", "smurphy@outlook.com", "Siobhán MURPHY", Unfamiliar::kNameMismatch,
@@ -487,8 +486,8 @@ TEST_P(PeopleNotStrings, FindsThePersonBehindANewAddress) {
       {"the name exactly as the sender gives it", "stephen.j@icloud.com", "Stephen Jones",
        Unfamiliar::kNameMismatch, Unfamiliar::kNameMismatch, "stephen.jones@qinetiq.com"},
       // Hard negatives: real other people.
-      {"a namesake a colleague writes to", "paul.turner@navy.mil", "Paul Turner",
-       Unfamiliar::kNone, Unfamiliar::kNone, ""},
+      {"a namesake a colleague writes to", "paul.turner@navy.mil", "Paul Turner", Unfamiliar::kNone,
+       Unfamiliar::kNone, ""},
       {"another given name at the same partner", "jane.smith@partner.org", "Jane Smith",
        Unfamiliar::kNone, Unfamiliar::kNone, ""},
       {"another person, another domain", "paul.smith@gmail.com", "Paul Smith", Unfamiliar::kNone,
