@@ -19,6 +19,8 @@
 
 namespace rcptguard {
 
+class NameVariants;  // src/core/name_key.h
+
 // One recipient of a delivered message.
 struct SentRecipient {
   std::string address;       // as given; recorded in CanonicalAddress form
@@ -119,17 +121,36 @@ struct HistorySnapshot {
 struct HistoryFinding {
   enum class Unfamiliar : uint8_t {
     kNone,
-    kNearCorrespondent,  // new address; local part one edit from a frequent correspondent's
-    kNameMismatch,       // new address; its display name is one the sender uses for another
+    // New address at a domain the sender writes to, its local part a slip or
+    // two (by length) from a frequent correspondent's there.
+    kNearCorrespondent,
+    // New address whose display name is one the sender uses for another
+    // address (the same name written another way counts: "Turner, Paul",
+    // "PAUL TURNER", a middle initial, accents, a variant of the given name).
+    kNameMismatch,
+    // New address at a domain the sender writes to, whose name (from its local
+    // part or display name) is a frequent correspondent's there (annapatel@
+    // when the sender writes to apatel@).
+    kSameName,
+    // New address whose local part, or the person it names, the sender writes
+    // to at a sister domain (tgreen1981@hotmail.com for
+    // tgreen1981@hotmail.co.uk; defense.gov for defence.gov.au), even when the
+    // organisation writes to the typed domain.
+    kOtherDomain,
   };
   bool excepted = false;          // the sender asked not to be warned about this recipient
   bool domain_familiar = false;   // the sender, or enough of the organisation, writes there
   bool address_familiar = false;  // the sender, or anyone here, writes to this address
   Unfamiliar unfamiliar = Unfamiliar::kNone;
-  // For kNearCorrespondent and kNameMismatch: the usual address (clear mode;
-  // empty in hashed mode, where the store holds no address) and its messages.
+  // For every class but kNone: the usual address (clear mode; empty in hashed
+  // mode, where the store holds no address) and its messages from the sender.
   std::string usual_address;
   int64_t usual_messages = 0;
+  // kNearCorrespondent: the weighted distance in slips (0.3 for a dot or
+  // hyphen, about 1 for one slip, up to 2 for two).
+  double slips = 0;
+  // kOtherDomain: the very same local part (rather than the same name).
+  bool same_local_part = false;
 };
 
 struct HistoryOptions {
@@ -142,13 +163,18 @@ struct HistoryOptions {
   int64_t expected_domain_messages = 3;
 };
 
+// The shipped given-name variants (data/name_variants.csv), as compiled into
+// the library (generated at build time).
+std::string_view EmbeddedNameVariants();
+
 // The immutable index over a snapshot. Thread-safe to query; a newer snapshot
 // is layered on top with Overlay, so fresh learning shows without a rebuild.
 class CorrespondentHistory {
  public:
-  static std::shared_ptr<const CorrespondentHistory> Build(const HistorySnapshot& snapshot,
-                                                           const HistoryKeyer& keyer,
-                                                           const HistoryOptions& options = {});
+  // `variants` null: the shipped given-name variants (NameVariants::Embedded).
+  static std::shared_ptr<const CorrespondentHistory> Build(
+      const HistorySnapshot& snapshot, const HistoryKeyer& keyer,
+      const HistoryOptions& options = {}, std::shared_ptr<const NameVariants> variants = nullptr);
   // A new index answering from `delta` first, then from `base` (rows in delta
   // carry absolute counts and replace base's).
   static std::shared_ptr<const CorrespondentHistory> Overlay(

@@ -42,11 +42,14 @@ inline constexpr double kLookalikeHistoryFloor = 0.1;
 // Classes of unfamiliar-recipient (Reason::typo_class).
 inline constexpr std::string_view kUnfamiliarNearCorrespondent = "near-correspondent";
 inline constexpr std::string_view kUnfamiliarNameMismatch = "display-name-mismatch";
+inline constexpr std::string_view kUnfamiliarSameName = "same-name";
+inline constexpr std::string_view kUnfamiliarOtherDomain = "other-domain";
 
 struct Reason {
   std::string code;  // kReasonLookalike, kReasonPolicyRule, kReasonInvalidAddress
   // lookalike-domain: TypoClassName; policy-rule: the rule's name;
-  // unfamiliar-recipient: kUnfamiliarNearCorrespondent or kUnfamiliarNameMismatch
+  // unfamiliar-recipient: kUnfamiliarNearCorrespondent, kUnfamiliarNameMismatch,
+  // kUnfamiliarSameName or kUnfamiliarOtherDomain
   std::string typo_class;
   std::string detail;  // one sentence for people
   Action action = Action::kAllow;

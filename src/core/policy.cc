@@ -35,6 +35,55 @@ constexpr double kHistoryOddsFactor = 20;
 constexpr double kNearCorrespondentScore = 0.8;
 constexpr double kNameMismatchScore = 0.9;
 
+std::string_view UnfamiliarClass(HistoryFinding::Unfamiliar unfamiliar) {
+  switch (unfamiliar) {
+    case HistoryFinding::Unfamiliar::kNameMismatch:
+      return kUnfamiliarNameMismatch;
+    case HistoryFinding::Unfamiliar::kSameName:
+      return kUnfamiliarSameName;
+    case HistoryFinding::Unfamiliar::kOtherDomain:
+      return kUnfamiliarOtherDomain;
+    default:
+      return kUnfamiliarNearCorrespondent;
+  }
+}
+
+// "you write to apatel@partner.org (5 messages); annapatel@partner.org is new
+// and has the same name": the usual address, how often, and why this one looks
+// like a slip of it. In hashed mode the store holds no address to name.
+std::string ExplainUnfamiliar(const HistoryFinding& finding, const std::string& recipient,
+                              std::string_view recipient_domain) {
+  std::string usual =
+      finding.usual_address.empty() ? std::string("another address") : finding.usual_address;
+  std::string why;
+  switch (finding.unfamiliar) {
+    case HistoryFinding::Unfamiliar::kNameMismatch:
+      why = "is given the name of the person you write to there";
+      break;
+    case HistoryFinding::Unfamiliar::kSameName:
+      why = "has the same name";
+      break;
+    case HistoryFinding::Unfamiliar::kOtherDomain: {
+      std::string_view usual_domain = finding.usual_address.empty()
+                                          ? std::string_view()
+                                          : std::string_view(finding.usual_address)
+                                                .substr(finding.usual_address.rfind('@') + 1);
+      why = std::string(finding.same_local_part ? "is the same address" : "has the same name") +
+            " at " + std::string(recipient_domain) +
+            (usual_domain.empty() ? std::string(", a sister domain of one you use")
+                                  : " instead of " + std::string(usual_domain));
+      break;
+    }
+    default:
+      why = finding.slips < 0.5    ? "differs from it only by a dot or hyphen"
+            : finding.slips <= 1.0 ? "is one slip from it"
+                                   : "is two slips from it";
+      break;
+  }
+  return "you write to " + usual + " (" + std::to_string(finding.usual_messages) + " messages); " +
+         recipient + " is new and " + why;
+}
+
 double RaiseOdds(double probability, double factor) {
   double odds = probability / (1 - std::min(probability, 0.999999));
   return odds * factor / (1 + odds * factor);
@@ -326,18 +375,10 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
   if (!finding.excepted && finding.unfamiliar != HistoryFinding::Unfamiliar::kNone &&
       unfamiliar_recipient_action_ != Action::kAllow) {
     bool by_name = finding.unfamiliar == HistoryFinding::Unfamiliar::kNameMismatch;
-    std::string usual =
-        finding.usual_address.empty() ? std::string("another address") : finding.usual_address;
-    std::string detail = by_name ? "you have not written to " + CanonicalAddress(*address) +
-                                       " before; the name it is given is one you use for " + usual +
-                                       " (" + std::to_string(finding.usual_messages) + " messages)"
-                                 : "you have not written to " + CanonicalAddress(*address) +
-                                       " before; it is one letter from " + usual +
-                                       ", whom you write to often (" +
-                                       std::to_string(finding.usual_messages) + " messages)";
     add(Reason{std::string(kReasonUnfamiliarRecipient),
-               std::string(by_name ? kUnfamiliarNameMismatch : kUnfamiliarNearCorrespondent),
-               std::move(detail), unfamiliar_recipient_action_},
+               std::string(UnfamiliarClass(finding.unfamiliar)),
+               ExplainUnfamiliar(finding, CanonicalAddress(*address), address->domain.ascii),
+               unfamiliar_recipient_action_},
         by_name ? kNameMismatchScore : kNearCorrespondentScore);
     if (!verdict.suggestion && !finding.usual_address.empty()) {
       verdict.suggestion = finding.usual_address;

@@ -183,6 +183,65 @@ TEST_F(HistoryCommand, CheckAndScanWithStoreFlagAnUnfamiliarRecipient) {
       << scanned.out;
 }
 
+// The path the owner's held-out organisation drives: `learn --mbox` keeps the
+// display names of the learned mail, and `check --store --from ... -` reads
+// recipients as written, display name included, one per line.
+TEST_F(HistoryCommand, LearnedMboxThenCheckRecipientsAsWrittenFindsThePerson) {
+  std::string mbox = dir_ + "/sent.mbox";
+  {
+    std::ofstream out(mbox);
+    for (int i = 0; i < 4; ++i) {
+      out << "From alice@mod.uk Mon Nov  2 10:0" << i << ":00 2026\n"
+          << "From: Alice <alice@mod.uk>\n"
+          << "To: \"Turner, Paul\" <paul.turner@baesystems.com>, tgreen1981@hotmail.co.uk\n"
+          << "Cc: =?utf-8?q?Siobh=C3=A1n_Murphy?= <s.murphy@ucl.ac.uk>\n"
+          << "Message-ID: <m" << i << "@mod.uk>\n"
+          << "Date: Mon, 2 Nov 2026 10:0" << i << ":00 +0000\nSubject: s\n\nbody\n\n";
+    }
+    out << "From bob@mod.uk Mon Nov  2 11:00:00 2026\nFrom: bob@mod.uk\n"
+        << "To: someone@hotmail.com\nMessage-ID: <b1@mod.uk>\n"
+        << "Date: Mon, 2 Nov 2026 11:00:00 +0000\nSubject: s\n\nbody\n\n"
+        << "From bob@mod.uk Mon Nov  2 11:01:00 2026\nFrom: bob@mod.uk\n"
+        << "To: someone@hotmail.com\nMessage-ID: <b2@mod.uk>\n"
+        << "Date: Mon, 2 Nov 2026 11:01:00 +0000\nSubject: s\n\nbody\n\n";
+  }
+  ProcessResult learned = Rcptguard("learn --no-progress --mbox " + mbox + " --store " + url_);
+  ASSERT_EQ(learned.status, 0) << learned.out;
+  std::string input = dir_ + "/recipients.txt";
+  std::ofstream(input) << "\"Paul TURNER\" <pturner77@gmail.com>\n"
+                       << "tgreen1981@hotmail.com\n"
+                       << "Siobhan MURPHY <siobhan.murphy@outlook.com>\n"
+                       << "\"Turner, Paul\" <paul.turner@baesystems.com>\n";
+  ProcessResult checked =
+      RunShell(std::string(RCPTGUARD_BINARY) + " check --format jsonl --store " + url_ +
+               " --from alice@mod.uk - < " + input + " 2>&1");
+  EXPECT_EQ(checked.status, 1) << checked.out;
+  std::vector<nlohmann::json> verdicts;
+  size_t start = 0;
+  while (start < checked.out.size()) {
+    size_t end = checked.out.find('\n', start);
+    verdicts.push_back(nlohmann::json::parse(checked.out.substr(start, end - start)));
+    start = end == std::string::npos ? checked.out.size() : end + 1;
+  }
+  ASSERT_EQ(verdicts.size(), 4u) << checked.out;
+  struct Want {
+    const char* verdict;
+    const char* type;
+    const char* suggestion;
+  } want[] = {
+      {"warn", "display-name-mismatch", "paul.turner@baesystems.com"},
+      {"warn", "other-domain", "tgreen1981@hotmail.co.uk"},
+      {"warn", "display-name-mismatch", "s.murphy@ucl.ac.uk"},
+      {"allow", "", ""},
+  };
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(verdicts[i]["verdict"], want[i].verdict) << verdicts[i].dump();
+    if (std::string(want[i].type).empty()) continue;
+    EXPECT_EQ(verdicts[i]["reasons"][0]["class"], want[i].type) << verdicts[i].dump();
+    EXPECT_EQ(verdicts[i]["suggestion"], want[i].suggestion) << verdicts[i].dump();
+  }
+}
+
 TEST_F(HistoryCommand, CheckWithAnUnreachableStoreIsAConfigurationError) {
   ProcessResult run = Rcptguard("check --store sqlite://" + dir_ + "/missing/h.db x@example.com");
   EXPECT_EQ(run.status, 2) << run.out;

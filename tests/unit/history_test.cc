@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/name_key.h"
 #include "platform/suffix_list_file.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/session.h"
@@ -275,6 +276,284 @@ TEST_P(HistoryModes, LearnedDomainsAreWeightedByUse) {
   EXPECT_EQ(learned[1].domain, "navy.mil");
   EXPECT_LT(learned[1].weight, learned[0].weight);
   EXPECT_EQ(learned[1].source, DomainSource::kLearned);
+}
+
+// ---------------------------------------------------------------------------
+// People, not strings: names, variants, slips.
+
+TEST(FoldName, OneSpellingForCaseAccentsApostrophesAndUmlauts) {
+  struct Case {
+    const char* name;
+    const char* input;
+    const char* want;
+  } cases[] = {
+      {"accent", "Siobhán", "siobhan"},
+      {"capitals and comma", "TURNER, Paul", "turner paul"},
+      {"apostrophe", "O'Brien", "obrien"},
+      {"umlaut and its spelling meet", "Jörg Müller", "jorg muller"},
+      {"ascii umlaut spelling", "joerg.mueller", "jorg muller"},
+      {"sharp s", "Strauß", "strauss"},
+      {"digits are not letters", "tgreen1981", "tgreen"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(FoldName(c.input), c.want) << c.name;
+}
+
+TEST(NameVariants, ShippedListKnowsSpellingsAndShortFormsButNotMereNeighbours) {
+  auto variants = NameVariants::Embedded();
+  struct Case {
+    const char* a;
+    const char* b;
+    bool same;
+  } cases[] = {
+      {"steven", "stephen", true},       // both listed under "steve", two edits apart
+      {"catherine", "katherine", true},  // both listed with "kathy"
+      {"stephen", "steve", true},        // a short form listed directly
+      {"william", "bill", true},        {"alan", "albert", false},  // they only share "al"
+      {"john", "jane", false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(variants->SamePerson(FoldName(c.a), FoldName(c.b)), c.same) << c.a << " / " << c.b;
+  }
+  EXPECT_TRUE(variants->IsGivenName("anna"));
+  EXPECT_FALSE(variants->IsGivenName("patel"));
+  EXPECT_FALSE(NameVariants::Parse("anna,annie\n,,\n", "test.csv").has_value());
+}
+
+TEST(CompareNames, AgreesOnThePersonHoweverTheNameIsWritten) {
+  auto variants = NameVariants::Embedded();
+  struct Case {
+    const char* name;
+    PersonName a;
+    PersonName b;
+    NameAgreement want;
+  } cases[] = {
+      {"last, first", NameFromDisplay("Turner, Paul"), NameFromDisplay("Paul Turner"),
+       NameAgreement::kFull},
+      {"middle initial", NameFromDisplay("Hughes, Owen T"),
+       NameFromLocalPart("owen.hughes", *variants), NameAgreement::kFull},
+      {"accent", NameFromDisplay("Siobhán Murphy"), NameFromLocalPart("siobhan.murphy", *variants),
+       NameAgreement::kFull},
+      {"RFC 2047", NameFromDisplay("=?utf-8?q?Siobh=C3=A1n?= Murphy"),
+       NameFromDisplay("Murphy, Siobhan"), NameAgreement::kFull},
+      {"rank and DoD tag", NameFromDisplay("Smith, John A CIV"),
+       NameFromLocalPart("john.a.smith.civ", *variants), NameAgreement::kFull},
+      {"variant", NameFromDisplay("Steve Jones"), NameFromLocalPart("stephen.jones", *variants),
+       NameAgreement::kFull},
+      {"initial", NameFromLocalPart("m.taylor", *variants),
+       NameFromLocalPart("marktaylor", *variants), NameAgreement::kInitial},
+      {"another given name", NameFromDisplay("Jane Smith"), NameFromDisplay("Smith, John"),
+       NameAgreement::kConflict},
+      {"another surname", NameFromDisplay("Paul Smith"), NameFromDisplay("Paul Turner"),
+       NameAgreement::kConflict},
+      {"a title is not a name", NameFromDisplay("Dr J Smith"), NameFromDisplay("Dr John Doe"),
+       NameAgreement::kNone},
+      {"numbered namesakes share the name", NameFromLocalPart("john.smith2", *variants),
+       NameFromLocalPart("john.smith", *variants), NameAgreement::kFull},
+      {"role mailboxes of two cells are not one", NameFromLocalPart("ops-j6-plans", *variants),
+       NameFromLocalPart("ops-j3-plans", *variants), NameAgreement::kConflict},
+      {"a middle initial against another given name", NameFromDisplay("Brown, Brandon R CPT"),
+       NameFromDisplay("Rebecca Brown"), NameAgreement::kConflict},
+      {"a shared given name and an initial", NameFromDisplay("Michael Lane"),
+       NameFromLocalPart("michael.l.walker.civ", *variants), NameAgreement::kConflict},
+      {"only a shared given name and an initial", NameFromDisplay("Michael Lane"),
+       NameFromDisplay("Michael L"), NameAgreement::kNone},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(static_cast<int>(CompareNames(c.a, c.b, *variants)), static_cast<int>(c.want))
+        << c.name;
+  }
+}
+
+TEST(SpellsName, RunTogetherLocalPartsInTheFormatsMailSystemsUse) {
+  auto variants = NameVariants::Embedded();
+  PersonName anna = NameFromDisplay("Patel, Anna");
+  struct Case {
+    const char* letters;
+    NameAgreement want;
+  } cases[] = {
+      {"annapatel", NameAgreement::kFull},     {"apatel", NameAgreement::kInitial},
+      {"patela", NameAgreement::kInitial},     {"patelanna", NameAgreement::kFull},
+      {"annampatel", NameAgreement::kFull},    {"janepatel", NameAgreement::kConflict},
+      {"annasmith", NameAgreement::kConflict},  // "anna" shared, the rest differs
+      {"bobsmith", NameAgreement::kNone},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(static_cast<int>(SpellsName(c.letters, anna, *variants)), static_cast<int>(c.want))
+        << c.letters;
+  }
+  EXPECT_TRUE(SameRunTogetherName("apatel", "annapatel"));
+  EXPECT_TRUE(SameRunTogetherName("smithj", "smithjohn"));
+  EXPECT_FALSE(SameRunTogetherName("apatel", "bpatel"));
+}
+
+TEST(LocalPartDistance, BudgetGrowsWithLengthAndSeparatorsAreSmall) {
+  struct Case {
+    const char* typed;
+    const char* intended;
+    bool within;
+  } cases[] = {
+      {"peter.schmidr", "peter.schmidt", true},  // one keyboard slip
+      {"lusy.bakr", "lucy.baker", true},         // two slips in a long local part
+      {"ops-j3plns", "ops-j3-plans", true},      // a dropped hyphen and a letter
+      {"j.smyth", "j.smith", true},              // one slip in a short one
+      {"m.smyth", "j.smith", false},             // two slips in a short one
+      {"jane.smith", "john.smith", false},       // three
+      {"johnsmith", "john.smith", true},         // a dropped dot
+  };
+  for (const Case& c : cases) {
+    double budget = SlipBudget(c.intended);
+    double got = LocalPartDistance(c.typed, c.intended, budget);
+    EXPECT_EQ(got <= budget + 1e-9, c.within)
+        << c.typed << " for " << c.intended << ": got " << got << ", budget " << budget;
+  }
+  EXPECT_LT(LocalPartDistance("johnsmith", "john.smith", 2),
+            LocalPartDistance("jahn.smith", "john.smith", 2));  // a dot weighs less than a letter
+  EXPECT_EQ(SlipBudget("bob"), 0);
+}
+
+// An analyst at mod.uk and the people she writes to, as a GAL and mail
+// clients record them. Bob, a colleague, writes to a few of his own.
+HistorySnapshot AnalystHistory(const HistoryKeyer& keyer) {
+  HistoryBuilder b{keyer, {}};
+  b.Pair("carol@mod.uk", "tgreen1981@hotmail.co.uk", 12)
+      .Pair("carol@mod.uk", "ann.lee@defence.gov.au", 6)
+      .Pair("carol@mod.uk", "apatel@partner.org", 5, "Patel, Anna")
+      .Pair("carol@mod.uk", "m.taylor@partner.org", 4)
+      .Pair("carol@mod.uk", "mark.taylor@navy.mil", 3)
+      .Pair("carol@mod.uk", "paul.turner@baesystems.com", 9)
+      .Pair("carol@mod.uk", "owen.hughes@cranfield.ac.uk", 4, "Owen Hughes")
+      .Pair("carol@mod.uk", "siobhan.murphy@ucl.ac.uk", 3)
+      .Pair("carol@mod.uk", "stephen.jones@qinetiq.com", 7, "Stephen Jones")
+      .Pair("carol@mod.uk", "peter.schmidt@bund.de", 8)
+      .Pair("carol@mod.uk", "lucy.baker@dstl.gov.uk", 6)
+      .Pair("carol@mod.uk", "ops-j3-plans@army.mod.uk", 10)
+      .Pair("carol@mod.uk", "j.smith@partner.org", 6, "Smith, John")
+      .Pair("carol@mod.uk", "info@hotmail.co.uk", 3)
+      // Colleagues write to hotmail.com and defense.gov: the domains are
+      // familiar, and to a real namesake of Paul Turner.
+      .Pair("bob@mod.uk", "someone@hotmail.com", 4)
+      .Pair("bob@mod.uk", "x.y@defense.gov", 3)
+      .Pair("bob@mod.uk", "paul.turner@navy.mil", 5, "Paul Turner");
+  return b.snapshot;
+}
+
+class PeopleNotStrings : public HistoryModes {
+ protected:
+  PeopleNotStrings() { history_ = CorrespondentHistory::Build(AnalystHistory(keyer_), keyer_); }
+};
+
+INSTANTIATE_TEST_SUITE_P(ClearAndHashed, PeopleNotStrings, ::testing::Values(false, true),
+                         ModeName);
+
+using Unfamiliar = HistoryFinding::Unfamiliar;
+
+struct PeopleCase {
+  const char* name;
+  const char* recipient;
+  const char* display;
+  Unfamiliar clear;   // what clear mode finds
+  Unfamiliar hashed;  // what hashed mode can still find
+  const char* usual;  // the usual address (clear mode)
+};
+
+TEST_P(PeopleNotStrings, FindsThePersonBehindANewAddress) {
+  const PeopleCase cases[] = {
+      {"same local part at the sister domain", "tgreen1981@hotmail.com", "",
+       Unfamiliar::kOtherDomain, Unfamiliar::kOtherDomain, "tgreen1981@hotmail.co.uk"},
+      {"defense.gov for defence.gov.au", "ann.lee@defense.gov", "", Unfamiliar::kOtherDomain,
+       Unfamiliar::kOtherDomain, "ann.lee@defence.gov.au"},
+      {"the name run together", "annapatel@partner.org", "", Unfamiliar::kSameName,
+       Unfamiliar::kNone, "apatel@partner.org"},
+      {"written out against an initial", "marktaylor@partner.org", "", Unfamiliar::kSameName,
+       Unfamiliar::kNone, "m.taylor@partner.org"},
+      {"last.first", "taylor.mark@navy.mil", "", Unfamiliar::kSameName, Unfamiliar::kNone,
+       "mark.taylor@navy.mil"},
+      {"one slip in a long local part", "peter.schmidr@bund.de", "", Unfamiliar::kNearCorrespondent,
+       Unfamiliar::kNearCorrespondent, "peter.schmidt@bund.de"},
+      {"two slips in a long local part", "lusy.bakr@dstl.gov.uk", "",
+       Unfamiliar::kNearCorrespondent, Unfamiliar::kNone, "lucy.baker@dstl.gov.uk"},
+      {"a hyphen dropped and a letter", "ops-j3plns@army.mod.uk", "",
+       Unfamiliar::kNearCorrespondent, Unfamiliar::kNone, "ops-j3-plans@army.mod.uk"},
+      {"the variant spelling", "steven.jones@qinetiq.com", "", Unfamiliar::kNearCorrespondent,
+       Unfamiliar::kNone, "stephen.jones@qinetiq.com"},
+      {"Last, First on freemail", "pturner77@gmail.com", "Turner, Paul", Unfamiliar::kNameMismatch,
+       Unfamiliar::kNone, "paul.turner@baesystems.com"},
+      {"middle initial", "ohughes@gmail.com", "Hughes, Owen T", Unfamiliar::kNameMismatch,
+       Unfamiliar::kNone, "owen.hughes@cranfield.ac.uk"},
+      {"accent", "smurphy@outlook.com", "Siobhán MURPHY", Unfamiliar::kNameMismatch,
+       Unfamiliar::kNone, "siobhan.murphy@ucl.ac.uk"},
+      {"short form of the given name", "sjones@yahoo.co.uk", "Steve Jones",
+       Unfamiliar::kNameMismatch, Unfamiliar::kNone, "stephen.jones@qinetiq.com"},
+      {"the name exactly as the sender gives it", "stephen.j@icloud.com", "Stephen Jones",
+       Unfamiliar::kNameMismatch, Unfamiliar::kNameMismatch, "stephen.jones@qinetiq.com"},
+      // Hard negatives: real other people.
+      {"a namesake a colleague writes to", "paul.turner@navy.mil", "Paul Turner", Unfamiliar::kNone,
+       Unfamiliar::kNone, ""},
+      {"another given name at the same partner", "jane.smith@partner.org", "Jane Smith",
+       Unfamiliar::kNone, Unfamiliar::kNone, ""},
+      {"another person, another domain", "paul.smith@gmail.com", "Paul Smith", Unfamiliar::kNone,
+       Unfamiliar::kNone, ""},
+      {"a new domain altogether", "tgreen1981@example.net", "", Unfamiliar::kNone,
+       Unfamiliar::kNone, ""},
+      {"a service mailbox (RFC 2142) at the sister domain", "info@hotmail.com", "",
+       Unfamiliar::kNone, Unfamiliar::kNone, ""},
+  };
+  for (const PeopleCase& c : cases) {
+    HistoryFinding finding = Examine("carol@mod.uk", c.recipient, c.display);
+    Unfamiliar want = keyer_.hashed() ? c.hashed : c.clear;
+    EXPECT_EQ(static_cast<int>(finding.unfamiliar), static_cast<int>(want))
+        << c.name << ": " << c.recipient;
+    // Hashed mode names the usual address only when it was guessed from the
+    // recipient (the same local part at a sister domain).
+    bool named = !keyer_.hashed() || (want == Unfamiliar::kOtherDomain && finding.same_local_part);
+    if (want != Unfamiliar::kNone && named) {
+      EXPECT_EQ(finding.usual_address, c.usual) << c.name;
+      EXPECT_GT(finding.usual_messages, 0) << c.name;
+    }
+  }
+  // The typed domain is familiar to the organisation: only the address-level
+  // check could tell.
+  EXPECT_TRUE(Examine("carol@mod.uk", "tgreen1981@hotmail.com").domain_familiar);
+}
+
+TEST_P(PeopleNotStrings, ReasonNamesTheUsualAddressAndWhy) {
+  PolicySpec spec;
+  spec.expected = {{"mod.uk", DomainSource::kOwn}};
+  auto data = TypoData::Embedded();
+  auto policy = Policy::Compile(spec, LoadSystemSuffixList(), *data);
+  ASSERT_TRUE(policy.has_value());
+  auto carol = ParseAddress("carol@mod.uk");
+  EvaluationContext context;
+  context.history = history_.get();
+  context.now = kNow;
+  struct Case {
+    const char* recipient;
+    std::string_view typo_class;
+    const char* detail;  // clear mode
+  } cases[] = {
+      {"annapatel@partner.org", kUnfamiliarSameName,
+       "you write to apatel@partner.org (5 messages); annapatel@partner.org is new and has the "
+       "same name"},
+      {"tgreen1981@hotmail.com", kUnfamiliarOtherDomain,
+       "you write to tgreen1981@hotmail.co.uk (12 messages); tgreen1981@hotmail.com is new and is "
+       "the same address at hotmail.com instead of hotmail.co.uk"},
+      {"lusy.bakr@dstl.gov.uk", kUnfamiliarNearCorrespondent,
+       "you write to lucy.baker@dstl.gov.uk (6 messages); lusy.bakr@dstl.gov.uk is new and is two "
+       "slips from it"},
+      {"\"Turner, Paul\" <pturner77@gmail.com>", kUnfamiliarNameMismatch,
+       "you write to paul.turner@baesystems.com (9 messages); pturner77@gmail.com is new and is "
+       "given the name of the person you write to there"},
+  };
+  for (const auto& c : cases) {
+    Verdict verdict = (*policy)->Evaluate(&*carol, c.recipient, context);
+    if (keyer_.hashed() && c.typo_class != kUnfamiliarOtherDomain) continue;  // see docs/history.md
+    ASSERT_EQ(verdict.reasons.size(), 1u) << c.recipient;
+    EXPECT_EQ(verdict.action, Action::kWarn) << c.recipient;
+    EXPECT_EQ(verdict.reasons[0].typo_class, c.typo_class) << c.recipient;
+    EXPECT_EQ(verdict.reasons[0].detail, c.detail) << c.recipient;
+    std::string usual = c.detail + std::string_view("you write to ").size();
+    EXPECT_EQ(verdict.suggestion, usual.substr(0, usual.find(' '))) << c.recipient;
+  }
 }
 
 // The policy with history: the reasons a sender sees.

@@ -26,8 +26,12 @@ Writes into DIR:
                      wrong-domain  an injected slip in the domain of an
                                    address the sender uses
                      wrong-person  an injected local-part slip of a frequent
-                                   correspondent, or a frequent correspondent's
-                                   display name with an address not theirs
+                                   correspondent (one or two slips), or their
+                                   name typed in another format or spelling
+                                   at their domain
+                     name-mismatch a frequent correspondent's name, written
+                                   the way another address-book entry writes
+                                   it, on an address that is not theirs
     org.toml       the organisation's configuration (own_domains).
 
 Defaults: seed 20261201, 240 senders, 182 history days (2026-05-18 to
@@ -101,7 +105,8 @@ Samantha Joanne Victoria Laura Rebecca Hannah Charlotte Amy Jennifer Anna
 Gareth Stuart Colin Adam Benjamin William Joseph Timothy Mohammed Priya Aisha
 Oliver Harry George Jack Sophie Lucy Olivia Fiona Gillian Angela Ruth Deborah
 Jonathon Jon Jo Alex Sam Chris Nick Tom Ben Dan Kate Katie Jenny Kirsty
-Rhys Gwen Siobhan Niamh Callum Ewan Morag Imran Ravi Anil Sunita Wei Chen""".split()
+Rhys Gwen Siobhan Niamh Callum Ewan Morag Imran Ravi Anil Sunita Wei Chen
+Owen Grace Siobhán Seán Ciarán Aoife Róisín Chidi Ngozi Tunde""".split()
 
 UK_LAST = """Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas
 Johnson Roberts Robinson Thompson Wright Walker White Edwards Hughes Green Hall
@@ -128,7 +133,8 @@ Stevenson Stephenson Hammond Arnold Buckley Walters Hewitt Barber Nelson
 Slater Austin Sullivan Whitehead Mann Frost Lambert Stephens Blake Akhtar
 Lynch Goodwin Barton Woodward Thomson Cunningham Quinn Barnett Baxter Clayton
 Nash Greenwood Jennings Holt Kemp Poole Gallagher Bond Stokes Tucker Davidson
-Fowler Heath Norman Middleton Banks French Hale Haley Hales""".split()
+Fowler Heath Norman Middleton Banks French Hale Haley Hales Okafor Adeyemi
+Mensah Owusu Nwosu O'Sullivan""".split()
 
 US_FIRST = """James Robert John Michael David William Richard Joseph Thomas
 Christopher Charles Daniel Matthew Anthony Mark Donald Steven Andrew Paul
@@ -177,6 +183,31 @@ NAME_POOLS = {
     "fr": (FR_FIRST, FR_LAST),
 }
 
+# Given names people spell more than one way. Each pair is listed as two
+# separate names in the Office for National Statistics' baby-name tables for
+# England and Wales (every spelling is counted on its own there), so a sender
+# who knows "Steven" may type "Stephen". Facts, not the checker's data: the
+# checker ships its own list (data/name_variants.csv), which lacks some.
+SPELLINGS = [("Stephen", "Steven"), ("Catherine", "Katherine"), ("Catherine", "Kathryn"),
+             ("Philip", "Phillip"), ("Jonathan", "Jonathon"), ("Geoffrey", "Jeffrey"),
+             ("Sean", "Shaun"), ("Rachel", "Rachael"), ("Sarah", "Sara"), ("Anne", "Ann"),
+             ("Claire", "Clare"), ("Deborah", "Debra"), ("Mohammed", "Muhammad"),
+             ("Alan", "Allan"), ("Neil", "Neal"), ("Nicola", "Nichola"),
+             ("Lindsay", "Lindsey"), ("Carl", "Karl"), ("Matthew", "Mathew")]
+
+# The short forms English speakers go by (and that address books and
+# autocomplete entries carry): Steve for Stephen, Kate for Katherine.
+NICKNAMES = {
+    "Stephen": "Steve", "Steven": "Steve", "Katherine": "Kate", "Catherine": "Cathy",
+    "William": "Bill", "Robert": "Rob", "Michael": "Mike", "David": "Dave",
+    "Christopher": "Chris", "Thomas": "Tom", "James": "Jim", "Samuel": "Sam",
+    "Benjamin": "Ben", "Daniel": "Dan", "Nicholas": "Nick", "Andrew": "Andy",
+    "Peter": "Pete", "Anthony": "Tony", "Elizabeth": "Liz", "Jennifer": "Jenny",
+    "Susan": "Sue", "Richard": "Rich", "Timothy": "Tim", "Matthew": "Matt",
+    "Jonathan": "Jon", "Alexander": "Alex", "Victoria": "Vicky", "Rebecca": "Becky",
+    "Joseph": "Joe", "Edward": "Ed", "Philip": "Phil", "Kenneth": "Ken",
+}
+
 US_RANKS = ["CIV", "CIV", "CIV", "CTR", "CTR", "MAJ", "LTC", "COL", "CPT",
             "MSG", "SFC", "CDR", "LCDR"]
 UK_TITLES = ["Dr", "Prof", "Lt Col", "Maj", "Cdr", "Wg Cdr", "Capt", "Mr", "Ms"]
@@ -198,8 +229,10 @@ PARTNERS = [
     ("homeoffice.gov.uk", "uk", "first.last", "last, first", 8),
     ("hmtreasury.gov.uk", "uk", "first.last", "last, first", 6),
     ("ncsc.gov.uk", "uk", "first.last", "first last", 9),
+    ("dsit.gov.uk", "uk", "first.last", "last, first", 3),
     ("gchq.gov.uk", "uk", "first.last", "last, first", 5),
     ("dft.gov.uk", "uk", "first.last", "last, first", 3),
+    ("dfe.gov.uk", "uk", "first.last", "last, first", 3),
     ("ukho.gov.uk", "uk", "first.last", "last, first", 4),
     ("metoffice.gov.uk", "uk", "first.last", "first last", 4),
     ("army.mod.uk", "uk", "first.last", "last, first", 6),
@@ -214,6 +247,7 @@ PARTNERS = [
     ("usmc.mil", "us", "dod", "dod", 4),
     ("state.gov", "us", "flast", "first last", 5),
     ("dhs.gov", "us", "first.last", "first last", 3),
+    ("hhs.gov", "us", "first.last", "first last", 2),
     # NATO and allies
     ("hq.nato.int", "uk", "first.last", "last, first", 12),
     ("shape.nato.int", "uk", "first.last", "last, first", 8),
@@ -225,10 +259,12 @@ PARTNERS = [
     ("def.gouv.fr", "fr", "first.last", "first last", 3),
     ("forces.gc.ca", "us", "first.last", "last, first", 4),
     ("defence.gov.au", "uk", "first.last", "last, first", 4),
+    ("defense.gov", "us", "first.m.last", "first last", 3),
     ("nzdf.mil.nz", "uk", "first.last", "last, first", 2),
     ("ec.europa.eu", "fr", "first.last", "last, first", 3),
     # Universities
     ("kcl.ac.uk", "uk", "first.last", "first last", 6),
+    ("ucl.ac.uk", "uk", "f.last", "first last", 4),
     ("cam.ac.uk", "uk", "uni", "first last", 5),
     ("ox.ac.uk", "uk", "first.last", "first last", 4),
     ("imperial.ac.uk", "uk", "f.last", "first last", 5),
@@ -271,12 +307,14 @@ PROVIDERS = [
     ("hotmail.com", 6), ("yahoo.co.uk", 6), ("yahoo.com", 4),
     ("btinternet.com", 6), ("icloud.com", 6), ("live.co.uk", 3),
     ("sky.com", 3), ("virginmedia.com", 3), ("gmx.de", 2), ("web.de", 2),
+    ("live.com", 2), ("gmx.net", 1),
     ("googlemail.com", 2), ("aol.com", 1), ("protonmail.com", 1),
 ]
 
 # Real, distinct domains one edit (or one suffix step) from a partner domain:
 # a legitimate first contact there looks exactly like a slip. Used for the
-# ok-new "near-domain" cases; none of them is a partner above.
+# ok-new "near-domain" cases (some are also partners or providers above: the
+# SISTER_DOMAINS below need both sides used).
 NEAR_LEGIT = [
     ("ucl.ac.uk", "kcl.ac.uk", "uk", "first.last"),       # UCL vs King's
     ("ex.ac.uk", "ed.ac.uk", "uk", "f.last"),             # Exeter vs Edinburgh
@@ -288,6 +326,29 @@ NEAR_LEGIT = [
     ("hhs.gov", "dhs.gov", "us", "first.last"),           # HHS vs DHS
     ("qinetiq.com.au", "qinetiq.com", "uk", "f.last"),
 ]
+
+# Shared role mailboxes, as organisations name them: a government or military
+# unit writes "<unit>-<function>" (the MOD's "DIO-Enquiries", a J3 operations
+# cell's plans desk), universities and companies a function. The same role
+# name recurs at many organisations (enquiries@ at every university).
+ROLES = {
+    "gov": ["enquiries", "foi-requests", "press-office", "ops-j3-plans", "j6-servicedesk",
+            "hq-registry", "dso-secretariat", "info-mgmt-team", "policy-unit"],
+    "uni": ["enquiries", "admissions", "research-office", "it-servicedesk", "press-office"],
+    "co": ["info", "bids-team", "service-desk", "contracts", "security-office"],
+}
+
+# Real domains that are the same name under another suffix or one letter
+# apart, where people at one are often written to at the other: Microsoft's
+# and Yahoo's UK and US consumer domains, GMX's German and international ones,
+# the Australian and US defence departments, King's and University College
+# London, the Departments for Transport and for Education, DHS and HHS. Each
+# side is a domain the organisation writes to, so the look-alike check is
+# silent on both.
+SISTER_DOMAINS = [("hotmail.co.uk", "hotmail.com"), ("yahoo.co.uk", "yahoo.com"),
+                  ("live.co.uk", "live.com"), ("gmx.de", "gmx.net"),
+                  ("defence.gov.au", "defense.gov"), ("kcl.ac.uk", "ucl.ac.uk"),
+                  ("dft.gov.uk", "dfe.gov.uk"), ("dhs.gov", "hhs.gov")]
 
 OWN_DOMAIN = "agency.gov.uk"
 
@@ -377,13 +438,25 @@ def normalize_name(name):
 
 class Person:
     __slots__ = ("first", "last", "middle", "rank", "domain", "local",
-                 "gal_name", "personal")
+                 "gal_name", "personal", "role")
 
     def address(self):
         return self.local + "@" + self.domain
 
     def plain_name(self):
+        if self.role:
+            return self.gal_name
         return self.first + " " + self.last
+
+
+def org_kind(domain):
+    """gov, uni or co: which role mailboxes an organisation has."""
+    if domain.endswith((".ac.uk", ".edu")):
+        return "uni"
+    if domain.endswith((".mil", ".gov", ".int", ".gov.uk", ".mod.uk", "mod.uk", ".gouv.fr",
+                        ".bund.de", ".gc.ca", ".gov.au", ".mil.nz", ".europa.eu")):
+        return "gov"
+    return "co"
 
 
 class Org:
@@ -394,9 +467,26 @@ class Org:
         self.domain, self.nationality, self.fmt, self.gal = domain, nationality, fmt, gal
         self.people = []
         self.locals = set()
+        self.roles = {}
+
+    def role(self, rng):
+        """One of the organisation's shared mailboxes (the same Person for
+        everyone who writes to it)."""
+        name = rng.choice(ROLES[org_kind(self.domain)])
+        if name not in self.roles and name not in self.locals:
+            p = Person()
+            p.first, p.last, p.middle, p.rank = "", name, "", ""
+            p.domain, p.local, p.role, p.personal = self.domain, name, True, None
+            # "Ops J3 Plans", "Enquiries": how a GAL shows a shared mailbox.
+            p.gal_name = " ".join(w.upper() if len(w) <= 3 and any(c.isdigit() for c in w)
+                                  else w.capitalize() for w in name.split("-"))
+            self.locals.add(name)
+            self.roles[name] = p
+        return self.roles.get(name)
 
     def make_local(self, rng, first, last, middle):
-        f, l = ascii_fold(first), ascii_fold(last)
+        # A double-barrelled surname keeps its hyphen in most address books.
+        f, l = ascii_fold(first), "-".join(ascii_fold(x) for x in last.split("-"))
         fmt = self.fmt
         if fmt == "uni":
             fmt = "f.last" if rng.random() < 0.5 else "initials"
@@ -435,6 +525,10 @@ class Org:
         # (John ~5% of first names, Smith ~2% of surnames).
         p.first = first or rng.choices(firsts, zipf_weights(len(firsts), 0.5))[0]
         p.last = last or rng.choices(lasts, zipf_weights(len(lasts), 0.4))[0]
+        if last is None and self.nationality == "uk" and rng.random() < 0.02:
+            # About 1-2% of British surnames are double-barrelled.
+            p.last += "-" + rng.choices(lasts, zipf_weights(len(lasts), 0.4))[0]
+        p.role = False
         p.middle = rng.choice("ABCDEFGHJKLMNPRSTW")
         p.rank = rng.choice(US_RANKS)
         p.domain = self.domain
@@ -485,6 +579,7 @@ class World:
             p.local = org.make_local(rng, person.first, person.last, person.middle)
             p.gal_name = person.plain_name()
             p.personal = None
+            p.role = False
             person.personal = p
         return person.personal
 
@@ -516,6 +611,8 @@ def display_for(rng, contact):
 
 def pick_style(rng, person):
     r = rng.random()
+    if person.role:
+        return person.gal_name if r < 0.6 else None
     if r < 0.62:
         return person.gal_name
     if r < 0.80:
@@ -537,10 +634,16 @@ class Sender:
         others = [p for p in rng.sample(world.own.people, 8) if p is not me and p not in team]
         for p in team + others[: rng.randint(1, 6)]:
             self.add(p)
-        for dom in self.pick_partner_orgs(rng.randint(2, 5)):
+        partner_domains = self.pick_partner_orgs(rng.randint(2, 5))
+        for dom in partner_domains:
             org = world.orgs[dom]
             for _ in range(rng.randint(1, 7)):
                 self.add(self.existing_or_new(org))
+        if rng.random() < 0.35:  # a shared mailbox or two of a partner
+            for dom in rng.sample(partner_domains, min(2, len(partner_domains))):
+                role = world.orgs[dom].role(rng)
+                if role:
+                    self.add(role)
         for _ in range(rng.randint(0, 3)):
             self.add(world.personal_address(rng, rng.choice(world.own.people)))
         if rng.random() < 0.3:  # mail to one's own personal address
@@ -594,9 +697,37 @@ class Sender:
         elif r < 0.86:  # a new partner organisation
             org = world.orgs[rng.choices(world.partner_domains, world.partner_weights)[0]]
             kind = "new-person-known-domain" if org.domain in used else "new-domain"
-        elif r < 0.985:  # someone's personal address
+        elif r < 0.955:  # someone's personal address
             person = world.personal_address(rng, world.orgs[rng.choice(world.partner_domains)].new_person(rng))
             return person, "new-personal-address"
+        elif r < 0.97:
+            # The same office at the sister organisation: enquiries@ucl.ac.uk
+            # when the sender writes to enquiries@kcl.ac.uk.
+            for c in self.contacts:
+                if c.person.role:
+                    sister = sister_of(c.person.domain)
+                    if sister and c.person.local not in world.orgs[sister].locals:
+                        org = world.orgs[sister]
+                        p = Person()
+                        p.first, p.last, p.middle, p.rank = "", c.person.local, "", ""
+                        p.domain, p.local, p.role, p.personal = sister, c.person.local, True, None
+                        p.gal_name = c.person.gal_name
+                        org.locals.add(p.local)
+                        org.roles[p.local] = p
+                        return p, "role-at-sister"
+            return self.new_person()
+        elif r < 0.985:
+            # A correspondent who moved to another employer: the same name, a
+            # new address in the new organisation's format.
+            movers = [c.person for c in self.contacts
+                      if not c.person.role and c.person.domain in world.partner_domains]
+            if not movers:
+                return self.new_person()
+            mover = rng.choice(movers)
+            org = world.orgs[rng.choices(world.partner_domains, world.partner_weights)[0]]
+            if org.domain == mover.domain:
+                return self.new_person()
+            return org.new_person(rng, mover.first, mover.last), "moved-employer"
         else:  # a real domain one edit from one the sender uses
             cands = [n for n in NEAR_LEGIT if n[1] in used]
             if not cands:
@@ -624,6 +755,15 @@ class Sender:
 # ---------------------------------------------------------------------------
 # Slips.
 # ---------------------------------------------------------------------------
+
+def sister_of(domain):
+    for a, b in SISTER_DOMAINS:
+        if domain == a:
+            return b
+        if domain == b:
+            return a
+    return None
+
 
 def label_slips(label):
     """(kind, new label) for one slip in a domain label."""
@@ -666,8 +806,9 @@ def local_slips(local):
     out = []
     for i in range(len(local)):
         ch = local[i]
-        if ch == ".":
-            out.append(("dot-dropped", local[:i] + local[i + 1:]))
+        if ch in ".-_":
+            out.append(("dot-dropped" if ch == "." else "hyphen-dropped",
+                        local[:i] + local[i + 1:]))
             continue
         if i + 1 < len(local) and local[i + 1] != "." and ch != local[i + 1]:
             out.append(("transposition", local[:i] + local[i + 1] + ch + local[i + 2:]))
@@ -684,7 +825,7 @@ def local_slips(local):
             for n in QWERTY.get(ch, ""):
                 out.append(("insertion", local[:i + 1] + n + local[i + 1:]))
     return [(k, l) for k, l in out
-            if l and not l.startswith(".") and not l.endswith(".") and ".." not in l]
+            if l and l[0] not in ".-" and l[-1] not in ".-" and ".." not in l]
 
 
 # How often each kind of slip is made, relative to the others (a kind that
@@ -698,7 +839,12 @@ DOMAIN_SLIP_WEIGHTS = {
 LOCAL_SLIP_WEIGHTS = {
     "keyboard-substitution": 22, "transposition": 20, "omission": 15,
     "repetition": 12, "dot-dropped": 10, "vowel-swap": 10, "insertion": 8,
+    "hyphen-dropped": 10,
 }
+# Most misspellings are a single error (Damerau 1964 found about 80% in his
+# sample); the rest are mostly two. Two slips are given to long local parts
+# only, where a sender types more by hand.
+TWO_SLIP_SHARE = 0.2
 
 
 def pick_slip(rng, cands, weights):
@@ -911,6 +1057,43 @@ def refine_new_kind(kind, addr, style, counts, names, world):
     return kind
 
 
+def name_formats(person):
+    """The ways mail systems write a person's name as a local part, for the
+    sender who guesses the format (real conventions: first.last, flast,
+    firstlast, f.last, last.first, lastf, first_last, first.m.last)."""
+    f, l = ascii_fold(person.first), "-".join(ascii_fold(x) for x in person.last.split("-"))
+    m = person.middle.lower() if person.middle else ""
+    forms = [f + "." + l, f[0] + l, f + l, f[0] + "." + l, l + "." + f, l + f[0], f + "_" + l]
+    if m:
+        forms.append(f + "." + m + "." + l)
+    return forms
+
+
+def name_renderings(rng, person):
+    """How an address-book entry other than the sender's may write a person's
+    name: another order, capitals (some directories and continental
+    conventions write the surname in capitals), a middle initial, the accent
+    kept or dropped, the short form of the given name, a department suffix."""
+    first, last = person.first, person.last
+    plain = ascii_fold_keep_case(first)
+    out = [("last-first", "%s, %s" % (last, first)),
+           ("first-last", "%s %s" % (first, last)),
+           ("capitals", ("%s %s" % (first, last)).upper()),
+           ("surname-capitals", "%s %s" % (first, last.upper())),
+           ("middle-initial", "%s, %s %s" % (last, first, person.middle or "J")),
+           ("department", "%s %s (%s)" % (first, last, person.domain.split(".")[0].upper()))]
+    if plain != first:
+        out.append(("accent-dropped", "%s %s" % (plain, last)))
+    if first in NICKNAMES:
+        out.append(("nickname", "%s %s" % (NICKNAMES[first], last)))
+    return rng.choice(out)
+
+
+def ascii_fold_keep_case(text):
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if c.isascii())
+
+
 def inject(rng, world, s, contact, counts, names, frequent, sender_domains):
     """Replaces the recipient `contact` with a slip. Returns [written, label,
     kind, intended] or None when no slip fits."""
@@ -918,7 +1101,7 @@ def inject(rng, world, s, contact, counts, names, frequent, sender_domains):
     addr = person.address()
     local, domain = addr.split("@")
     r = rng.random()
-    if r < 0.5:
+    if r < 0.40:
         cands = [(k, d) for k, d in domain_slips(domain)
                  if d not in sender_domains and not world.is_world_domain(d)]
         if not cands:
@@ -926,29 +1109,78 @@ def inject(rng, world, s, contact, counts, names, frequent, sender_domains):
         k, d = pick_slip(rng, cands, DOMAIN_SLIP_WEIGHTS)
         name = display_for(rng, contact) if rng.random() < 0.5 else ""
         return [format_recipient(name, local + "@" + d), "wrong-domain", k, addr]
+    if r < 0.50:
+        # The contact's own local part at the sister domain (hotmail.com for
+        # hotmail.co.uk): both domains are ones the organisation writes to.
+        # Only contacts at a domain with a sister can make this slip; the
+        # sender's slip goes to one of them (the message is to them instead).
+        if not sister_of(domain):
+            have = [c for c in frequent if sister_of(c.person.domain)]
+            if not have:
+                return None
+            contact = rng.choice(have)
+            person = contact.person
+            addr = person.address()
+            local, domain = addr.split("@")
+        sister = sister_of(domain)
+        if counts[local + "@" + sister] > 0:
+            return None
+        name = display_for(rng, contact) if rng.random() < 0.5 else ""
+        return [format_recipient(name, local + "@" + sister), "wrong-domain", "sister-domain", addr]
     if counts[addr] < 2:
         return None
-    if r < 0.78:
+    if r < 0.74:
         if len(local) < 4:
             return None
         cands = [(k, l) for k, l in local_slips(local) if counts[l + "@" + domain] == 0]
         if not cands:
             return None
         k, l = pick_slip(rng, cands, LOCAL_SLIP_WEIGHTS)
+        if len(local) >= 10 and rng.random() < TWO_SLIP_SHARE:
+            second = [(k2, l2) for k2, l2 in local_slips(l)
+                      if l2 != local and counts[l2 + "@" + domain] == 0]
+            if second:
+                k, l = "two-slips", pick_slip(rng, second, LOCAL_SLIP_WEIGHTS)[1]
         # Typed by hand: mostly no display name; sometimes the chip's name kept.
         name = ""
         if rng.random() < 0.3 and names[addr]:
             name = names[addr].most_common(1)[0][0]
         return [format_recipient(name, l + "@" + domain), "wrong-person", "local-" + k, addr]
-    # Autocomplete offered the wrong entry for the name the sender typed.
-    if not names[addr]:
+    if r < 0.84:
+        # The sender types the name in a format the partner does not use, or
+        # spells the given name the other way (Steven for Stephen).
+        if person.role or person.domain in world.provider_domains:
+            return None
+        if rng.random() < 0.5:
+            spelled = [b if a == person.first else a for a, b in SPELLINGS
+                       if person.first in (a, b)]
+            f = ascii_fold(person.first)
+            if not spelled or f not in local:
+                return None
+            kind, l = "variant-spelling", local.replace(f, ascii_fold(rng.choice(spelled)), 1)
+        else:
+            forms = [x for x in name_formats(person) if x != local]
+            kind, l = "other-format", rng.choice(forms)
+        if counts[l + "@" + domain] > 0 or l == local:
+            return None
+        name = ""
+        if rng.random() < 0.3 and names[addr]:
+            name = names[addr].most_common(1)[0][0]
+        return [format_recipient(name, l + "@" + domain), "wrong-person", kind, addr]
+    # Autocomplete offered the wrong entry for the name the sender typed; the
+    # entry writes the name its own way.
+    if person.role or not person.first:
         return None
-    name = names[addr].most_common(1)[0][0]
     rr = rng.random()
-    if rr < 0.4:
+    if rr < 0.45:
         kind = "name-personal-address"
         other = world.personal_address(rng, person)
-    elif rr < 0.85 and domain == OWN_DOMAIN:
+    elif rr < 0.65:
+        # A namesake's freemail address, saved once in the sender's contacts.
+        kind = "name-namesake-freemail"
+        org = world.orgs[rng.choices(world.provider_domains, world.provider_weights)[0]]
+        other = org.new_person(rng, person.first, person.last)
+    elif rr < 0.82 and domain == OWN_DOMAIN:
         kind = "name-namesake-colleague"
         other = world.own.new_person(rng, person.first, person.last)
     else:
@@ -958,7 +1190,8 @@ def inject(rng, world, s, contact, counts, names, frequent, sender_domains):
     oaddr = other.address()
     if counts[oaddr] > 0 or oaddr == addr:
         return None
-    return [format_recipient(name, oaddr), "wrong-person", kind, addr]
+    how, name = name_renderings(rng, person)
+    return [format_recipient(name, oaddr), "name-mismatch", kind + "/" + how, addr]
 
 
 def write_test(out):
@@ -972,8 +1205,13 @@ def write_test(out):
                                        edu), not a label left out: what
                                        make_typos.py and the detector treat
                                        as a regional or sister domain
-      wrong-person local-.../org-known the slip is an address someone else in
-                                       the organisation writes to
+      wrong-domain sister-domain/...   as for the other kinds; the typed
+                                       (sister) domain is one the
+                                       organisation writes to by construction
+      wrong-person, name-mismatch      the slip is an address someone else in
+        .../org-known                  the organisation writes to: a real
+                                       namesake the organisation knows, which
+                                       the design allows (as for ok-new)
       ok-new .../org-known             someone else in the organisation
                                        writes to this address"""
     for row in out.test_rows:
@@ -986,7 +1224,7 @@ def write_test(out):
                 kind += "/sister-suffix"
         if label == "wrong-domain" and out.org_domains[intended.split("@")[1]] < 3:
             kind += "/rare-domain"
-        elif label in ("wrong-person", "ok-new") and addr in out.org_addresses:
+        elif label in ("wrong-person", "name-mismatch", "ok-new") and addr in out.org_addresses:
             kind += "/org-known"
         row[4] = kind
         out.test.write("\t".join(row) + "\n")
@@ -1053,14 +1291,19 @@ def verify(args):
                 bad = "ok recipient not in history"
             elif label == "ok-new" and c[a] > 0:
                 bad = "ok-new recipient already in history"
-            elif label == "wrong-domain" and (c[a] > 0 or org_domains[a.split("@")[1]] > 0
-                                              or c[intended] < 1):
+            elif label == "wrong-domain" and kind.startswith("sister-domain") and (
+                    c[a] > 0 or c[intended] < 1
+                    or sister_of(intended.split("@")[1]) != a.split("@")[1]):
+                bad = "sister-domain slip: address known, or not the intended's sister"
+            elif label == "wrong-domain" and not kind.startswith("sister-domain") and (
+                    c[a] > 0 or org_domains[a.split("@")[1]] > 0 or c[intended] < 1):
                 bad = "wrong-domain domain known, or intended not in history"
-            elif label == "wrong-person" and (c[a] > 0 or c[intended] < 2):
-                bad = "wrong-person address known, or intended not frequent"
+            elif label in ("wrong-person", "name-mismatch") and (c[a] > 0 or c[intended] < 2):
+                bad = label + " address known, or intended not frequent"
             elif label == "wrong-person" and kind.startswith("local-") and (
                     a.split("@")[1] not in sdoms
-                    or not one_edit(a.split("@")[0], intended.split("@")[0])):
+                    or (not kind.startswith("local-two-slips")
+                        and not one_edit(a.split("@")[0], intended.split("@")[0]))):
                 bad = "local slip not one edit at a known domain"
             if bad:
                 problems.append("%s: %s" % (bad, line.strip()))
@@ -1103,7 +1346,7 @@ def main():
               file=sys.stderr)
         n = st["test_recipients"]
         print("test: %d messages, %d recipient lines" % (st["test_messages"], n), file=sys.stderr)
-        for label in ("ok", "ok-new", "wrong-domain", "wrong-person"):
+        for label in ("ok", "ok-new", "wrong-domain", "wrong-person", "name-mismatch"):
             print("  %-13s %6d  %5.2f%%" % (label, st["test_" + label], 100.0 * st["test_" + label] / max(n, 1)),
                   file=sys.stderr)
         for (label, kind), c in sorted(out.kinds.items()):

@@ -5,7 +5,7 @@
 # (score.py).
 #
 # Usage: tests/data/org/run_eval.sh RCPTGUARD [--format text|json] [--seed N]
-#            [--data DIR] [--keep DIR] [--baseline]
+#            [--data DIR] [--keep DIR] [--baseline] [--hashed]
 #   RCPTGUARD   path of a built rcptguard binary (build/rcptguard)
 #   --format    text (tables, default) or json
 #   --seed N    generator seed (default: make_org.py's)
@@ -15,16 +15,19 @@
 #               temporary folder, removed at the end)
 #   --baseline  also score `check` without the store (the look-alike detector
 #               alone) for comparison
+#   --hashed    keep the history in hashed mode ([history] secret_file, a
+#               random secret): what the store can still tell without
+#               addresses
 # Exit status 0 once the figures are printed, whatever they are; 2 on a usage
 # or tool error.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '7,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [[ $# -ge 1 ]] || usage
 bin=$1; shift
-format=text seed= data= keep= baseline=0
+format=text seed= data= keep= baseline=0 hashed=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --format) format=$2; shift 2 ;;
@@ -32,6 +35,7 @@ while [[ $# -gt 0 ]]; do
     --data) data=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --baseline) baseline=1; shift ;;
+    --hashed) hashed=1; shift ;;
     *) usage ;;
   esac
 done
@@ -58,9 +62,15 @@ done
 
 store="sqlite://$work/h.db"
 rm -f "$work/h.db"
+config=$data/org.toml
+if [[ $hashed == 1 ]]; then
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/secret"
+  config=$work/org-hashed.toml
+  { cat "$data/org.toml"; printf '\n[history]\nsecret_file = "%s"\n' "$work/secret"; } > "$config"
+fi
 log "learning $data/history.mbox into $store"
 start=$(date +%s)
-"$bin" learn --mbox "$data/history.mbox" --store "$store" >&2 ||
+"$bin" learn -c "$config" --mbox "$data/history.mbox" --store "$store" >&2 ||
   { echo "run_eval.sh: rcptguard learn failed" >&2; exit 2; }
 log "learned in $(( $(date +%s) - start )) s"
 
@@ -73,7 +83,7 @@ check_all() {
   local name sender rc
   while IFS=$'\t' read -r name sender; do
     rc=0
-    "$bin" check "$@" -c "$data/org.toml" --from "$sender" --format jsonl - \
+    "$bin" check "$@" -c "$config" --from "$sender" --format jsonl - \
       <"$dir/$name.in" >"$dir/$name.jsonl" || rc=$?
     if [[ $rc -gt 1 ]]; then
       echo "run_eval.sh: rcptguard check failed (exit $rc) for $sender" >&2

@@ -15,7 +15,11 @@
                                     figures, exits 1 on a mismatch
 
 A recipient counts as flagged when its verdict is not "allow". Figures:
-recall per injected label (wrong-domain, wrong-person) and kind; false alarms
+recall per injected label (wrong-domain, wrong-person, name-mismatch) and
+kind, over all of them and over those history can tell (kinds ending
+/org-known are slips onto an address someone in the organisation writes to:
+a real namesake, which the design allows); suggestion accuracy (the
+suggestion is the intended address) over the flagged ones; false alarms
 as the share of legitimate messages (every recipient ok or ok-new) with at
 least one flagged recipient, per recipient, and on ok-new alone; each also by
 reason code. "History-driven" means the codes lookalike-domain and
@@ -31,7 +35,7 @@ from collections import Counter, defaultdict
 
 HISTORY_CODES = ("lookalike-domain", "unfamiliar-recipient")
 LEGIT = ("ok", "ok-new")
-MISTAKES = ("wrong-domain", "wrong-person")
+MISTAKES = ("wrong-domain", "wrong-person", "name-mismatch")
 
 
 def read_test(path):
@@ -68,7 +72,7 @@ def split(test_path, out_dir):
 
 
 def read_results(out_dir):
-    """line_no -> (flagged, set of reason codes)"""
+    """line_no -> (flagged, set of reason codes, suggestion or None)"""
     results = {}
     with open(os.path.join(out_dir, "senders.tsv"), encoding="utf-8") as s:
         names = [line.split("\t")[0] for line in s if line.strip()]
@@ -83,7 +87,7 @@ def read_results(out_dir):
         for n, v in zip(lines, verdicts):
             codes = {r.get("code") for r in v.get("reasons", [])
                      if r.get("action", v["verdict"]) != "allow"}
-            results[n] = (v["verdict"] != "allow", codes)
+            results[n] = (v["verdict"] != "allow", codes, v.get("suggestion"))
     return results
 
 
@@ -103,12 +107,16 @@ def score(rows, results):
     by_kind = defaultdict(Counter)
     messages = defaultdict(list)
     for n, mid, sender, rcpt, label, kind, intended in rows:
-        flagged, codes = results[n]
+        flagged, codes, suggestion = results[n]
         messages[mid].append((label, n))
         for key, c in ((label, by_label[label]), ((label, kind), by_kind[(label, kind)])):
             c["n"] += 1
             c["flagged"] += flagged
             c["history"] += hist(n)
+            c["suggested"] += flagged and (suggestion or "").lower() == intended.lower()
+            if not kind.endswith("/org-known"):
+                c["n_visible"] += 1
+                c["flagged_visible"] += flagged
             for code in codes:
                 c["code:" + code] += 1
 
@@ -121,11 +129,20 @@ def score(rows, results):
     for (label, kind), c in sorted(by_kind.items()):
         out["kinds"]["%s/%s" % (label, kind)] = {
             "recipients": c["n"], "flagged": c["flagged"], "flagged_pct": pct(c["flagged"], c["n"]),
+            "suggested": c["suggested"],
             "by_reason": {k[5:]: v for k, v in sorted(c.items()) if k.startswith("code:")},
         }
     for label in MISTAKES:
         c = by_label.get(label, Counter())
-        out["recall_" + label.replace("-", "_")] = pct(c["flagged"], c["n"])
+        key = label.replace("-", "_")
+        out["recall_" + key] = pct(c["flagged"], c["n"])
+        out["recall_visible_" + key] = pct(c["flagged_visible"], c["n_visible"])
+        out["suggestion_" + key] = pct(c["suggested"], c["flagged"])
+        out["labels"].setdefault(label, {}).update(
+            visible=c["n_visible"], flagged_visible=c["flagged_visible"], suggested=c["suggested"])
+    suggested = sum(by_label[l]["suggested"] for l in MISTAKES)
+    flagged = sum(by_label[l]["flagged"] for l in MISTAKES)
+    out["suggestion_accuracy"] = pct(suggested, flagged)
 
     legit_msgs = [m for m in messages.values() if all(l in LEGIT for l, _ in m)]
     fa = out["false_alarms"]
@@ -150,9 +167,13 @@ def score(rows, results):
     fa["ok_new_any_pct"] = pct(fa["ok_new_any"], len(new_rcpts))
     out["bars"] = {
         "false_alarms_history_messages_le_1pct": (fa["messages_history_pct"] or 0) <= 1.0,
-        "recall_wrong_domain_ge_95pct": (out["recall_wrong_domain"] or 0) >= 95.0,
-        "recall_wrong_person_ge_95pct": (out["recall_wrong_person"] or 0) >= 95.0,
+        "suggestion_accuracy_ge_95pct": (out["suggestion_accuracy"] or 0) >= 95.0,
     }
+    for label in MISTAKES:
+        key = label.replace("-", "_")
+        out["bars"]["recall_%s_ge_95pct" % key] = (out["recall_" + key] or 0) >= 95.0
+        out["bars"]["recall_visible_%s_ge_95pct" % key] = (
+            out["recall_visible_" + key] or 0) >= 95.0
     invalid = by_label.get("ok", Counter())["code:invalid-address"]
     if invalid:
         out["warning"] = ("%d ok recipients got invalid-address: does check read "
@@ -171,9 +192,17 @@ def print_text(r, title):
     print("| measure | value |")
     print("| --- | ---: |")
     for label in MISTAKES:
-        c = r["labels"].get(label, {"flagged": 0, "recipients": 0})
-        print("| recall, %s | %s (%d/%d) |" % (label, fmt_pct(r["recall_" + label.replace("-", "_")]),
-                                             c["flagged"], c["recipients"]))
+        c = r["labels"].get(label, {})
+        key = label.replace("-", "_")
+        print("| recall, %s | %s (%d/%d) |" % (label, fmt_pct(r["recall_" + key]),
+                                             c.get("flagged", 0), c.get("recipients", 0)))
+        print("| recall, %s, not onto an address the organisation writes to | %s (%d/%d) |"
+              % (label, fmt_pct(r["recall_visible_" + key]), c.get("flagged_visible", 0),
+                 c.get("visible", 0)))
+        print("| suggestion is the intended address, %s | %s (%d/%d) |"
+              % (label, fmt_pct(r["suggestion_" + key]), c.get("suggested", 0),
+                 c.get("flagged", 0)))
+    print("| suggestion accuracy, all flagged mistakes | %s |" % fmt_pct(r["suggestion_accuracy"]))
     print("| false alarms, legitimate messages, history-driven reasons | %s (%d/%d) |"
           % (fmt_pct(fa["messages_history_pct"]), fa["messages_history"], fa["legit_messages"]))
     print("| false alarms, legitimate messages, any reason | %s (%d/%d) |"
@@ -187,13 +216,14 @@ def print_text(r, title):
     print("| false alarms on ok-new recipients | %s (%d/%d) |"
           % (fmt_pct(fa["ok_new_any_pct"]), fa["ok_new_any"], fa["ok_new_recipients"]))
     print()
-    print("| label/kind | recipients | flagged | lookalike-domain | unfamiliar-recipient | other |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| label/kind | recipients | flagged | suggestion right | lookalike-domain | unfamiliar-recipient | other |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, c in r["kinds"].items():
         br = c["by_reason"]
         other = sum(v for k, v in br.items() if k not in HISTORY_CODES)
-        print("| %s | %d | %d (%s) | %d | %d | %d |" % (
+        print("| %s | %d | %d (%s) | %s | %d | %d | %d |" % (
             key, c["recipients"], c["flagged"], fmt_pct(c["flagged_pct"]),
+            c["suggested"] if key.split("/")[0] in MISTAKES else "-",
             br.get("lookalike-domain", 0), br.get("unfamiliar-recipient", 0), other))
     print()
     for bar, ok in r["bars"].items():
@@ -214,15 +244,16 @@ m6\te@x.org\tann.fox@x.org\tok\thabitual\tann.fox@x.org
 m6\te@x.org\tnew.one@z.com\tok-new\tnew-domain\tnew.one@z.com
 """
 # Verdicts per sender, in input order. a@x.org: m1 b allow, m1 c.d warn
-# (unfamiliar), m2 reject (lookalike), m3 allow (missed), m4 allow.
-# e@x.org: m5 warn (unfamiliar), m6 allow, m6 new.one warn by a policy rule.
+# (unfamiliar), m2 reject (lookalike) suggesting the intended address, m3 allow
+# (missed), m4 allow. e@x.org: m5 warn (unfamiliar) suggesting another address,
+# m6 allow, m6 new.one warn by a policy rule.
 SELF_TEST_JSONL = [
     ['{"recipient":"b@y.mil","verdict":"allow","reasons":[]}',
      '{"recipient":"c.d@y.mil","verdict":"warn","reasons":[{"code":"unfamiliar-recipient","action":"warn"}]}',
-     '{"recipient":"b@y.ml","verdict":"reject","reasons":[{"code":"lookalike-domain","action":"reject"}]}',
+     '{"recipient":"b@y.ml","verdict":"reject","reasons":[{"code":"lookalike-domain","action":"reject"}],"suggestion":"b@y.mil"}',
      '{"recipient":"bb@y.mil","verdict":"allow","reasons":[]}',
      '{"recipient":"b@y.mil","verdict":"allow","reasons":[]}'],
-    ['{"recipient":"ann.fox@gmail.com","verdict":"warn","reasons":[{"code":"unfamiliar-recipient","action":"warn"}]}',
+    ['{"recipient":"ann.fox@gmail.com","verdict":"warn","reasons":[{"code":"unfamiliar-recipient","action":"warn"}],"suggestion":"someone@x.org"}',
      '{"recipient":"ann.fox@x.org","verdict":"allow","reasons":[]}',
      '{"recipient":"new.one@z.com","verdict":"warn","reasons":[{"code":"policy-rule","action":"warn"}]}'],
 ]
@@ -248,8 +279,10 @@ def self_test():
         "legit_recipients": 5, "recipients_any": 2, "ok_new_any": 2,
         "ok_new_recipients": 2, "ok_recipients_any": 0,
     }
+    want["suggestion_accuracy"] = 50.0  # b@y.mil right, someone@x.org wrong
     got = dict(fa, recall_wrong_domain=r["recall_wrong_domain"],
-               recall_wrong_person=r["recall_wrong_person"])
+               recall_wrong_person=r["recall_wrong_person"],
+               suggestion_accuracy=r["suggestion_accuracy"])
     bad = ["%s: got %r, want %r" % (k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
     if r["kinds"]["wrong-person/name-personal-address"]["by_reason"] != {"unfamiliar-recipient": 1}:
         bad.append("by_reason of name-personal-address: got %r"
