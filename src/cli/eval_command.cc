@@ -97,12 +97,23 @@ int RunEval(const EvalOptions& options) {
     std::fprintf(stderr, "rcptguard: %s\n", expected.error().ToString().c_str());
     return kExitUsage;
   }
-  // The eval gives the detector exactly the expected list, as the comparison
-  // tools in bench/compare get it; what rcptguard ships besides (the lists of
-  // widely used domains) is used unless --without-known.
+  // The eval builds the policy as `rcptguard check --trusted-file expected.txt`
+  // does with no configuration file: the embedded defaults (the shipped
+  // providers expected, the known-domain lists as evidence and protected) plus
+  // the expected list as trusted. --without-known measures the expected list
+  // alone, as the comparison tools in bench/compare get it.
   PolicySpec spec;
-  spec.expected = std::move(*expected);
-  if (!options.without_known) spec.known_domains = ShippedKnownDomains();
+  if (!options.without_known) {
+    auto defaults = ParseConfig("", "embedded defaults", [](const std::string& path) {
+      return ReadFile(path);
+    });
+    if (!defaults) {
+      std::fprintf(stderr, "rcptguard: %s\n", defaults.error().ToString().c_str());
+      return kExitUsage;
+    }
+    spec = defaults->policy;
+  }
+  spec.expected.insert(spec.expected.end(), expected->begin(), expected->end());
   auto typo_data = TypoData::Embedded();
   if (!typo_data) {
     std::fprintf(stderr, "rcptguard: %s\n", typo_data.error().ToString().c_str());

@@ -21,16 +21,17 @@ uint64_t Mix(uint64_t h) {
 }
 
 uint64_t Byte(char c) { return static_cast<unsigned char>(c) + 1ULL; }
+uint64_t Byte(char32_t c) { return static_cast<uint64_t>(c) + 1ULL; }
 
-}  // namespace
-
-uint64_t HashString(std::string_view s) {
+template <typename CharT>
+uint64_t HashOf(std::basic_string_view<CharT> s) {
   uint64_t h = 0;
-  for (char c : s) h = h * kBase + Byte(c);
+  for (CharT c : s) h = h * kBase + Byte(c);
   return Mix(h ^ s.size());
 }
 
-void DeletionHashes(std::string_view s, std::vector<uint64_t>* out) {
+template <typename CharT>
+void DeletionHashesOf(std::basic_string_view<CharT> s, std::vector<uint64_t>* out) {
   size_t n = s.size();
   out->resize(n + 1);
   // prefix[i] is the raw hash of s[0, i); power[k] is kBase^k. Both fit a stack
@@ -38,7 +39,7 @@ void DeletionHashes(std::string_view s, std::vector<uint64_t>* out) {
   uint64_t prefix[256];
   uint64_t power[256];
   if (n > 254) {
-    for (size_t i = 0; i <= n; ++i) (*out)[i] = HashString(s) + i;  // never matches: too long
+    for (size_t i = 0; i <= n; ++i) (*out)[i] = HashOf(s) + i;  // never matches: too long
     return;
   }
   prefix[0] = 0;
@@ -53,6 +54,42 @@ void DeletionHashes(std::string_view s, std::vector<uint64_t>* out) {
     uint64_t tail = prefix[n] - prefix[i + 1] * power[n - i - 1];
     uint64_t raw = prefix[i] * power[n - i - 1] + tail;
     (*out)[i + 1] = Mix(raw ^ (n - 1));
+  }
+}
+
+}  // namespace
+
+uint64_t HashString(std::string_view s) { return HashOf(s); }
+uint64_t HashString(std::u32string_view s) { return HashOf(s); }
+
+void DeletionHashes(std::string_view s, std::vector<uint64_t>* out) { DeletionHashesOf(s, out); }
+void DeletionHashes(std::u32string_view s, std::vector<uint64_t>* out) {
+  DeletionHashesOf(s, out);
+}
+
+uint64_t CombineHashes(uint64_t a, uint64_t b) { return Mix(a * kBase + (b ^ 0x9e3779b97f4a7c15ULL)); }
+
+void DoubleDeletionHashes(std::u32string_view s, uint64_t salt, std::vector<uint64_t>* out) {
+  size_t n = s.size();
+  if (n < 2 || n > 254) return;
+  uint64_t prefix[256];
+  uint64_t power[256];
+  prefix[0] = 0;
+  power[0] = 1;
+  for (size_t i = 0; i < n; ++i) {
+    prefix[i + 1] = prefix[i] * kBase + Byte(s[i]);
+    power[i + 1] = power[i] * kBase;
+  }
+  // raw hash of s[a, b) is prefix[b] - prefix[a] * B^(b - a).
+  auto span = [&](size_t a, size_t b) { return prefix[b] - prefix[a] * power[b - a]; };
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j) {
+      // s[0, i) + s[i+1, j) + s[j+1, n)
+      uint64_t raw = prefix[i];
+      raw = raw * power[j - i - 1] + span(i + 1, j);
+      raw = raw * power[n - j - 1] + span(j + 1, n);
+      out->push_back(CombineHashes(Mix(raw ^ (n - 2)), salt));
+    }
   }
 }
 

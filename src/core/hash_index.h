@@ -5,6 +5,7 @@
 #define RCPTGUARD_CORE_HASH_INDEX_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -17,6 +18,18 @@ uint64_t HashString(std::string_view s);
 // Fills `out` with s.size() + 1 hashes: out[0] == HashString(s) and out[i + 1] ==
 // HashString(s with s[i] removed), in O(n) (SymSpell's deletion neighbourhood).
 void DeletionHashes(std::string_view s, std::vector<uint64_t>* out);
+
+// The same over code points; for ASCII text both give the same hashes, so a
+// name can be indexed as bytes and looked up as code points or the reverse.
+uint64_t HashString(std::u32string_view s);
+void DeletionHashes(std::u32string_view s, std::vector<uint64_t>* out);
+
+// Appends to `out` the hashes of every string made from `s` by deleting exactly
+// two characters (not necessarily distinct strings), mixed with `salt`.
+void DoubleDeletionHashes(std::u32string_view s, uint64_t salt, std::vector<uint64_t>* out);
+
+// A hash of the pair (a, b), order-sensitive.
+uint64_t CombineHashes(uint64_t a, uint64_t b);
 
 class HashIndex {
  public:
