@@ -87,11 +87,19 @@ void SkeletonMaker::Fold(std::u32string_view icu_skeleton, std::u32string* out) 
         out->push_back(c);
     }
   }
-  // "rn" and "nn" both pass for "m" (UTS #39 already maps "m" to "rn").
-  for (size_t i = 0; i + 1 < out->size(); ++i) {
-    if ((*out)[i] == 'r' && (*out)[i + 1] == 'n') (*out)[i] = 'n';
+}
+
+namespace {
+
+// "rn" and "nn" both pass for "m" (UTS #39 already maps "m" to "rn"). One pass
+// over the whole key, so the ASCII and ICU paths agree.
+void FoldDoubleN(std::u32string* key) {
+  for (size_t i = 0; i + 1 < key->size(); ++i) {
+    if ((*key)[i] == 'r' && (*key)[i + 1] == 'n') (*key)[i] = 'n';
   }
 }
+
+}  // namespace
 
 bool SkeletonMaker::IcuSkeleton(std::string_view text, std::string* out) const {
   std::string buffer(text.size() * 4 + 16, '\0');
@@ -116,10 +124,7 @@ void SkeletonMaker::Key(std::string_view unicode_domain, std::u32string* out) co
   out->clear();
   if (IsAsciiText(unicode_domain)) {
     for (unsigned char c : unicode_domain) out->append(ascii_[c]);
-    // The rn fold can span two characters' keys.
-    for (size_t i = 0; i + 1 < out->size(); ++i) {
-      if ((*out)[i] == 'r' && (*out)[i + 1] == 'n') (*out)[i] = 'n';
-    }
+    FoldDoubleN(out);
     return;
   }
   std::string icu;
@@ -130,6 +135,7 @@ void SkeletonMaker::Key(std::string_view unicode_domain, std::u32string* out) co
     return;
   }
   Fold(DecodeUtf8(icu), out);
+  FoldDoubleN(out);
 }
 
 void SkeletonMaker::StrictSkeleton(std::string_view unicode_domain, std::string* out) const {

@@ -39,7 +39,7 @@ constexpr double kPSuffixLabel = 2e-3;
 constexpr double kPSuffixHabit = 1.2e-3;
 constexpr double kPSuffixReorder = 1e-3;
 // Another suffix altogether: ".com" by habit for a country ending, or anything else.
-constexpr double kPSuffixToCom = 1.2e-3;
+constexpr double kPSuffixToCom = 6e-4;
 constexpr double kPSuffixOther = 3e-4;
 // A letter with another diacritic or none ("munchen" for "münchen").
 constexpr double kPDiacritic = 3e-3;

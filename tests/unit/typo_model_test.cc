@@ -69,9 +69,21 @@ TEST(ClassifySuffixChange, UsesTheTableThenKeystrokesThenLabels) {
   ASSERT_TRUE(unlisted_keystroke.has_value());
   EXPECT_EQ(unlisted_keystroke->typo_class, TypoClass::kTldSwap);
   EXPECT_LT(unlisted_keystroke->probability, mil->probability);
-  // Regional variants are other domains people mean, not slips.
-  EXPECT_FALSE(ClassifySuffixChange("de", "net", *data).has_value());
-  EXPECT_FALSE(ClassifySuffixChange("co.uk", "com", *data).has_value());
+  // Regional variants are as often other domains people mean as slips: weak
+  // evidence, marked as the fallback.
+  auto regional = ClassifySuffixChange("de", "net", *data);
+  ASSERT_TRUE(regional.has_value());
+  EXPECT_TRUE(regional->any_suffix);
+  EXPECT_LT(regional->probability, mil->probability / 10);
+  EXPECT_FALSE(ClassifySuffixChange("com", "com", *data).has_value());
+  // The habitual endings are slips of their own kind, not the fallback.
+  for (auto [typed, intended] : {std::pair{"com", "co.uk"}, {"co.uk", "uk"}, {"uk.co", "uk"},
+                                 {"gov.com", "gov.uk"}, {"uk.co", "co.uk"}}) {
+    auto habit = ClassifySuffixChange(typed, intended, *data);
+    ASSERT_TRUE(habit.has_value()) << typed << " for " << intended;
+    EXPECT_FALSE(habit->any_suffix) << typed << " for " << intended;
+    EXPECT_EQ(habit->typo_class, TypoClass::kSuffixChange) << typed << " for " << intended;
+  }
 }
 
 TEST(IntendedPrior, ShortUnknownLabelsAreMoreLikelyMeant) {
