@@ -208,6 +208,12 @@ std::string_view FirstLabels(std::string_view name, size_t labels) {
   return at == 0 ? std::string_view() : name.substr(0, at - 1);
 }
 
+// What a two-slip key is salted with: the subdomain kept before the label and
+// the suffix after it, both as typed (canonical ASCII).
+uint64_t TwoSlipSalt(std::string_view subdomain, std::string_view suffix) {
+  return CombineHashes(HashString(subdomain), HashString(suffix));
+}
+
 // The hash the one-deletion index keeps for a left part: over code points, which
 // for ASCII is the hash of the bytes.
 uint64_t HashText(std::string_view utf8) {
@@ -275,6 +281,7 @@ class Query {
     SearchMergedSuffix(split);
     SearchSkeleton(split);
     SearchDots(split);
+    SearchSuffixRetyped(split);
     SearchLabelPositions(split);
     SearchWildcardSuffixes(split);
     Score();
@@ -430,8 +437,12 @@ class Query {
     }
     if (!label_edit && !suffix_edit) return;  // the same name: expected, not a slip
 
-    double channel = entry.weight * (label_edit ? label_edit->probability : 1.0) *
-                     (suffix_edit ? suffix_edit->probability : 1.0);
+    // Two slips in one name (a label slip and a suffix slip) cluster as two in
+    // one label do.
+    double channel =
+        entry.weight * (label_edit && suffix_edit
+                            ? TwoSlipProbability(label_edit->probability, suffix_edit->probability)
+                            : (label_edit ? label_edit->probability : suffix_edit->probability));
     Candidate candidate =
         NewCandidate(id, channel, split, kept_subdomain.empty() ? left : split.label);
     candidate.same_label = !label_edit && kept_subdomain.empty() && SameLabelCounts(id);
@@ -627,6 +638,34 @@ class Query {
     });
   }
 
+  // The dot before the suffix left out and the suffix typed again after it
+  // ("anzcom.com", "bluewinch.ch", "ars.usda-gov.com"): the end of the typed
+  // label is an expected name's suffix, with or without a hyphen for the dot.
+  void SearchSuffixRetyped(const TypedSplit& split) {
+    std::string_view left = parts_.left;
+    size_t label_start = left.size() - parts_.label.size();
+    for (size_t tail = 2; tail <= 7 && tail < parts_.label.size(); ++tail) {
+      size_t cut = left.size() - tail;
+      std::string_view suffix = left.substr(cut);
+      if (impl_.suffix_facts.find(suffix) == impl_.suffix_facts.end()) continue;
+      size_t end = cut;
+      if (left[end - 1] == '-') --end;
+      if (end <= label_start) continue;
+      std::string name(left.substr(0, end));
+      name.push_back('.');
+      name.append(suffix);
+      auto id = impl_.Find(name);
+      if (!id) continue;
+      Candidate candidate = NewCandidate(
+          *id, impl_.entries[*id].weight * DotOmissionProbability() / 2, split, split.label);
+      candidate.typo_class = TypoClass::kDotOmission;
+      candidate.intended = std::move(name);
+      candidate.explanation = "the dot before ." + std::string(suffix) +
+                              " left out and the ending typed again";
+      candidates_.push_back(std::move(candidate));
+    }
+  }
+
   // The suffix extended, swapped or reordered with the label kept
   // ("mod.uk.co", "hmrc.gov.com" for hmrc.gov.uk): the Public Suffix List
   // reads these as a host under another registrable name ("uk.co",
@@ -668,10 +707,9 @@ class Query {
   // Two slips in a registrable label of five letters or more ("gmila",
   // "hotmia", "microsfotr"), scored by the keys and kinds of both.
   void SearchTwoSlips(const TypedSplit& split) {
-    if (!parts_.subdomain.empty()) return;
     std::u32string label = DecodeUtf8(split.label);
-    if (label.size() < kTwoSlipMinLabel || label.size() > 63) return;
-    uint64_t salt = HashString(split.suffix);
+    if (label.size() + 1 < kTwoSlipMinLabel || label.size() > 63) return;
+    uint64_t salt = TwoSlipSalt(parts_.subdomain, split.suffix);
     two_slip_hashes_.clear();
     DeletionHashes(std::u32string_view(label), &hashes_);
     for (uint64_t hash : hashes_) two_slip_hashes_.push_back(CombineHashes(hash, salt));
@@ -682,7 +720,13 @@ class Query {
         if (std::find(seen_.begin(), seen_.end(), id) != seen_.end()) return;
         seen_.push_back(id);
         if (impl_.Suffix(id) != split.suffix) return;
-        std::string_view expected = impl_.UnicodeLeft(id);
+        std::string_view expected_left = impl_.UnicodeLeft(id);
+        size_t dot = expected_left.rfind('.');
+        std::string_view expected =
+            dot == std::string_view::npos ? expected_left : expected_left.substr(dot + 1);
+        std::string_view expected_subdomain =
+            dot == std::string_view::npos ? std::string_view() : impl_.Left(id).substr(0, impl_.Left(id).rfind('.'));
+        if (expected_subdomain != parts_.subdomain) return;
         auto slips = ClassifyTwoEdits(split.label, expected);
         if (!slips) return;
         Candidate candidate =
@@ -857,6 +901,7 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
   deletion_pairs.reserve(impl->entries.size() * 10);
   std::vector<uint64_t> hashes;
   std::vector<uint64_t> doubles;
+  std::vector<uint64_t> label_hashes;
   std::u32string key;
   for (uint32_t id = 0; id < impl->entries.size(); ++id) {
     std::string_view name = impl->Name(id);
@@ -875,13 +920,24 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     dotless_pairs.emplace_back(HashString(WithoutDots(unicode)), id);
     std::string_view suffix = impl->Suffix(id);
     uint64_t salt = HashString(suffix);
-    // Two slips: registrable labels (no subdomain) of five letters or more.
-    if (left.find('.') == std::string_view::npos) {
-      if (ascii) left_points.assign(left.begin(), left.end());
-      if (left_points.size() >= kTwoSlipMinLabel) {
-        for (uint64_t hash : hashes) two_slip_pairs.emplace_back(CombineHashes(hash, salt), id);
+    // Two slips: registrable labels of five letters or more, keyed with the
+    // subdomain before them and the suffix.
+    {
+      size_t dot = left.rfind('.');
+      std::string_view label = dot == std::string_view::npos ? left : left.substr(dot + 1);
+      std::string_view ascii_left = impl->Left(id);
+      size_t ascii_dot = ascii_left.rfind('.');
+      std::string_view subdomain =
+          ascii_dot == std::string_view::npos ? std::string_view() : ascii_left.substr(0, ascii_dot);
+      std::u32string label_points = DecodeUtf8(label);
+      if (label_points.size() >= kTwoSlipMinLabel) {
+        uint64_t two_salt = TwoSlipSalt(subdomain, suffix);
+        DeletionHashes(std::u32string_view(label_points), &label_hashes);
+        for (uint64_t hash : label_hashes) {
+          two_slip_pairs.emplace_back(CombineHashes(hash, two_salt), id);
+        }
         doubles.clear();
-        DoubleDeletionHashes(left_points, salt, &doubles);
+        DoubleDeletionHashes(label_points, two_salt, &doubles);
         for (uint64_t hash : doubles) two_slip_pairs.emplace_back(hash, id);
       }
     }

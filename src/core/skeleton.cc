@@ -46,10 +46,24 @@ Result<std::shared_ptr<const SkeletonMaker>> SkeletonMaker::Create() {
   return std::shared_ptr<const SkeletonMaker>(std::move(maker));
 }
 
+// Cyrillic lower-case letters that UTS #39 leaves distinct from Latin but that
+// read as Latin letters in the sans-serif fonts of mail clients (their capitals
+// or italics are the Latin shapes): the extra confusables the Chromium IDN
+// spoof checker also folds for Cyrillic. After the UTS #39 skeleton.
+constexpr std::pair<char32_t, char32_t> kCyrillicReadsAsLatin[] = {
+    {U'ь', 'b'}, {U'ъ', 'b'}, {U'т', 't'}, {U'м', 'm'}, {U'к', 'k'},
+    {U'н', 'h'}, {U'п', 'n'}, {U'г', 'r'}, {U'ѵ', 'v'}, {U'ш', 'w'},
+};
+
 void SkeletonMaker::Fold(std::u32string_view icu_skeleton, std::u32string* out) const {
   out->clear();
   std::u32string folded;
   FoldText(icu_skeleton, &folded);
+  for (char32_t& c : folded) {
+    for (const auto& [cyrillic, latin] : kCyrillicReadsAsLatin) {
+      if (c == cyrillic) c = latin;
+    }
+  }
   for (char32_t c : folded) {
     switch (c) {
       case 'w':

@@ -460,6 +460,9 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
       typed.substr(last_dot + 1) == "com") {
     habit_com = true;
   }
+  // And ".com" for the other generic endings ("bellsouth.com" for
+  // bellsouth.net), which the published typo lists show often.
+  if (typed == "com" && (intended == "net" || intended == "org")) habit_com = true;
   if (habit_com) return change(TypoClass::kSuffixChange, kPSuffixHabit);
   // Any other suffix: as often someone else's domain as a slip ("gmx.net" is
   // not "gmx.de"), so weak on its own; the typed name's prior decides.

@@ -218,4 +218,51 @@ TEST(CheckCommand, VersionAndHelpSucceed) {
   EXPECT_NE(help.out.find("--trusted-file"), std::string::npos);
 }
 
+// With no configuration file at all, the embedded defaults protect the shipped
+// known and provider domains: the look-alikes a new user tries first.
+class CheckWithoutConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::ifstream("/etc/rcptguard/rcptguard.toml").good()) {
+      GTEST_SKIP() << "/etc/rcptguard/rcptguard.toml exists: not the embedded defaults";
+    }
+  }
+};
+
+TEST_F(CheckWithoutConfig, RefusesArmyMlWithTheArmyMilSuggestion) {
+  ProcessResult run = Rcptguard("check alice@army.ml");
+  EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_EQ(run.out.rfind("reject", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find("did you mean alice@army.mil?"), std::string::npos) << run.out;
+}
+
+TEST_F(CheckWithoutConfig, DoesNotAllowTheLookalikesOfWellKnownDomains) {
+  struct Case {
+    const char* what;
+    const char* address;
+    const char* intended;
+  } cases[] = {
+      {"Cyrillic a in paypal", "alice@p\xd0\xb0ypal.com", "paypal.com"},
+      {"the same in punycode", "alice@xn--pypal-4ve.com", "paypal.com"},
+      {"a dot moved one place", "alice@outlookc.om", "outlook.com"},
+      {"a provider at a TLD it does not use", "alice@gmail.net", "gmail.com"},
+      {"a letter moved", "alice@gmila.com", "gmail.com"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult run = Rcptguard(std::string("check --format jsonl ") + c.address);
+    auto lines = JsonLines(run.out);
+    ASSERT_EQ(lines.size(), 1u) << c.what << ": " << run.out;
+    EXPECT_NE(lines[0]["verdict"], "allow") << c.what << ": got allow for " << c.address;
+    EXPECT_EQ(lines[0]["intended_domain"], c.intended)
+        << c.what << ": got " << lines[0]["intended_domain"] << ", want " << c.intended;
+    EXPECT_EQ(run.status, 1) << c.what;
+  }
+}
+
+TEST_F(CheckWithoutConfig, AllowsTheRealDomainsTheyImitate) {
+  ProcessResult run = Rcptguard(
+      "check alice@army.mil alice@paypal.com alice@outlook.com alice@gmail.com alice@hotmail.co.uk");
+  EXPECT_EQ(run.status, 0) << run.out;
+}
+
 }  // namespace
