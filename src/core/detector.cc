@@ -921,8 +921,11 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     std::string_view suffix = impl->Suffix(id);
     uint64_t salt = HashString(suffix);
     // Two slips: registrable labels of five letters or more, keyed with the
-    // subdomain before them and the suffix.
-    {
+    // subdomain before them and the suffix. Not for the protected known
+    // domains: two slips are weaker evidence, kept for the names this
+    // organisation writes to and the providers (and the known lists would
+    // make this the largest index at start-up).
+    if (impl->entries[id].source != DomainSource::kKnown) {
       size_t dot = left.rfind('.');
       std::string_view label = dot == std::string_view::npos ? left : left.substr(dot + 1);
       std::string_view ascii_left = impl->Left(id);

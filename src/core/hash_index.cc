@@ -94,22 +94,35 @@ void DoubleDeletionHashes(std::u32string_view s, uint64_t salt, std::vector<uint
 }
 
 HashIndex::HashIndex(std::vector<std::pair<uint64_t, uint32_t>> pairs) {
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   // About two entries per bucket: small offsets array, short scans.
   size_t buckets = std::bit_ceil(std::max<size_t>(pairs.size() / 2, 2));
   int bits = std::countr_zero(buckets);
   shift_ = 64 - bits;
-  offsets_.assign(buckets + 1, 0);
-  entries_.reserve(pairs.size());
-  // Buckets are the top bits of the hash, so the sorted pairs are already grouped
-  // by bucket in order.
+  // A counting sort by bucket (the top bits of the hash), O(n): a comparison
+  // sort of every pair was most of the start-up time with the shipped lists.
+  std::vector<uint32_t> counts(buckets + 1, 0);
+  for (const auto& pair : pairs) ++counts[(pair.first >> shift_) + 1];
+  for (size_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
+  std::vector<uint64_t> placed(pairs.size());
+  std::vector<uint32_t> next(counts.begin(), counts.end() - 1);
   for (const auto& [hash, id] : pairs) {
-    uint64_t bucket = hash >> shift_;
-    ++offsets_[bucket + 1];
-    entries_.push_back((hash & 0xffffffffULL) << 32 | id);
+    placed[next[hash >> shift_]++] = (hash & 0xffffffffULL) << 32 | id;
   }
-  for (size_t b = 0; b < buckets; ++b) offsets_[b + 1] += offsets_[b];
+  pairs.clear();
+  pairs.shrink_to_fit();
+  // Duplicates (one id under the same hash twice) are kept once: sort each
+  // bucket's few entries and drop repeats while compacting.
+  offsets_.assign(buckets + 1, 0);
+  entries_.reserve(placed.size());
+  for (size_t b = 0; b < buckets; ++b) {
+    auto first = placed.begin() + counts[b];
+    auto last = placed.begin() + counts[b + 1];
+    std::sort(first, last);
+    auto unique_end = std::unique(first, last);
+    entries_.insert(entries_.end(), first, unique_end);
+    offsets_[b + 1] = static_cast<uint32_t>(entries_.size());
+  }
+  entries_.shrink_to_fit();
 }
 
 }  // namespace rcptguard

@@ -59,11 +59,6 @@ void SkeletonMaker::Fold(std::u32string_view icu_skeleton, std::u32string* out) 
   out->clear();
   std::u32string folded;
   FoldText(icu_skeleton, &folded);
-  for (char32_t& c : folded) {
-    for (const auto& [cyrillic, latin] : kCyrillicReadsAsLatin) {
-      if (c == cyrillic) c = latin;
-    }
-  }
   for (char32_t c : folded) {
     switch (c) {
       case 'w':
@@ -141,10 +136,18 @@ void SkeletonMaker::Key(std::string_view unicode_domain, std::u32string* out) co
     FoldDoubleN(out);
     return;
   }
+  // The extra Cyrillic look-alikes first: UTS #39 maps some of them to other
+  // look-alikes (т to the small capital ᴛ), not to the Latin letter.
+  std::u32string points = DecodeUtf8(unicode_domain);
+  for (char32_t& c : points) {
+    for (const auto& [cyrillic, latin] : kCyrillicReadsAsLatin) {
+      if (c == cyrillic) c = latin;
+    }
+  }
   std::string icu;
   // Not a skeleton we can compute (invalid UTF-8 cannot reach here: domains
   // are normalised first): fall back to the name itself, so no match.
-  if (!IcuSkeleton(unicode_domain, &icu)) {
+  if (!IcuSkeleton(EncodeUtf8(points), &icu)) {
     *out = DecodeUtf8(unicode_domain);
     return;
   }
