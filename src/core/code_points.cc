@@ -116,6 +116,30 @@ std::string EncodeUtf8(std::u32string_view s) {
   return out;
 }
 
+std::string Transliterate(std::string_view text) {
+  if (IsAsciiText(text)) return std::string(text);
+  std::string out;
+  for (char32_t c : DecodeUtf8(text)) {
+    switch (c) {
+      case U'ä':
+        out += "ae";
+        break;
+      case U'ö':
+        out += "oe";
+        break;
+      case U'ü':
+        out += "ue";
+        break;
+      case U'ß':
+        out += "ss";
+        break;
+      default:
+        AppendUtf8(c, &out);
+    }
+  }
+  return out;
+}
+
 bool IsCombiningMark(char32_t c) {
   if (c < 0x300) return false;
   int8_t type = u_charType(static_cast<UChar32>(c));

@@ -31,6 +31,11 @@ char32_t FoldLetter(char32_t c);
 // FoldLetter, ß as "ss", æ as "ae", œ as "oe", þ as "th", combining marks dropped.
 void FoldText(std::u32string_view text, std::u32string* out);
 
+// `text` (UTF-8) with the umlauts and ß written the way German writes them
+// without those letters (ä ae, ö oe, ü ue, ß ss): "münchen" and "muenchen"
+// are one name in two spellings, not a slip.
+std::string Transliterate(std::string_view text);
+
 // Returns true iff `c` is a combining mark (general category Mn, Mc or Me).
 bool IsCombiningMark(char32_t c);
 

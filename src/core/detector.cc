@@ -528,7 +528,8 @@ class Query {
       if (expected_key != typed_key || impl_.Name(id) == typed_.ascii) return;
       AddSkeletonCandidate(split, id, std::nullopt);
     });
-    bool digits = std::any_of(typed_.ascii.begin(), typed_.ascii.end(),
+    // Within one slip only where look-alikes are: letters outside ASCII, or digits.
+    bool digits = std::any_of(typed_.unicode.begin(), typed_.unicode.end(),
                               [](char c) { return c >= '0' && c <= '9'; });
     if (!non_ascii_ && !digits) return;
     std::u32string left_key;
@@ -544,6 +545,8 @@ class Query {
         std::u32string expected_key;
         impl_.skeletons->Key(impl_.UnicodeLeft(id), &expected_key);
         if (expected_key == left_key) return;  // the exact search's
+        // One name in two spellings (münchen, muenchen) is not a slip.
+        if (Transliterate(split.left) == Transliterate(impl_.UnicodeLeft(id))) return;
         auto slip = ClassifyEdit(EncodeUtf8(left_key), EncodeUtf8(expected_key));
         if (!slip || slip->typo_class == TypoClass::kDotInsertion ||
             slip->typo_class == TypoClass::kDotOmission) {
@@ -555,6 +558,13 @@ class Query {
   }
 
   void AddSkeletonCandidate(const TypedSplit& split, uint32_t id, std::optional<Edit> slip) {
+    // A name one plain edit from the expected one on its own letters
+    // ("münchn.de", "mùnchen.de") is the edit search's, which names that edit;
+    // only a letter from another alphabet needs the confusable key.
+    if (split.suffix == impl_.Suffix(id)) {
+      auto plain = ClassifyEdit(split.left, impl_.UnicodeLeft(id));
+      if (plain && plain->typo_class != TypoClass::kSubstitution) return;
+    }
     // Two expected names can share a folded key ("dia.mil", "dla.mil"); the
     // one that also matches without the ASCII folds is the closer.
     std::string_view expected_unicode = impl_.UnicodeName(id);
@@ -727,6 +737,8 @@ class Query {
         std::string_view expected_subdomain =
             dot == std::string_view::npos ? std::string_view() : impl_.Left(id).substr(0, impl_.Left(id).rfind('.'));
         if (expected_subdomain != parts_.subdomain) return;
+        // One name in two spellings (münchen, muenchen) is not two slips.
+        if (Transliterate(split.label) == Transliterate(expected)) return;
         auto slips = ClassifyTwoEdits(split.label, expected);
         if (!slips) return;
         Candidate candidate =

@@ -233,7 +233,7 @@ TEST_F(CheckWithoutConfig, RefusesArmyMlWithTheArmyMilSuggestion) {
   ProcessResult run = Rcptguard("check alice@army.ml");
   EXPECT_EQ(run.status, 1) << run.out;
   EXPECT_EQ(run.out.rfind("reject", 0), 0u) << run.out;
-  EXPECT_NE(run.out.find("did you mean alice@army.mil?"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Did you mean alice@army.mil?"), std::string::npos) << run.out;
 }
 
 TEST_F(CheckWithoutConfig, DoesNotAllowTheLookalikesOfWellKnownDomains) {

@@ -39,6 +39,44 @@ TEST(ClassifyEdit, NamesEachSingleEdit) {
   }
 }
 
+TEST(ClassifyEdit, CountsCodePointsAndFoldsDiacritics) {
+  const EditCase cases[] = {
+      {"münchn", "münchen", TypoClass::kOmission},
+      {"mnchen", "münchen", TypoClass::kOmission},
+      {"munchen", "münchen", TypoClass::kHomoglyph},
+      {"mùnchen", "münchen", TypoClass::kHomoglyph},
+      {"gmäil", "gmail", TypoClass::kHomoglyph},
+      {"søren", "soren", TypoClass::kHomoglyph},  // a stroke does not decompose
+      {"mücnhen", "münchen", TypoClass::kTransposition},
+  };
+  for (const EditCase& c : cases) {
+    auto edit = ClassifyEdit(c.typed, c.intended);
+    ASSERT_TRUE(edit.has_value()) << c.typed << " vs " << c.intended;
+    EXPECT_EQ(edit->typo_class, c.want)
+        << c.typed << " vs " << c.intended << ": got " << TypoClassName(edit->typo_class)
+        << ", want " << TypoClassName(c.want);
+  }
+  auto umlaut = ClassifyEdit("mnchen", "münchen");
+  ASSERT_TRUE(umlaut.has_value());
+  EXPECT_EQ(ExplainEdit(*umlaut, "mnchen", "münchen"), "the letter 'ü' left out");
+}
+
+TEST(ClassifyTwoEdits, FindsTheLikeliestPairAndScoresByKind) {
+  auto rotation = ClassifyTwoEdits("gmila", "gmail");
+  ASSERT_TRUE(rotation.has_value());
+  EXPECT_TRUE(rotation->moved);
+  auto keys = ClassifyTwoEdits("gnaik", "gmail");  // two neighbouring keys
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(keys->first.typo_class, TypoClass::kKeyboardSubstitution);
+  EXPECT_EQ(keys->second.typo_class, TypoClass::kKeyboardSubstitution);
+  auto random = ClassifyTwoEdits("gxaiq", "gmail");  // two letters from nowhere
+  ASSERT_TRUE(random.has_value());
+  EXPECT_LT(random->probability, keys->probability / 10)
+      << "two random letters must weigh far less than two neighbouring keys";
+  EXPECT_FALSE(ClassifyTwoEdits("gmial", "gmail").has_value());  // one edit
+  EXPECT_FALSE(ClassifyTwoEdits("gxqiq", "gmail").has_value());  // three edits
+}
+
 TEST(ClassifyEdit, RefusesEqualOrDistantStrings) {
   EXPECT_FALSE(ClassifyEdit("gmail", "gmail").has_value());
   EXPECT_FALSE(ClassifyEdit("navy", "army").has_value());
