@@ -439,10 +439,16 @@ class Query {
 
     // Two slips in one name (a label slip and a suffix slip) cluster as two in
     // one label do.
-    double channel =
-        entry.weight * (label_edit && suffix_edit
-                            ? TwoSlipProbability(label_edit->probability, suffix_edit->probability)
-                            : (label_edit ? label_edit->probability : suffix_edit->probability));
+    // (only with the table's curated suffix confusions: a keystroke in any
+    // suffix beside a label slip is as often another country's namesake).
+    double channel = entry.weight;
+    if (label_edit && suffix_edit) {
+      channel *= suffix_edit->from_table
+                     ? TwoSlipProbability(label_edit->probability, suffix_edit->probability)
+                     : label_edit->probability * suffix_edit->probability;
+    } else {
+      channel *= label_edit ? label_edit->probability : suffix_edit->probability;
+    }
     Candidate candidate =
         NewCandidate(id, channel, split, kept_subdomain.empty() ? left : split.label);
     candidate.same_label = !label_edit && kept_subdomain.empty() && SameLabelCounts(id);
@@ -743,6 +749,10 @@ class Query {
         if (!slips) return;
         Candidate candidate =
             NewCandidate(id, impl_.entries[id].weight * slips->probability, split, split.label);
+        // Two slips stand on their own: not helped by a vetted suffix, nor by
+        // the length of the name ("long labels are not flagged for being long").
+        candidate.restricted = false;
+        candidate.prior_label_length = std::min<size_t>(candidate.prior_label_length, 6);
         candidate.typo_class = TypoClass::kCombined;
         candidate.intended = std::string(impl_.Name(id));
         if (slips->moved) {

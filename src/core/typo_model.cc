@@ -375,7 +375,15 @@ std::optional<TwoEdits> ClassifyTwoEditsIn(std::u32string_view typed,
   if (moved && apart <= 3) {
     found.moved = true;
     found.probability = std::max(found.probability, kPLetterMoved);
+    return found;
   }
+  // Two slips must each be one people make: two letters from nowhere in a
+  // long name are another name (uscourts, njcourts), not a typo.
+  auto plausible = [](const Edit& edit) {
+    return edit.typo_class != TypoClass::kSubstitution && edit.typo_class != TypoClass::kBitsquat &&
+           !(edit.typo_class == TypoClass::kInsertion && edit.probability < kPInsertionNeighbour);
+  };
+  if (!plausible(a) || !plausible(b)) return std::nullopt;
   return found;
 }
 
@@ -412,6 +420,7 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
     Edit edit;
     edit.typo_class = known->typo_class;
     edit.probability = known->probability;
+    edit.from_table = true;
     return edit;
   }
   if (auto keystroke = ClassifyEdit(typed, intended)) {

@@ -26,6 +26,8 @@ struct Edit {
   // A suffix change that is none of the known kinds (ClassifySuffixChange's
   // fallback): evidence only for the suffix alone, never beside a label slip.
   bool any_suffix = false;
+  // A suffix change from the shipped confusion table (mil -> ml, com -> co).
+  bool from_table = false;
 };
 
 // Two edits in one label (a transposition and an omission, two neighbouring
@@ -51,7 +53,10 @@ std::optional<Edit> ClassifyEdit(std::string_view typed, std::string_view intend
 
 // The most likely pair of edits that turns `intended` into `typed` (UTF-8), if
 // they are exactly two edits apart (optimal string alignment: substitution,
-// insertion, omission, adjacent transposition). Nullopt otherwise.
+// insertion, omission, adjacent transposition) and both are slips people make
+// (a neighbouring key, a swap, a letter dropped, doubled or moved, a vowel, an
+// accent or a look-alike; not a letter from nowhere or a flipped bit).
+// Nullopt otherwise.
 std::optional<TwoEdits> ClassifyTwoEdits(std::string_view typed, std::string_view intended);
 
 // Classifies a change of public suffix (typed .ml for intended .mil): the
