@@ -452,6 +452,8 @@ class Query {
     Candidate candidate =
         NewCandidate(id, channel, split, kept_subdomain.empty() ? left : split.label);
     candidate.same_label = !label_edit && kept_subdomain.empty() && SameLabelCounts(id);
+    // The script of letters the expected name shares says nothing of a slip.
+    if (!label_edit) candidate.prior_scale = 1.0;
     candidate.ignores_same_label = !label_edit && suffix_edit && !suffix_edit->any_suffix &&
                                    suffix_edit->typo_class == TypoClass::kTldSwap &&
                                    impl_.typo_data->IsRestricted(expected_suffix);
@@ -649,6 +651,7 @@ class Query {
         return;
       }
       candidate.channel = channel;
+      candidate.prior_scale = 1.0;  // the letters are the expected name's
       candidate.intended = std::string(impl_.Name(id));
       candidates_.push_back(std::move(candidate));
     });
@@ -708,6 +711,7 @@ class Query {
         // The typed name is a host under another registrable name ("uk.co"),
         // not the same name under another suffix.
         candidate.known_applies = known_name_;
+        candidate.prior_scale = 1.0;  // the letters are the expected name's
         candidate.typo_class = change->typo_class;
         candidate.suffix_edit = change;
         candidate.suffix = tail;

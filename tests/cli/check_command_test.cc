@@ -265,4 +265,37 @@ TEST_F(CheckWithoutConfig, AllowsTheRealDomainsTheyImitate) {
   EXPECT_EQ(run.status, 0) << run.out;
 }
 
+// conf/examples/uk-department.toml promises protection against suffix slips
+// of its own and trusted names; each is kept, and no suggestion is invented.
+TEST(CheckCommand, UkDepartmentExampleKeepsItsSuffixPromises) {
+  std::string config = std::string("-c ") + RCPTGUARD_SOURCE_DIR +
+                       "/conf/examples/uk-department.toml --format jsonl ";
+  struct Case {
+    const char* address;
+    const char* intended;
+  } cases[] = {
+      {"a@mod.uk.co", "mod.uk"},       {"a@mod.co.uk", "mod.uk"},
+      {"a@hmrc.gov.com", "hmrc.gov.uk"}, {"a@hmrc.gv.uk", "hmrc.gov.uk"},
+      {"a@army.ml", "army.mil"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult run = Rcptguard("check " + config + c.address);
+    auto lines = JsonLines(run.out);
+    ASSERT_EQ(lines.size(), 1u) << c.address << ": " << run.out;
+    EXPECT_NE(lines[0]["verdict"], "allow") << c.address << ": got allow";
+    EXPECT_EQ(lines[0]["intended_domain"], c.intended)
+        << c.address << ": got " << lines[0]["intended_domain"] << ", want " << c.intended;
+  }
+}
+
+TEST(CheckCommand, SameLabelAtTheHabitualComIsCaughtForATrustedCoUkName) {
+  std::string partners = WriteFile("partners.txt", "partner.co.uk\n");
+  ProcessResult run =
+      Rcptguard("check --trusted-file " + partners + " --format jsonl a@partner.com");
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 1u) << run.out;
+  EXPECT_EQ(lines[0]["verdict"], "warn") << run.out;
+  EXPECT_EQ(lines[0]["suggestion"], "a@partner.co.uk");
+}
+
 }  // namespace
