@@ -141,6 +141,9 @@ using Impl = DetectorIndex;
 // a typo: in shorter ones two slips are much of the name, and real names are
 // as close (issue 2's analysis of two- to four-letter labels).
 constexpr size_t kTwoSlipMinLabel = 5;
+// The longest typed label whose pairs of letters are all looked up (see
+// SearchTwoSlips): the look-ups grow with the square of the length.
+constexpr size_t kTwoSlipMaxPairsLabel = 63;
 
 // A candidate under evaluation: what the typed name would be if it were a slip,
 // and what the prior of the typed name being meant depends on.
@@ -733,7 +736,22 @@ class Query {
     two_slip_hashes_.clear();
     DeletionHashes(std::u32string_view(label), &hashes_);
     for (uint64_t hash : hashes_) two_slip_hashes_.push_back(CombineHashes(hash, salt));
-    DoubleDeletionHashes(label, salt, &two_slip_hashes_);
+    // Both sides two letters short (two substitutions, two insertions, a swap
+    // and a substitution) costs a look-up per pair of letters, so only for
+    // labels of up to nine letters, where most names people slip in are;
+    // pairs with a letter left out or moved need one deletion on the typed
+    // side, and are found in every length.
+    if (label.size() <= kTwoSlipMaxPairsLabel) DoubleDeletionHashes(label, salt, &two_slip_hashes_);
+    // Dozens of look-ups into the largest index, nearly all of them for
+    // nothing: its presence filter answers most, and the memory loads of
+    // the rest overlap.
+    for (uint64_t hash : two_slip_hashes_) impl_.two_slips.PrefetchFilter(hash);
+    size_t present = 0;
+    for (uint64_t hash : two_slip_hashes_) {
+      if (impl_.two_slips.MayContain(hash)) two_slip_hashes_[present++] = hash;
+    }
+    two_slip_hashes_.resize(present);
+    for (uint64_t hash : two_slip_hashes_) impl_.two_slips.Prefetch(hash);
     seen_.clear();
     for (uint64_t hash : two_slip_hashes_) {
       impl_.two_slips.ForEach(hash, [&](uint32_t id) {
@@ -741,6 +759,7 @@ class Query {
         seen_.push_back(id);
         if (impl_.Suffix(id) != split.suffix) return;
         std::string_view expected_left = impl_.UnicodeLeft(id);
+        if (expected_left.size() + 8 < split.label.size()) return;  // far too short
         size_t dot = expected_left.rfind('.');
         std::string_view expected =
             dot == std::string_view::npos ? expected_left : expected_left.substr(dot + 1);
@@ -748,7 +767,10 @@ class Query {
             dot == std::string_view::npos ? std::string_view() : impl_.Left(id).substr(0, impl_.Left(id).rfind('.'));
         if (expected_subdomain != parts_.subdomain) return;
         // One name in two spellings (münchen, muenchen) is not two slips.
-        if (Transliterate(split.label) == Transliterate(expected)) return;
+        if ((non_ascii_ || !IsAsciiText(expected)) &&
+            Transliterate(split.label) == Transliterate(expected)) {
+          return;
+        }
         auto slips = ClassifyTwoEdits(split.label, expected);
         if (!slips) return;
         Candidate candidate =
@@ -996,7 +1018,7 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
   impl->options.known_domains.clear();  // indexed above; not kept twice
   impl->exact = HashIndex(std::move(exact_pairs));
   impl->deletions = HashIndex(std::move(deletion_pairs));
-  impl->two_slips = HashIndex(std::move(two_slip_pairs));
+  impl->two_slips = HashIndex(std::move(two_slip_pairs), /*filter=*/true);
   impl->skeleton = HashIndex(std::move(skeleton_pairs));
   impl->skeleton_near = HashIndex(std::move(skeleton_near_pairs));
   impl->dotless = HashIndex(std::move(dotless_pairs));

@@ -93,7 +93,16 @@ void DoubleDeletionHashes(std::u32string_view s, uint64_t salt, std::vector<uint
   }
 }
 
-HashIndex::HashIndex(std::vector<std::pair<uint64_t, uint32_t>> pairs) {
+HashIndex::HashIndex(std::vector<std::pair<uint64_t, uint32_t>> pairs, bool filter) {
+  if (filter && !pairs.empty()) {
+    size_t bits = std::bit_ceil(std::max<size_t>(pairs.size() * 3, 64));
+    filter_mask_ = bits - 1;
+    filter_.assign(bits / 64, 0);
+    for (const auto& pair : pairs) {
+      uint64_t bit = (pair.first >> 8) & filter_mask_;
+      filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    }
+  }
   // About two entries per bucket: small offsets array, short scans.
   size_t buckets = std::bit_ceil(std::max<size_t>(pairs.size() / 2, 2));
   int bits = std::countr_zero(buckets);

@@ -282,81 +282,90 @@ std::optional<TwoEdits> ClassifyTwoEditsIn(std::u32string_view typed,
   }
   // best[k][i][j]: likeliest way to turn intended[0, i) into typed[0, j) with k
   // edits; how[k][i][j] the last step (0 match, 1 substitution, 2 omission,
-  // 3 insertion, 4 transposition) and edit[k][i][j] its edit.
-  size_t width = n + 1;
-  size_t cells = (m + 1) * width;
-  std::vector<double> best(3 * cells, 0.0);
-  std::vector<uint8_t> how(3 * cells, 0);
-  std::vector<Edit> edits(3 * cells);
-  auto at = [&](size_t k, size_t i, size_t j) { return k * cells + i * width + j; };
-  best[at(0, 0, 0)] = 1.0;
+  // 3 insertion, 4 transposition) and edit[k][i][j] its edit. Two edits keep
+  // every alignment within two of the diagonal, so only that band is stored
+  // (fixed arrays: no allocation per candidate).
+  constexpr size_t kBand = 5;  // j - i + 2 in [0, 4]
+  constexpr size_t kRows = kMaxLabelCodePoints + 3;
+  double best[3][kRows][kBand] = {};
+  uint8_t how[3][kRows][kBand] = {};
+  auto in_band = [&](size_t i, size_t j) { return j + 2 >= i && j <= i + 2; };
+  auto get = [&](size_t k, size_t i, size_t j) {
+    return in_band(i, j) ? best[k][i][j + 2 - i] : 0.0;
+  };
+  best[0][0][2] = 1.0;
   for (size_t k = 0; k < 3; ++k) {
     for (size_t i = 0; i <= m; ++i) {
-      for (size_t j = 0; j <= n; ++j) {
-        size_t here = at(k, i, j);
-        auto offer = [&](double p, uint8_t step, const Edit& edit) {
-          if (p > best[here]) {
-            best[here] = p;
-            how[here] = step;
-            edits[here] = edit;
+      for (size_t j = i >= 2 ? i - 2 : 0; j <= n && j <= i + 2; ++j) {
+        double& here = best[k][i][j + 2 - i];
+        uint8_t& step_here = how[k][i][j + 2 - i];
+        auto offer = [&](double p, uint8_t step, const Edit&) {
+          if (p > here) {
+            here = p;
+            step_here = step;
           }
         };
         if (i > 0 && j > 0 && typed[j - 1] == intended[i - 1]) {
-          offer(best[at(k, i - 1, j - 1)], 0, Edit{});
+          offer(get(k, i - 1, j - 1), 0, Edit{});
         }
         if (k == 0) continue;
-        if (i > 0 && j > 0 && typed[j - 1] != intended[i - 1]) {
+        if (i > 0 && j > 0 && typed[j - 1] != intended[i - 1] && get(k - 1, i - 1, j - 1) > 0) {
           Edit edit = Substitution(i - 1, typed[j - 1], intended[i - 1]);
-          offer(best[at(k - 1, i - 1, j - 1)] * edit.probability, 1, edit);
+          offer(get(k - 1, i - 1, j - 1) * edit.probability, 1, edit);
         }
-        if (i > 0) {
+        if (i > 0 && get(k - 1, i - 1, j) > 0) {
           Edit edit = Omission(intended, i - 1);
-          offer(best[at(k - 1, i - 1, j)] * edit.probability, 2, edit);
+          offer(get(k - 1, i - 1, j) * edit.probability, 2, edit);
         }
-        if (j > 0) {
+        if (j > 0 && get(k - 1, i, j - 1) > 0) {
           Edit edit = Insertion(typed, j - 1);
           edit.position = i;
-          offer(best[at(k - 1, i, j - 1)] * edit.probability, 3, edit);
+          offer(get(k - 1, i, j - 1) * edit.probability, 3, edit);
         }
         if (i > 1 && j > 1 && typed[j - 1] == intended[i - 2] && typed[j - 2] == intended[i - 1] &&
-            typed[j - 1] != typed[j - 2]) {
+            typed[j - 1] != typed[j - 2] && get(k - 1, i - 2, j - 2) > 0) {
           Edit edit = Transposition(i - 2, typed[j - 2], intended[i - 2]);
-          offer(best[at(k - 1, i - 2, j - 2)] * edit.probability, 4, edit);
+          offer(get(k - 1, i - 2, j - 2) * edit.probability, 4, edit);
         }
       }
     }
   }
   // Exactly two: a pair that is really one edit (or none) is ClassifyEdit's.
-  if (best[at(2, m, n)] <= 0 || best[at(1, m, n)] > 0 || best[at(0, m, n)] > 0) {
-    return std::nullopt;
-  }
+  if (get(2, m, n) <= 0 || get(1, m, n) > 0 || get(0, m, n) > 0) return std::nullopt;
   TwoEdits found;
   Edit* slots[2] = {&found.second, &found.first};
   size_t slot = 0;
   size_t k = 2, i = m, j = n;
+  // Back through the steps; each edit is made again from where it happened.
   while (k > 0 && (i > 0 || j > 0)) {
-    size_t here = at(k, i, j);
-    switch (how[here]) {
+    uint8_t step = how[k][i][j + 2 - i];
+    Edit edit;
+    switch (step) {
       case 0:
         --i;
         --j;
         continue;
       case 1:
+        edit = Substitution(i - 1, typed[j - 1], intended[i - 1]);
         --i;
         --j;
         break;
       case 2:
+        edit = Omission(intended, i - 1);
         --i;
         break;
       case 3:
+        edit = Insertion(typed, j - 1);
+        edit.position = i;
         --j;
         break;
       default:
+        edit = Transposition(i - 2, typed[j - 2], intended[i - 2]);
         i -= 2;
         j -= 2;
         break;
     }
-    *slots[slot++] = edits[here];
+    *slots[slot++] = edit;
     --k;
   }
   found.probability =
