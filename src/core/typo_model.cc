@@ -458,16 +458,22 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
   // A label added is most often another country's organisation ("mil" ->
   // "mil.nz", "com" -> "com.au"), which people mean; but "co" or "com" added
   // ("uk" -> "co.uk", "uk" -> "uk.co") is the habit of the commonest endings.
-  for (std::string_view habit : {"co", "com"}) {
-    std::string before = std::string(habit) + "." + std::string(intended);
-    std::string after = std::string(intended) + "." + std::string(habit);
-    if (typed == before || typed == after) return change(TypoClass::kSuffixChange, kPSuffixHabit);
+  // (Compared piece by piece: this runs for every candidate, so no strings
+  // are built.)
+  auto is_joined = [](std::string_view whole, std::string_view first, std::string_view second) {
+    return whole.size() == first.size() + 1 + second.size() && whole.substr(0, first.size()) == first &&
+           whole[first.size()] == '.' && whole.substr(first.size() + 1) == second;
+  };
+  for (std::string_view habit : {std::string_view("co"), std::string_view("com")}) {
+    if (is_joined(typed, habit, intended) || is_joined(typed, intended, habit)) {
+      return change(TypoClass::kSuffixChange, kPSuffixHabit);
+    }
   }
   // The labels of a suffix in the wrong order ("co.uk" -> "uk.co").
   if (size_t dot = intended.find('.'); dot != std::string_view::npos) {
-    std::string reordered =
-        std::string(intended.substr(dot + 1)) + "." + std::string(intended.substr(0, dot));
-    if (typed == reordered) return change(TypoClass::kSuffixChange, kPSuffixReorder);
+    if (is_joined(typed, intended.substr(dot + 1), intended.substr(0, dot))) {
+      return change(TypoClass::kSuffixChange, kPSuffixReorder);
+    }
   }
   // The habitual ".com" typed for the last label or for a "co." suffix
   // ("gov.uk" -> "gov.com", "co.uk" -> "com").
