@@ -893,7 +893,10 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
       return MakeError(ErrorCode::kInvalidArgument,
                        "expected domain '" + domain->domain + "': weight must be in (0, 1]");
     }
-    DomainParts parts = impl->suffixes->Split(name->ascii);
+    // Split with the facts asked so far, remembering this name's suffix: the
+    // list is asked once per suffix, not once per name and tail.
+    DomainParts parts = impl->Split(name->ascii);
+    impl->RememberSuffix(parts.suffix);
     if (wildcard && (parts.left.empty() || impl->suffixes->IsListedSuffix(name->ascii))) {
       impl->wildcard_suffixes.insert(name->ascii);
       continue;
@@ -1006,7 +1009,16 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     }
   }
   for (const std::string& known : options.known_domains) {
-    if (auto name = NormalizeDomain(known)) impl->known.push_back(HashString(name->ascii));
+    // A lowercase ASCII name is its own canonical form (an invalid one can
+    // never equal a typed name): no need to normalise four thousand names.
+    bool canonical = std::all_of(known.begin(), known.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    });
+    if (canonical) {
+      impl->known.push_back(HashString(known));
+    } else if (auto name = NormalizeDomain(known)) {
+      impl->known.push_back(HashString(name->ascii));
+    }
   }
   std::sort(impl->known.begin(), impl->known.end());
   for (uint32_t id = 0; id < impl->entries.size(); ++id) impl->RememberSuffix(impl->Suffix(id));
