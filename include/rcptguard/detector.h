@@ -68,7 +68,7 @@ struct DetectorOptions {
   // expected itself but its subdomains are not ("hot.mail.com" is still a
   // slip for hotmail.com).
   bool protect_known_domains = false;
-  double known_domain_weight = 0.1;
+  double known_domain_weight = 0.05;
 };
 
 class LookalikeDetector {
