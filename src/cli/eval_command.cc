@@ -138,9 +138,8 @@ int RunEval(const EvalOptions& options) {
   // alone, as the comparison tools in bench/compare get it.
   PolicySpec spec;
   if (!options.without_known) {
-    auto defaults = ParseConfig("", "embedded defaults", [](const std::string& path) {
-      return ReadFile(path);
-    });
+    auto defaults = ParseConfig("", "embedded defaults",
+                                [](const std::string& path) { return ReadFile(path); });
     if (!defaults) {
       std::fprintf(stderr, "rcptguard: %s\n", defaults.error().ToString().c_str());
       return kExitUsage;
@@ -259,16 +258,18 @@ int RunEval(const EvalOptions& options) {
                   Percent(tally.flagged, tally.total), Percent(tally.suggested_right, tally.total),
                   long_tally.total, Percent(long_tally.flagged, long_tally.total));
     };
-    for (const auto& [name, tally] : tallies.by_class) row(name, tally, tallies.by_class_long[name]);
+    for (const auto& [name, tally] : tallies.by_class)
+      row(name, tally, tallies.by_class_long[name]);
     row("all", tallies.all, tallies.all_long);
     double macro = 0;
     for (const auto& [name, tally] : tallies.by_class) macro += Percent(tally.flagged, tally.total);
     if (!tallies.by_class.empty()) macro /= static_cast<double>(tallies.by_class.size());
-    std::printf("\nmacro recall over %zu classes: %.1f%%; real-world typos: %.1f%% of %zu "
-                "(suggestion %.1f%%)\n",
-                tallies.by_class.size(), macro,
-                Percent(tallies.realworld.flagged, tallies.realworld.total), tallies.realworld.total,
-                Percent(tallies.realworld.suggested_right, tallies.realworld.total));
+    std::printf(
+        "\nmacro recall over %zu classes: %.1f%%; real-world typos: %.1f%% of %zu "
+        "(suggestion %.1f%%)\n",
+        tallies.by_class.size(), macro, Percent(tallies.realworld.flagged, tallies.realworld.total),
+        tallies.realworld.total,
+        Percent(tallies.realworld.suggested_right, tallies.realworld.total));
     std::printf(
         "\nfalse alarms: %.2f%% of %zu legitimate domains; %.2f%% of %zu hard near-misses\n",
         Percent(tallies.legit_flagged, tallies.legit), tallies.legit,

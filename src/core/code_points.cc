@@ -15,10 +15,10 @@ struct Special {
   const char32_t* folded;
 };
 constexpr Special kSpecials[] = {
-    {U'ø', U"o"}, {U'ł', U"l"},  {U'đ', U"d"},  {U'ħ', U"h"},  {U'ı', U"i"},  {U'ŧ', U"t"},
-    {U'ŀ', U"l"}, {U'ð', U"d"},  {U'ƀ', U"b"},  {U'ɨ', U"i"},  {U'ʉ', U"u"},  {U'ƶ', U"z"},
-    {U'ǥ', U"g"}, {U'ɇ', U"e"},  {U'ɉ', U"j"},  {U'ɍ', U"r"},  {U'ɏ', U"y"},  {U'ĸ', U"k"},
-    {U'ŋ', U"n"}, {U'ſ', U"s"},  {U'ȷ', U"j"},  {U'ß', U"ss"}, {U'æ', U"ae"}, {U'œ', U"oe"},
+    {U'ø', U"o"},  {U'ł', U"l"},  {U'đ', U"d"}, {U'ħ', U"h"},  {U'ı', U"i"},  {U'ŧ', U"t"},
+    {U'ŀ', U"l"},  {U'ð', U"d"},  {U'ƀ', U"b"}, {U'ɨ', U"i"},  {U'ʉ', U"u"},  {U'ƶ', U"z"},
+    {U'ǥ', U"g"},  {U'ɇ', U"e"},  {U'ɉ', U"j"}, {U'ɍ', U"r"},  {U'ɏ', U"y"},  {U'ĸ', U"k"},
+    {U'ŋ', U"n"},  {U'ſ', U"s"},  {U'ȷ', U"j"}, {U'ß', U"ss"}, {U'æ', U"ae"}, {U'œ', U"oe"},
     {U'þ', U"th"}, {U'ĳ', U"ij"},
 };
 
@@ -143,8 +143,7 @@ std::string Transliterate(std::string_view text) {
 bool IsCombiningMark(char32_t c) {
   if (c < 0x300) return false;
   int8_t type = u_charType(static_cast<UChar32>(c));
-  return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK ||
-         type == U_ENCLOSING_MARK;
+  return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK;
 }
 
 char32_t FoldLetter(char32_t c) {

@@ -110,8 +110,7 @@ struct DetectorIndex {
     return std::string_view(strings).substr(entries[id].offset, entries[id].length);
   }
   std::string_view UnicodeName(uint32_t id) const {
-    return std::string_view(strings).substr(entries[id].unicode_offset,
-                                            entries[id].unicode_length);
+    return std::string_view(strings).substr(entries[id].unicode_offset, entries[id].unicode_length);
   }
   std::string_view Left(uint32_t id) const { return Name(id).substr(0, entries[id].left_length); }
   std::string_view UnicodeLeft(uint32_t id) const {
@@ -236,9 +235,9 @@ std::string WithoutDots(std::string_view name) {
 // the suffix. The Public Suffix List gives the first; a slip inside a
 // multi-label suffix ("gov.ukk") needs another.
 struct TypedSplit {
-  std::string_view left;     // Unicode, as typed
-  std::string_view label;    // the registrable label (last label of left), Unicode
-  std::string_view suffix;   // canonical ASCII
+  std::string_view left;    // Unicode, as typed
+  std::string_view label;   // the registrable label (last label of left), Unicode
+  std::string_view suffix;  // canonical ASCII
   bool restricted = false;
   bool listed = true;
 };
@@ -367,10 +366,10 @@ class Query {
     bool same_label = std::any_of(candidates_.begin(), candidates_.end(),
                                   [](const Candidate& c) { return c.same_label; });
     for (Candidate& candidate : candidates_) {
-      double prior = IntendedPrior(candidate.prior_label_length,
-                                   same_label && !candidate.ignores_same_label,
-                                   candidate.restricted, candidate.listed) *
-                     candidate.prior_scale;
+      double prior =
+          IntendedPrior(candidate.prior_label_length, same_label && !candidate.ignores_same_label,
+                        candidate.restricted, candidate.listed) *
+          candidate.prior_scale;
       if (candidate.known_applies && (known_name_ || known_registrable_)) {
         prior = std::max(prior, KnownDomainPrior() * candidate.prior_scale);
       }
@@ -589,9 +588,9 @@ class Query {
     candidate.typo_class = slip ? TypoClass::kCombined : TypoClass::kHomoglyph;
     candidate.intended = std::string(impl_.Name(id));
     std::string what =
-        non_ascii_ ? "look-alike letters such as " +
-                         SkeletonMaker::DescribeFirstNonAscii(typed_.unicode)
-                   : "characters that look like those of " + std::string(expected_unicode);
+        non_ascii_
+            ? "look-alike letters such as " + SkeletonMaker::DescribeFirstNonAscii(typed_.unicode)
+            : "characters that look like those of " + std::string(expected_unicode);
     if (suspicion_ == ScriptSuspicion::kMixed) what += ", mixing alphabets in one name";
     if (suspicion_ == ScriptSuspicion::kReadsAsLatin) what += ", a whole name in another alphabet";
     if (slip) {
@@ -637,8 +636,8 @@ class Query {
         size_t places = extra[0] > missing[0] ? extra[0] - missing[0] : missing[0] - extra[0];
         channel *= DotMoveProbability(places);
         candidate.typo_class = TypoClass::kDotMove;
-        candidate.explanation = places <= 1 ? "a dot typed one letter out of place"
-                                            : "a dot typed out of place";
+        candidate.explanation =
+            places <= 1 ? "a dot typed one letter out of place" : "a dot typed out of place";
       } else if (extra.size() == 1 && missing.empty()) {
         // A dot inside the registrable label ("hot.mail.com") makes a host
         // under whatever the tail is, which says nothing for the host.
@@ -682,8 +681,8 @@ class Query {
           *id, impl_.entries[*id].weight * DotOmissionProbability() / 2, split, split.label);
       candidate.typo_class = TypoClass::kDotOmission;
       candidate.intended = std::move(name);
-      candidate.explanation = "the dot before ." + std::string(suffix) +
-                              " left out and the ending typed again";
+      candidate.explanation =
+          "the dot before ." + std::string(suffix) + " left out and the ending typed again";
       candidates_.push_back(std::move(candidate));
     }
   }
@@ -764,7 +763,8 @@ class Query {
         std::string_view expected =
             dot == std::string_view::npos ? expected_left : expected_left.substr(dot + 1);
         std::string_view expected_subdomain =
-            dot == std::string_view::npos ? std::string_view() : impl_.Left(id).substr(0, impl_.Left(id).rfind('.'));
+            dot == std::string_view::npos ? std::string_view()
+                                          : impl_.Left(id).substr(0, impl_.Left(id).rfind('.'));
         if (expected_subdomain != parts_.subdomain) return;
         // One name in two spellings (münchen, muenchen) is not two slips.
         if ((non_ascii_ || !IsAsciiText(expected)) &&
@@ -783,9 +783,8 @@ class Query {
         candidate.intended = std::string(impl_.Name(id));
         if (slips->moved) {
           std::string letter;
-          AppendUtf8(slips->first.typo_class == TypoClass::kOmission
-                         ? slips->first.intended_char
-                         : slips->second.intended_char,
+          AppendUtf8(slips->first.typo_class == TypoClass::kOmission ? slips->first.intended_char
+                                                                     : slips->second.intended_char,
                      &letter);
           candidate.explanation = "the letter '" + letter + "' typed out of place";
         } else {
@@ -885,7 +884,8 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     if (wildcard) text.remove_prefix(2);
     auto name = NormalizeDomain(text);
     if (!name) {
-      if (domain->source == DomainSource::kKnown) continue;  // the shipped list is checked by a test
+      if (domain->source == DomainSource::kKnown)
+        continue;  // the shipped list is checked by a test
       return MakeError(ErrorCode::kInvalidArgument,
                        "expected domain '" + domain->domain + "': " + name.error().message);
     }
@@ -931,10 +931,10 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
     } else {
       entry.unicode_offset = static_cast<uint32_t>(impl->strings.size());
       entry.unicode_length = static_cast<uint8_t>(std::min<size_t>(name->unicode.size(), 255));
-      size_t labels = left_length == 0 ? 0
-                                       : 1 + static_cast<size_t>(std::count(
-                                                 name->ascii.begin(),
-                                                 name->ascii.begin() + left_length, '.'));
+      size_t labels = left_length == 0
+                          ? 0
+                          : 1 + static_cast<size_t>(std::count(
+                                    name->ascii.begin(), name->ascii.begin() + left_length, '.'));
       entry.unicode_left_length =
           static_cast<uint8_t>(std::min<size_t>(FirstLabels(name->unicode, labels).size(), 255));
       impl->strings.append(name->unicode);
@@ -981,8 +981,9 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
       std::string_view label = dot == std::string_view::npos ? left : left.substr(dot + 1);
       std::string_view ascii_left = impl->Left(id);
       size_t ascii_dot = ascii_left.rfind('.');
-      std::string_view subdomain =
-          ascii_dot == std::string_view::npos ? std::string_view() : ascii_left.substr(0, ascii_dot);
+      std::string_view subdomain = ascii_dot == std::string_view::npos
+                                       ? std::string_view()
+                                       : ascii_left.substr(0, ascii_dot);
       std::u32string label_points = DecodeUtf8(label);
       if (label_points.size() >= kTwoSlipMinLabel) {
         uint64_t two_salt = TwoSlipSalt(subdomain, suffix);

@@ -63,11 +63,11 @@ uint64_t HashString(std::string_view s) { return HashOf(s); }
 uint64_t HashString(std::u32string_view s) { return HashOf(s); }
 
 void DeletionHashes(std::string_view s, std::vector<uint64_t>* out) { DeletionHashesOf(s, out); }
-void DeletionHashes(std::u32string_view s, std::vector<uint64_t>* out) {
-  DeletionHashesOf(s, out);
-}
+void DeletionHashes(std::u32string_view s, std::vector<uint64_t>* out) { DeletionHashesOf(s, out); }
 
-uint64_t CombineHashes(uint64_t a, uint64_t b) { return Mix(a * kBase + (b ^ 0x9e3779b97f4a7c15ULL)); }
+uint64_t CombineHashes(uint64_t a, uint64_t b) {
+  return Mix(a * kBase + (b ^ 0x9e3779b97f4a7c15ULL));
+}
 
 void DoubleDeletionHashes(std::u32string_view s, uint64_t salt, std::vector<uint64_t>* out) {
   size_t n = s.size();

@@ -59,7 +59,7 @@ class SkeletonMaker {
   bool IcuSkeleton(std::string_view text, std::string* out) const;
 
   USpoofChecker* checker_;
-  std::array<std::u32string, 128> ascii_;  // key of each ASCII character
+  std::array<std::u32string, 128> ascii_;      // key of each ASCII character
   std::array<std::string, 128> ascii_strict_;  // the same without the extra folds
 };
 

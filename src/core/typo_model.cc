@@ -128,9 +128,7 @@ constexpr NeighbourTable kNeighbours = BuildNeighbours();
 
 bool IsVowel(char32_t c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
-bool IsHostChar(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+bool IsHostChar(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 bool IsBitFlip(char32_t a, char32_t b) {
   auto x = static_cast<unsigned>(a ^ b);
@@ -368,8 +366,7 @@ std::optional<TwoEdits> ClassifyTwoEditsIn(std::u32string_view typed,
     *slots[slot++] = edit;
     --k;
   }
-  found.probability =
-      TwoSlipProbability(found.first.probability, found.second.probability);
+  found.probability = TwoSlipProbability(found.first.probability, found.second.probability);
   // A letter left out and typed a little later or earlier ("gmila" for
   // "gmail") is one slip, a letter moved, not two.
   const Edit& a = found.first;
@@ -461,8 +458,9 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
   // (Compared piece by piece: this runs for every candidate, so no strings
   // are built.)
   auto is_joined = [](std::string_view whole, std::string_view first, std::string_view second) {
-    return whole.size() == first.size() + 1 + second.size() && whole.substr(0, first.size()) == first &&
-           whole[first.size()] == '.' && whole.substr(first.size() + 1) == second;
+    return whole.size() == first.size() + 1 + second.size() &&
+           whole.substr(0, first.size()) == first && whole[first.size()] == '.' &&
+           whole.substr(first.size() + 1) == second;
   };
   for (std::string_view habit : {std::string_view("co"), std::string_view("com")}) {
     if (is_joined(typed, habit, intended) || is_joined(typed, intended, habit)) {
@@ -490,8 +488,8 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
   if (habit_com) return change(TypoClass::kSuffixChange, kPSuffixHabit);
   // Any other suffix: as often someone else's domain as a slip ("gmx.net" is
   // not "gmx.de"), so weak on its own; the typed name's prior decides.
-  bool one_label = typed.find('.') == std::string_view::npos &&
-                   intended.find('.') == std::string_view::npos;
+  bool one_label =
+      typed.find('.') == std::string_view::npos && intended.find('.') == std::string_view::npos;
   Edit other = change(one_label ? TypoClass::kTldSwap : TypoClass::kSuffixChange,
                       typed == "com" ? kPSuffixToCom : kPSuffixOther);
   other.any_suffix = true;

@@ -19,8 +19,8 @@ namespace rcptguard {
 // One edit between two strings, typed against intended.
 struct Edit {
   TypoClass typo_class = TypoClass::kSubstitution;
-  double probability = 0;     // channel probability P(typed | intended) for this exact edit
-  size_t position = 0;        // code point index in `intended` where the edit happens
+  double probability = 0;      // channel probability P(typed | intended) for this exact edit
+  size_t position = 0;         // code point index in `intended` where the edit happens
   char32_t typed_char = 0;     // the character typed (insertion, substitution)
   char32_t intended_char = 0;  // the character meant (omission, substitution)
   // A suffix change that is none of the known kinds (ClassifySuffixChange's

@@ -261,7 +261,8 @@ TEST_F(CheckWithoutConfig, DoesNotAllowTheLookalikesOfWellKnownDomains) {
 
 TEST_F(CheckWithoutConfig, AllowsTheRealDomainsTheyImitate) {
   ProcessResult run = Rcptguard(
-      "check alice@army.mil alice@paypal.com alice@outlook.com alice@gmail.com alice@hotmail.co.uk");
+      "check alice@army.mil alice@paypal.com alice@outlook.com alice@gmail.com "
+      "alice@hotmail.co.uk");
   EXPECT_EQ(run.status, 0) << run.out;
 }
 
@@ -274,9 +275,8 @@ TEST(CheckCommand, UkDepartmentExampleKeepsItsSuffixPromises) {
     const char* address;
     const char* intended;
   } cases[] = {
-      {"a@mod.uk.co", "mod.uk"},       {"a@mod.co.uk", "mod.uk"},
-      {"a@hmrc.gov.com", "hmrc.gov.uk"}, {"a@hmrc.gv.uk", "hmrc.gov.uk"},
-      {"a@army.ml", "army.mil"},
+      {"a@mod.uk.co", "mod.uk"},       {"a@mod.co.uk", "mod.uk"}, {"a@hmrc.gov.com", "hmrc.gov.uk"},
+      {"a@hmrc.gv.uk", "hmrc.gov.uk"}, {"a@army.ml", "army.mil"},
   };
   for (const Case& c : cases) {
     ProcessResult run = Rcptguard("check " + config + c.address);

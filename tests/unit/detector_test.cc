@@ -73,7 +73,7 @@ TEST_F(DetectorTest, FlagsEachClassOfSlipAndNamesTheIntendedDomain) {
       {"rnicrosoft.com", "microsoft.com", TypoClass::kHomoglyph},
       {"hotrnail.com", "hotmail.com", TypoClass::kHomoglyph},
       {"\xd0\xb0rmy.mil", "army.mil", TypoClass::kHomoglyph},  // Cyrillic а
-      {"xn--rmy-5cd.mil", "army.mil", TypoClass::kHomoglyph},   // the same as an A-label
+      {"xn--rmy-5cd.mil", "army.mil", TypoClass::kHomoglyph},  // the same as an A-label
       {"lockheed-martin.com", "lockheedmartin.com", TypoClass::kHyphenation},
       {"stadtkoeln.de", "stadt-koeln.de", TypoClass::kHyphenation},
       {"usarmy.mil", "us.army.mil", TypoClass::kDotOmission},
@@ -121,7 +121,8 @@ TEST_F(DetectorTest, FlagsUnicodeDotTwoSlipAndSuffixFamilies) {
       {"Greek omicron", "micr\xce\xbfsoft.com", "microsoft.com", TypoClass::kHomoglyph, "Greek"},
       {"whole-script Cyrillic", "\xd0\xb0\xd1\x80\xd1\x80\xd3\x8f\xd0\xb5.com", "apple.com",
        TypoClass::kHomoglyph, "Cyrillic"},
-      {"look-alike and a slip", "p\xd0\xb0ypl.com", "paypal.com", TypoClass::kCombined, "'a' left out"},
+      {"look-alike and a slip", "p\xd0\xb0ypl.com", "paypal.com", TypoClass::kCombined,
+       "'a' left out"},
       {"dot moved right", "outlookc.om", "outlook.com", TypoClass::kDotMove, "dot"},
       {"dot moved left", "darp.amil", "darpa.mil", TypoClass::kDotMove, "dot"},
       {"suffix typed again", "anzcom.com", "anz.com", TypoClass::kDotOmission, "typed again"},
@@ -140,8 +141,8 @@ TEST_F(DetectorTest, FlagsUnicodeDotTwoSlipAndSuffixFamilies) {
   };
   for (const Case& c : cases) {
     auto match = detector.Check(Name(c.typed));
-    ASSERT_TRUE(match.has_value()) << c.what << ": " << c.typed << " not flagged, want "
-                                   << c.intended;
+    ASSERT_TRUE(match.has_value())
+        << c.what << ": " << c.typed << " not flagged, want " << c.intended;
     EXPECT_EQ(match->intended.ascii, Name(c.intended).ascii) << c.what;
     EXPECT_EQ(match->typo_class, c.typo_class)
         << c.what << ": got " << TypoClassName(match->typo_class) << ", want "
@@ -154,9 +155,10 @@ TEST_F(DetectorTest, FlagsUnicodeDotTwoSlipAndSuffixFamilies) {
 TEST_F(DetectorTest, LeavesRealNamesInOtherScriptsAndAccentsAlone) {
   LookalikeDetector detector =
       Build(Trusted({"yandex.ru", "muenchen.de", "koeln.de", "gmail.com", "army.mil"}));
-  for (const char* typed : {"\xd1\x8f\xd0\xbd\xd0\xb4\xd0\xb5\xd0\xba\xd1\x81.\xd1\x80\xd1\x84",  // яндекс.рф
-                            "münchen.de", "köln.de", "straße.de", "army.gov.au", "army.mil.nz",
-                            "gmx.net", "mail.com", "hotmail.co.uk", "yahoo.co.jp"}) {
+  for (const char* typed :
+       {"\xd1\x8f\xd0\xbd\xd0\xb4\xd0\xb5\xd0\xba\xd1\x81.\xd1\x80\xd1\x84",  // яндекс.рф
+        "münchen.de", "köln.de", "straße.de", "army.gov.au", "army.mil.nz", "gmx.net", "mail.com",
+        "hotmail.co.uk", "yahoo.co.jp"}) {
     auto match = detector.Check(Name(typed));
     EXPECT_FALSE(match.has_value()) << typed << ": flagged as a slip of " << match->intended.ascii
                                     << " (" << match->explanation << ")";

@@ -116,8 +116,11 @@ TEST(ClassifySuffixChange, UsesTheTableThenKeystrokesThenLabels) {
   EXPECT_LT(regional->probability, mil->probability / 10);
   EXPECT_FALSE(ClassifySuffixChange("com", "com", *data).has_value());
   // The habitual endings are slips of their own kind, not the fallback.
-  for (auto [typed, intended] : {std::pair{"com", "co.uk"}, {"co.uk", "uk"}, {"uk.co", "uk"},
-                                 {"gov.com", "gov.uk"}, {"uk.co", "co.uk"}}) {
+  for (auto [typed, intended] : {std::pair{"com", "co.uk"},
+                                 {"co.uk", "uk"},
+                                 {"uk.co", "uk"},
+                                 {"gov.com", "gov.uk"},
+                                 {"uk.co", "co.uk"}}) {
     auto habit = ClassifySuffixChange(typed, intended, *data);
     ASSERT_TRUE(habit.has_value()) << typed << " for " << intended;
     EXPECT_FALSE(habit->any_suffix) << typed << " for " << intended;
