@@ -17,6 +17,7 @@
 #include "rcptguard/address.h"
 #include "rcptguard/detector.h"
 #include "rcptguard/domain.h"
+#include "rcptguard/domain_list.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/typo_data.h"
 
@@ -129,6 +130,9 @@ const Fixture& BuildFixture() {
   spec.expected = ExpectedDomains();
   spec.rules = Rules();
   spec.lookalike_bands = {{0.9, Action::kReject}, {kLowestBand, Action::kWarn}};
+  // The embedded defaults protect the shipped known domains too.
+  spec.known_domains = ShippedKnownDomains();
+  spec.protect_known_domains = true;
   auto policy = Policy::Compile(spec, fixture->suffixes, *typo_data);
   if (!policy) FixtureFailed(policy.error().ToString());
   fixture->policy = std::move(*policy);
@@ -168,6 +172,8 @@ void CheckDomain(const Fixture& fixture, const DomainName& domain) {
                   "nothing below report_threshold is reported");
     FUZZ_CONTRACT(match->intended.ascii != domain.ascii, "a domain does not imitate itself");
     FUZZ_CONTRACT(!match->explanation.empty(), "a match is explained");
+    FUZZ_CONTRACT(detector.IsExpected(match->intended),
+                  "a suggestion is an expected or protected domain, never an invented one");
     CheckCanonicalDomain(match->intended);
   }
 

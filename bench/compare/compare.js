@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Side-by-side comparison of two npm "did you mean?" email checkers on
-// rcptguard's labelled evaluation set (tests/data/eval/).
+// Side-by-side comparison of "did you mean?" email checkers and typo-domain
+// generators on rcptguard's labelled evaluation set (tests/data/eval/):
+// mailcheck, @zootools/email-spell-checker and email-misspelled (npm), the
+// permutation set of Debian's dnstwist, and rcptguard itself through its CLI.
 //
-//   node compare.js [EVAL_DIR] [--tool mailcheck,zootools] [--json]
+//   node compare.js [EVAL_DIR] [--tool mailcheck,zootools,...] [--json]
 //                   [--reps N] [--min-ms MS] [--unicode] [--examples N]
 //
 // See README.md for what is measured and how each tool is configured.
@@ -11,7 +13,7 @@
 const fs = require('fs');
 const path = require('path');
 const url = require('url');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 
 // Typo classes in the order the evaluation set defines them; classes found in
 // typos.tsv but not listed here are reported after these, alphabetically.
@@ -84,6 +86,84 @@ const TOOLS = {
       return (email) => {
         const r = checker.run({ email, domains, secondLevelDomains, topLevelDomains });
         return r ? r.domain : null; // run() returns undefined for "no suggestion"
+      };
+    },
+  },
+  // email-misspelled 4.4.0: Levenshtein distance to each listed domain; its
+  // defaults (maxMisspelled 2, lengthDiffMax 2). The first (fewest corrections)
+  // suggestion counts.
+  'email-misspelled': {
+    pkg: 'email-misspelled',
+    // 4.4.0's package.json says "type": "module", so its CommonJS build cannot
+    // be require()d: load the ES module before measuring.
+    async load() { this.lib = await import('email-misspelled'); },
+    version: () => JSON.parse(fs.readFileSync(path.join(__dirname, 'node_modules', 'email-misspelled', 'package.json'), 'utf8')).version,
+    make(cfg) {
+      const lib = this.lib;
+      const emailMisspelled = lib.default || lib.emailMisspelled;
+      const checker = emailMisspelled({ domains: cfg.domains });
+      return (email) => {
+        const r = checker(email);
+        return r && r.length ? r[0].suggest : null;
+      };
+    },
+  },
+  // dnstwist (Debian): every permutation its fuzzers generate for each
+  // expected domain, no DNS asked. A domain in that set is flagged as a
+  // look-alike of the expected domain that generated it (the first in file
+  // order when several did).
+  dnstwist: {
+    version: () => execFileSync('/usr/bin/python3', ['-c',
+      'import sys; sys.path.insert(0, "/usr/lib/python3/dist-packages"); import dnstwist; print(dnstwist.__version__)'],
+      { encoding: 'utf8' }).trim(),
+    pkg: 'dnstwist (Debian)',
+    make(cfg) {
+      const script = [
+        'import sys, json',
+        'sys.path.insert(0, "/usr/lib/python3/dist-packages")',
+        'import dnstwist',
+        'out = {}',
+        'for d in json.load(sys.stdin):',
+        '    f = dnstwist.Fuzzer(d)',
+        '    f.generate()',
+        '    for p in f.permutations():',
+        '        if p["fuzzer"] != "*original":',
+        '            out.setdefault(p["domain"], d)',
+        'json.dump(out, sys.stdout)',
+      ].join('\n');
+      const input = JSON.stringify(cfg.domains.map((d) => toALabel(d).name));
+      const set = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script],
+        { input, encoding: 'utf8', maxBuffer: 1 << 30 }));
+      return (email) => {
+        const domain = email.slice(email.lastIndexOf('@') + 1);
+        const hit = set[toALabel(domain).name];
+        return hit === undefined ? null : hit;
+      };
+    },
+  },
+  // rcptguard through the CLI contract, as the issue's owner measures it:
+  // `rcptguard check --trusted-file expected.txt --format jsonl -`, with no
+  // configuration file (the embedded defaults). Flagged: any verdict but allow.
+  rcptguard: {
+    version: () => 'check (CLI)',
+    pkg: 'rcptguard',
+    batch: true,
+    make(cfg, opts) {
+      const binary = process.env.RCPTGUARD || path.resolve(__dirname, '..', '..', 'build', 'rcptguard');
+      const expectedFile = path.join(opts.evalDir, 'expected.txt');
+      return (emails) => {
+        // Exit status 1 means "some recipient not allowed": expected here.
+        const run = spawnSync(binary, ['check', '--trusted-file', expectedFile, '--format', 'jsonl', '-'],
+          { input: emails.join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'inherit'] });
+        if (run.status !== 0 && run.status !== 1) {
+          process.stderr.write(`compare.js: ${binary} check exited ${run.status}\n`);
+          process.exit(2);
+        }
+        return run.stdout.split('\n').filter((l) => l).map((l) => {
+          const v = JSON.parse(l);
+          if (v.verdict === 'allow') return null;
+          return v.intended_domain ? toALabel(v.intended_domain).name : '(flagged)';
+        });
       };
     },
   },
@@ -222,11 +302,15 @@ function toALabel(domain) {
 
 function loadEval(dir, opts) {
   const warn = (m) => { if (!opts.quiet) process.stderr.write(`compare.js: warning: ${m}\n`); };
-  const expected = readExpected(path.join(dir, 'expected.txt'));
+  const expected = readExpected(path.join(dir, 'expected.txt')).map((d) => toALabel(d).name);
   const expectedSet = new Set(expected);
   if (!expected.length) { process.stderr.write(`compare.js: ${dir}/expected.txt lists no domain\n`); process.exit(2); }
 
+  // typos.tsv and every typos_*.tsv beside it (typos_independent.tsv).
   const typos = readTsv(path.join(dir, 'typos.tsv'), ['typed', 'intended', 'class']);
+  for (const f of fs.readdirSync(dir).filter((n) => /^typos_.*\.tsv$/.test(n)).sort()) {
+    typos.push(...readTsv(path.join(dir, f), ['typed', 'intended', 'class']));
+  }
   const legit = readTsv(path.join(dir, 'legit.tsv'), ['domain', 'kind', 'near']);
   let converted = 0;
   let unconvertible = 0;
@@ -238,7 +322,7 @@ function loadEval(dir, opts) {
     return a.name;
   };
   for (const r of typos) {
-    r.intended = r.intended.toLowerCase();
+    r.intended = toALabel(r.intended).name;
     r.input = prep(r.typed);
     if (!expectedSet.has(r.intended)) warn(`typos.tsv:${r.line}: intended '${r.intended}' is not in expected.txt`);
     if (expectedSet.has(r.input)) warn(`typos.tsv:${r.line}: typed '${r.typed}' is itself an expected domain as seen by the tools ('${r.input}')`);
@@ -274,8 +358,19 @@ function evaluate(toolName, opts) {
     topLevelDomains: publicSuffixes(data.expected),
   };
   const tool = TOOLS[toolName];
-  const check = tool.make(cfg);
-  const version = require(`${tool.pkg}/package.json`).version;
+  cfg.domains = cfg.domains.map((d) => toALabel(d).name);
+  let check = tool.make(cfg, opts);
+  const version = tool.version ? tool.version() : require(`${tool.pkg}/package.json`).version;
+  if (tool.batch) {
+    // One process over every row, answers looked up afterwards.
+    const all = data.typos.concat(data.legit).map((r) => `${LOCAL_PART}@${r.input}`);
+    const batchStart = process.hrtime.bigint();
+    const answers = check(all);
+    const seconds = Number(process.hrtime.bigint() - batchStart) / 1e9;
+    const byAddress = new Map(all.map((a, i) => [a, answers[i]]));
+    check = (email) => byAddress.get(email);
+    check.wholeProcess = { seconds, rows: all.length };
+  }
 
   // Correctness pass (also warms the JIT up before timing).
   const byClass = new Map();
@@ -311,7 +406,11 @@ function evaluate(toolName, opts) {
 
   // Throughput over all rows (typos then legit), as addresses per second.
   const addrs = data.typos.concat(data.legit).map((r) => `${LOCAL_PART}@${r.input}`);
-  const throughput = measure(check, addrs, opts);
+  const throughput = check.wholeProcess
+    ? { addressesPerSecond: check.wholeProcess.rows / check.wholeProcess.seconds, reps: 1, passesPerRep: 1,
+        rowsPerPass: check.wholeProcess.rows, runs: [check.wholeProcess.rows / check.wholeProcess.seconds],
+        note: 'whole process, one run of rcptguard check -' }
+    : measure(check, addrs, opts);
 
   const classNames = [...byClass.keys()].sort((a, b) => {
     const ia = CLASS_ORDER.indexOf(a); const ib = CLASS_ORDER.indexOf(b);
@@ -475,7 +574,7 @@ function printSideBySide(doc) {
 }
 
 // ---------------------------------------------------------------------------
-function main() {
+async function main() {
   const opts = parseArgs(process.argv.slice(2));
   for (const f of ['expected.txt', 'typos.tsv', 'legit.tsv']) {
     if (!fs.existsSync(path.join(opts.evalDir, f))) {
@@ -485,6 +584,7 @@ function main() {
   }
   let doc;
   if (opts.tools.length === 1) {
+    if (TOOLS[opts.tools[0]].load) await TOOLS[opts.tools[0]].load();
     doc = evaluate(opts.tools[0], opts);
   } else {
     // One child process per tool, so neither JIT profile nor heap state of
@@ -514,4 +614,4 @@ function main() {
   if (doc.tools.length > 1) printSideBySide(doc);
 }
 
-main();
+main().catch((e) => { process.stderr.write(`${e.stack}\n`); process.exit(1); });

@@ -23,8 +23,9 @@ namespace rcptguard {
 struct DetectorIndex;  // the built indexes; defined in src/core/detector.cc
 
 // Where an expected domain came from. Order matters: a domain listed twice keeps
-// the first (strongest) source.
-enum class DomainSource : uint8_t { kOwn, kTrusted, kProvider, kLearned };
+// the first (strongest) source. kKnown: a widely used domain from the shipped
+// lists, protected against look-alikes when DetectorOptions::protect_known_domains.
+enum class DomainSource : uint8_t { kOwn, kTrusted, kProvider, kLearned, kKnown };
 std::string_view DomainSourceName(DomainSource source);
 
 struct ExpectedDomain {
@@ -61,6 +62,13 @@ struct DetectorOptions {
   // typed name on this list, or under a registrable domain on it, is probably
   // meant as typed (ups.com is not a slip for usps.com). Not typo targets.
   std::vector<std::string> known_domains;
+  // Whether the known domains are also protected: a look-alike of one is
+  // flagged (at a lower weight than an expected domain's), so that "army.ml"
+  // is caught with no configuration. A known domain protected this way is
+  // expected itself but its subdomains are not ("hot.mail.com" is still a
+  // slip for hotmail.com).
+  bool protect_known_domains = false;
+  double known_domain_weight = 0.05;
 };
 
 class LookalikeDetector {
@@ -72,8 +80,9 @@ class LookalikeDetector {
                                          const TypoData& typo_data,
                                          const DetectorOptions& options = {});
 
-  // Returns true iff `domain` is expected: listed, a subdomain of an entry that
-  // includes subdomains, or under a trusted wildcard suffix.
+  // Returns true iff `domain` is expected: listed (a protected known domain
+  // included), a subdomain of an entry that includes subdomains, or under a
+  // trusted wildcard suffix.
   bool IsExpected(const DomainName& domain) const;
 
   // Returns the expected domain that `typed` most likely imitates, or nullopt if

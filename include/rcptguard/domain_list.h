@@ -17,8 +17,9 @@ namespace rcptguard {
 Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::string_view name,
                                                     DomainSource source);
 
-// The names of the shipped lists of widely used domains (data/providers.txt and
-// data/known_domains.txt, compiled in), for DetectorOptions::known_domains.
+// The names of the shipped lists of widely used domains (data/providers.txt,
+// data/known_domains.txt and data/provider_tlds.txt, compiled in), for
+// DetectorOptions::known_domains.
 std::vector<std::string> ShippedKnownDomains();
 
 }  // namespace rcptguard

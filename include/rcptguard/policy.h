@@ -114,6 +114,9 @@ struct EvaluationContext {
 struct PolicySpec {
   std::vector<ExpectedDomain> expected;    // own, trusted, provider (and later learned) domains
   std::vector<std::string> known_domains;  // widely used domains: see DetectorOptions
+  // Whether look-alikes of the known domains are flagged too (the embedded
+  // defaults do: see DetectorOptions::protect_known_domains).
+  bool protect_known_domains = false;
   std::vector<RuleSpec> rules;             // checked in order; the first match applies
   std::vector<ScoreBand> lookalike_bands = {{0.9, Action::kReject}, {0.5, Action::kWarn}};
   Action invalid_address_action = Action::kReject;

@@ -26,7 +26,10 @@ enum class TypoClass : uint8_t {
   kDotOmission,           // us.army.mil -> usarmy.mil
   kDotInsertion,          // army.mil -> ar.my.mil
   kSubstitution,          // any other single letter replaced (weak evidence)
-  kCombined,              // a label edit and a suffix edit together: gmial.con
+  kCombined,              // two slips: a label and a suffix edit (gmial.con), two in a
+                          // label of five letters or more (gmila.com), or a look-alike
+                          // letter and a slip (pаypai.com)
+  kDotMove,               // a dot typed one place out: outlookc.om, darp.amil
 };
 std::string_view TypoClassName(TypoClass typo_class);
 

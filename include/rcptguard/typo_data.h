@@ -79,6 +79,7 @@ std::string_view EmbeddedTldConfusions();
 std::string_view EmbeddedRestrictedSuffixes();
 std::string_view EmbeddedProviders();
 std::string_view EmbeddedKnownDomains();
+std::string_view EmbeddedProviderTlds();  // data/provider_tlds.txt
 
 }  // namespace rcptguard
 

@@ -821,6 +821,9 @@ class Parser {
 
   // The shipped lists of widely used domains: evidence that a name is meant.
   void AddKnown() {
+    // Protected as well: a look-alike of a well-known domain is flagged with
+    // no configuration at all ("army.ml" for army.mil).
+    config_.policy.protect_known_domains = true;
     std::vector<std::string> known = ShippedKnownDomains();
     config_.policy.known_domains.insert(config_.policy.known_domains.end(),
                                         std::make_move_iterator(known.begin()),
@@ -832,7 +835,12 @@ class Parser {
     auto providers =
         ParseDomainList(EmbeddedProviders(), "data/providers.txt", DomainSource::kProvider);
     if (!providers) return;
-    for (ExpectedDomain& domain : *providers) config_.policy.expected.push_back(std::move(domain));
+    for (ExpectedDomain& domain : *providers) {
+      // Mailboxes are at the provider's own name, never under it:
+      // "hot.mail.com" is a slip for hotmail.com, not a host of mail.com.
+      domain.include_subdomains = false;
+      config_.policy.expected.push_back(std::move(domain));
+    }
   }
 
  private:

@@ -48,7 +48,8 @@ Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::
 
 std::vector<std::string> ShippedKnownDomains() {
   std::vector<std::string> names;
-  for (std::string_view text : {EmbeddedProviders(), EmbeddedKnownDomains()}) {
+  for (std::string_view text :
+       {EmbeddedProviders(), EmbeddedKnownDomains(), EmbeddedProviderTlds()}) {
     // The shipped lists parse by construction (a unit test checks them).
     auto domains = ParseDomainList(text, "embedded data", DomainSource::kProvider);
     if (!domains) continue;

@@ -191,6 +191,7 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   options.report_threshold =
       bands.empty() ? 1.0 : std::min(bands.back().min_score, kLookalikeHistoryFloor);
   options.known_domains = spec.known_domains;
+  options.protect_known_domains = spec.protect_known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
   if (!detector) return tl::unexpected(detector.error());
   std::shared_ptr<Policy> policy(new Policy(std::move(*detector), std::move(rules),

@@ -11,7 +11,7 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::pair<TypoClass, std::string_view>, 15> kClassNames = {{
+constexpr std::array<std::pair<TypoClass, std::string_view>, 16> kClassNames = {{
     {TypoClass::kTldSwap, "tld-swap"},
     {TypoClass::kSuffixChange, "suffix-change"},
     {TypoClass::kOmission, "omission"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<TypoClass, std::string_view>, 15> kClassNames = {
     {TypoClass::kDotInsertion, "dot-insertion"},
     {TypoClass::kSubstitution, "substitution"},
     {TypoClass::kCombined, "combined"},
+    {TypoClass::kDotMove, "dot-move"},
 }};
 
 std::string PairKey(std::string_view intended, std::string_view typed) {

@@ -4,6 +4,9 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <vector>
+
+#include "core/code_points.h"
 
 namespace rcptguard {
 namespace {
@@ -31,6 +34,25 @@ constexpr double kPDotInsertion = 1e-3;
 // or added suffix label ("co.uk" -> "uk") that it does not list.
 constexpr double kPSuffixKeystrokeScale = 1.0;
 constexpr double kPSuffixLabel = 2e-3;
+// "co" or "com" added to a suffix, its labels reordered, or its last label
+// typed as "com": the endings people type most often, typed by habit.
+constexpr double kPSuffixHabit = 1.2e-3;
+constexpr double kPSuffixReorder = 1e-3;
+// Another suffix altogether: ".com" by habit for a country ending, or anything else.
+constexpr double kPSuffixToCom = 6e-4;
+constexpr double kPSuffixOther = 3e-4;
+// A letter with another diacritic or none ("munchen" for "münchen").
+constexpr double kPDiacritic = 3e-3;
+// A letter typed two or three places late or early ("gmila" for "gmail").
+constexpr double kPLetterMoved = 1e-3;
+// A dot and a neighbouring letter swapped; a dot further off.
+constexpr double kPDotMoved = 2e-3;
+constexpr double kPDotMovedFar = 1e-4;
+// Given one slip in a label, how much likelier a second one nearby is than
+// chance: slips cluster in hurried typing.
+constexpr double kSlipCluster = 25;
+// Labels are at most 63 octets, so at most 63 code points.
+constexpr size_t kMaxLabelCodePoints = 63;
 constexpr double kPHomoglyphAscii = 3e-3;
 constexpr double kPHomoglyphUnicode = 5e-2;
 
@@ -104,25 +126,25 @@ constexpr NeighbourTable BuildNeighbours() {
 
 constexpr NeighbourTable kNeighbours = BuildNeighbours();
 
-bool IsVowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
+bool IsVowel(char32_t c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
-bool IsHostChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+bool IsHostChar(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-bool IsBitFlip(char a, char b) {
-  auto x = static_cast<unsigned>(static_cast<unsigned char>(a) ^ static_cast<unsigned char>(b));
+bool IsBitFlip(char32_t a, char32_t b) {
+  auto x = static_cast<unsigned>(a ^ b);
   return x != 0 && (x & (x - 1)) == 0 && IsHostChar(a) && IsHostChar(b);
 }
 
 // Single characters that look alike in the fonts mail clients use.
-bool IsAsciiLookalike(char typed, char intended) {
-  auto pair = [&](char x, char y) {
+bool IsAsciiLookalike(char32_t typed, char32_t intended) {
+  auto pair = [&](char32_t x, char32_t y) {
     return (typed == x && intended == y) || (typed == y && intended == x);
   };
   return pair('1', 'l') || pair('0', 'o') || pair('l', 'i') || pair('1', 'i') || pair('5', 's') ||
          pair('8', 'b');
 }
 
-Edit Substitution(size_t pos, char typed, char intended) {
+Edit Substitution(size_t pos, char32_t typed, char32_t intended) {
   Edit edit;
   edit.position = pos;
   edit.typed_char = typed;
@@ -135,6 +157,11 @@ Edit Substitution(size_t pos, char typed, char intended) {
   } else if (typed == '-' || intended == '-') {
     edit.typo_class = TypoClass::kHyphenation;
     edit.probability = kPHyphen / 4;
+  } else if ((typed >= 0x80 || intended >= 0x80) && FoldLetter(typed) == FoldLetter(intended)) {
+    // The same letter with another accent, or without it ("munchen" for
+    // "münchen"): what a keyboard without the letter, or a hurried eye, gives.
+    edit.typo_class = TypoClass::kHomoglyph;
+    edit.probability = kPDiacritic;
   } else if (IsAsciiLookalike(typed, intended)) {
     edit.typo_class = TypoClass::kHomoglyph;
     edit.probability = kPAsciiLookalike;
@@ -155,11 +182,12 @@ Edit Substitution(size_t pos, char typed, char intended) {
 }
 
 // typed == intended with intended[pos] removed.
-Edit Omission(std::string_view intended, size_t pos) {
+template <typename CharT>
+Edit Omission(std::basic_string_view<CharT> intended, size_t pos) {
   Edit edit;
   edit.position = pos;
-  edit.intended_char = intended[pos];
-  char c = intended[pos];
+  char32_t c = intended[pos];
+  edit.intended_char = c;
   if (c == '.') {
     edit.typo_class = TypoClass::kDotOmission;
     edit.probability = kPDotOmission;
@@ -168,21 +196,22 @@ Edit Omission(std::string_view intended, size_t pos) {
     edit.probability = kPHyphen;
   } else {
     edit.typo_class = TypoClass::kOmission;
-    bool doubled = (pos > 0 && intended[pos - 1] == c) ||
-                   (pos + 1 < intended.size() && intended[pos + 1] == c);
+    bool doubled = (pos > 0 && static_cast<char32_t>(intended[pos - 1]) == c) ||
+                   (pos + 1 < intended.size() && static_cast<char32_t>(intended[pos + 1]) == c);
     edit.probability = doubled ? kPOmissionOfDouble : kPOmission;
   }
   return edit;
 }
 
 // typed == intended with typed[pos] inserted before intended[pos].
-Edit Insertion(std::string_view typed, size_t pos) {
+template <typename CharT>
+Edit Insertion(std::basic_string_view<CharT> typed, size_t pos) {
   Edit edit;
   edit.position = pos;
-  char c = typed[pos];
+  char32_t c = typed[pos];
   edit.typed_char = c;
-  char before = pos > 0 ? typed[pos - 1] : '\0';
-  char after = pos + 1 < typed.size() ? typed[pos + 1] : '\0';
+  char32_t before = pos > 0 ? static_cast<char32_t>(typed[pos - 1]) : 0;
+  char32_t after = pos + 1 < typed.size() ? static_cast<char32_t>(typed[pos + 1]) : 0;
   if (c == '.') {
     edit.typo_class = TypoClass::kDotInsertion;
     edit.probability = kPDotInsertion;
@@ -200,17 +229,19 @@ Edit Insertion(std::string_view typed, size_t pos) {
   return edit;
 }
 
-std::string Quote(char c) { return std::string("'") + c + "'"; }
-
-}  // namespace
-
-bool AreKeyboardNeighbours(char a, char b) {
-  auto ua = static_cast<unsigned char>(a);
-  auto ub = static_cast<unsigned char>(b);
-  return ua < 128 && ub < 128 && kNeighbours[ua][ub];
+Edit Transposition(size_t pos, char32_t typed, char32_t intended) {
+  Edit edit;
+  edit.typo_class = TypoClass::kTransposition;
+  edit.probability = kPTransposition;
+  edit.position = pos;
+  edit.typed_char = typed;
+  edit.intended_char = intended;
+  return edit;
 }
 
-std::optional<Edit> ClassifyEdit(std::string_view typed, std::string_view intended) {
+template <typename CharT>
+std::optional<Edit> ClassifyEditIn(std::basic_string_view<CharT> typed,
+                                   std::basic_string_view<CharT> intended) {
   size_t n = typed.size();
   size_t m = intended.size();
   if (n + 1 < m || m + 1 < n) return std::nullopt;
@@ -225,13 +256,7 @@ std::optional<Edit> ClassifyEdit(std::string_view typed, std::string_view intend
     if (span == 1) return Substitution(prefix, typed[prefix], intended[prefix]);
     if (span == 2 && typed[prefix] == intended[prefix + 1] &&
         typed[prefix + 1] == intended[prefix]) {
-      Edit edit;
-      edit.typo_class = TypoClass::kTransposition;
-      edit.probability = kPTransposition;
-      edit.position = prefix;
-      edit.typed_char = typed[prefix];
-      edit.intended_char = intended[prefix];
-      return edit;
+      return Transposition(prefix, typed[prefix], intended[prefix]);
     }
     return std::nullopt;
   }
@@ -245,6 +270,155 @@ std::optional<Edit> ClassifyEdit(std::string_view typed, std::string_view intend
   return Insertion(typed, prefix);
 }
 
+// Optimal string alignment with exactly two edits, keeping the likeliest.
+std::optional<TwoEdits> ClassifyTwoEditsIn(std::u32string_view typed,
+                                           std::u32string_view intended) {
+  size_t n = typed.size();
+  size_t m = intended.size();
+  if (n > kMaxLabelCodePoints || m > kMaxLabelCodePoints || n + 2 < m || m + 2 < n) {
+    return std::nullopt;
+  }
+  // best[k][i][j]: likeliest way to turn intended[0, i) into typed[0, j) with k
+  // edits; how[k][i][j] the last step (0 match, 1 substitution, 2 omission,
+  // 3 insertion, 4 transposition) and edit[k][i][j] its edit. Two edits keep
+  // every alignment within two of the diagonal, so only that band is stored
+  // (fixed arrays: no allocation per candidate).
+  constexpr size_t kBand = 5;  // j - i + 2 in [0, 4]
+  constexpr size_t kRows = kMaxLabelCodePoints + 3;
+  double best[3][kRows][kBand] = {};
+  uint8_t how[3][kRows][kBand] = {};
+  auto in_band = [&](size_t i, size_t j) { return j + 2 >= i && j <= i + 2; };
+  auto get = [&](size_t k, size_t i, size_t j) {
+    return in_band(i, j) ? best[k][i][j + 2 - i] : 0.0;
+  };
+  best[0][0][2] = 1.0;
+  for (size_t k = 0; k < 3; ++k) {
+    for (size_t i = 0; i <= m; ++i) {
+      for (size_t j = i >= 2 ? i - 2 : 0; j <= n && j <= i + 2; ++j) {
+        double& here = best[k][i][j + 2 - i];
+        uint8_t& step_here = how[k][i][j + 2 - i];
+        auto offer = [&](double p, uint8_t step, const Edit&) {
+          if (p > here) {
+            here = p;
+            step_here = step;
+          }
+        };
+        if (i > 0 && j > 0 && typed[j - 1] == intended[i - 1]) {
+          offer(get(k, i - 1, j - 1), 0, Edit{});
+        }
+        if (k == 0) continue;
+        if (i > 0 && j > 0 && typed[j - 1] != intended[i - 1] && get(k - 1, i - 1, j - 1) > 0) {
+          Edit edit = Substitution(i - 1, typed[j - 1], intended[i - 1]);
+          offer(get(k - 1, i - 1, j - 1) * edit.probability, 1, edit);
+        }
+        if (i > 0 && get(k - 1, i - 1, j) > 0) {
+          Edit edit = Omission(intended, i - 1);
+          offer(get(k - 1, i - 1, j) * edit.probability, 2, edit);
+        }
+        if (j > 0 && get(k - 1, i, j - 1) > 0) {
+          Edit edit = Insertion(typed, j - 1);
+          edit.position = i;
+          offer(get(k - 1, i, j - 1) * edit.probability, 3, edit);
+        }
+        if (i > 1 && j > 1 && typed[j - 1] == intended[i - 2] && typed[j - 2] == intended[i - 1] &&
+            typed[j - 1] != typed[j - 2] && get(k - 1, i - 2, j - 2) > 0) {
+          Edit edit = Transposition(i - 2, typed[j - 2], intended[i - 2]);
+          offer(get(k - 1, i - 2, j - 2) * edit.probability, 4, edit);
+        }
+      }
+    }
+  }
+  // Exactly two: a pair that is really one edit (or none) is ClassifyEdit's.
+  if (get(2, m, n) <= 0 || get(1, m, n) > 0 || get(0, m, n) > 0) return std::nullopt;
+  TwoEdits found;
+  Edit* slots[2] = {&found.second, &found.first};
+  size_t slot = 0;
+  size_t k = 2, i = m, j = n;
+  // Back through the steps; each edit is made again from where it happened.
+  while (k > 0 && (i > 0 || j > 0)) {
+    uint8_t step = how[k][i][j + 2 - i];
+    Edit edit;
+    switch (step) {
+      case 0:
+        --i;
+        --j;
+        continue;
+      case 1:
+        edit = Substitution(i - 1, typed[j - 1], intended[i - 1]);
+        --i;
+        --j;
+        break;
+      case 2:
+        edit = Omission(intended, i - 1);
+        --i;
+        break;
+      case 3:
+        edit = Insertion(typed, j - 1);
+        edit.position = i;
+        --j;
+        break;
+      default:
+        edit = Transposition(i - 2, typed[j - 2], intended[i - 2]);
+        i -= 2;
+        j -= 2;
+        break;
+    }
+    *slots[slot++] = edit;
+    --k;
+  }
+  found.probability = TwoSlipProbability(found.first.probability, found.second.probability);
+  // A letter left out and typed a little later or earlier ("gmila" for
+  // "gmail") is one slip, a letter moved, not two.
+  const Edit& a = found.first;
+  const Edit& b = found.second;
+  bool moved = (a.typo_class == TypoClass::kOmission &&
+                (b.typo_class == TypoClass::kInsertion || b.typo_class == TypoClass::kRepetition) &&
+                a.intended_char == b.typed_char) ||
+               (b.typo_class == TypoClass::kOmission &&
+                (a.typo_class == TypoClass::kInsertion || a.typo_class == TypoClass::kRepetition) &&
+                b.intended_char == a.typed_char);
+  size_t apart = a.position > b.position ? a.position - b.position : b.position - a.position;
+  if (moved && apart <= 3) {
+    found.moved = true;
+    found.probability = std::max(found.probability, kPLetterMoved);
+    return found;
+  }
+  // Two slips must each be one people make: two letters from nowhere in a
+  // long name are another name (uscourts, njcourts), not a typo.
+  auto plausible = [](const Edit& edit) {
+    return edit.typo_class != TypoClass::kSubstitution && edit.typo_class != TypoClass::kBitsquat &&
+           !(edit.typo_class == TypoClass::kInsertion && edit.probability < kPInsertionNeighbour);
+  };
+  if (!plausible(a) || !plausible(b)) return std::nullopt;
+  return found;
+}
+
+std::string Quote(char32_t c) {
+  std::string quoted = "'";
+  AppendUtf8(c, &quoted);
+  quoted.push_back('\'');
+  return quoted;
+}
+
+}  // namespace
+
+bool AreKeyboardNeighbours(char32_t a, char32_t b) {
+  return a < 128 && b < 128 && kNeighbours[a][b];
+}
+
+std::optional<Edit> ClassifyEdit(std::string_view typed, std::string_view intended) {
+  if (IsAsciiText(typed) && IsAsciiText(intended)) return ClassifyEditIn(typed, intended);
+  std::u32string typed_points = DecodeUtf8(typed);
+  std::u32string intended_points = DecodeUtf8(intended);
+  return ClassifyEditIn(std::u32string_view(typed_points), std::u32string_view(intended_points));
+}
+
+std::optional<TwoEdits> ClassifyTwoEdits(std::string_view typed, std::string_view intended) {
+  std::u32string typed_points = DecodeUtf8(typed);
+  std::u32string intended_points = DecodeUtf8(intended);
+  return ClassifyTwoEditsIn(typed_points, intended_points);
+}
+
 std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_view intended,
                                          const TypoData& data) {
   if (typed == intended) return std::nullopt;
@@ -252,6 +426,7 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
     Edit edit;
     edit.typo_class = known->typo_class;
     edit.probability = known->probability;
+    edit.from_table = true;
     return edit;
   }
   if (auto keystroke = ClassifyEdit(typed, intended)) {
@@ -270,22 +445,66 @@ std::optional<Edit> ClassifySuffixChange(std::string_view typed, std::string_vie
     bool at_start = longer.substr(cut) == shorter && longer[cut - 1] == '.';
     return at_end || at_start;
   };
-  // Only a label left out: a label added ("mil" -> "mil.nz", "com" -> "com.au")
-  // names another country's organisation, which people mean.
-  if (drops_label(intended, typed)) {
+  auto change = [](TypoClass typo_class, double probability) {
     Edit edit;
-    edit.typo_class = TypoClass::kSuffixChange;
-    edit.probability = kPSuffixLabel;
+    edit.typo_class = typo_class;
+    edit.probability = probability;
     return edit;
+  };
+  if (drops_label(intended, typed)) return change(TypoClass::kSuffixChange, kPSuffixLabel);
+  // A label added is most often another country's organisation ("mil" ->
+  // "mil.nz", "com" -> "com.au"), which people mean; but "co" or "com" added
+  // ("uk" -> "co.uk", "uk" -> "uk.co") is the habit of the commonest endings.
+  // (Compared piece by piece: this runs for every candidate, so no strings
+  // are built.)
+  auto is_joined = [](std::string_view whole, std::string_view first, std::string_view second) {
+    return whole.size() == first.size() + 1 + second.size() &&
+           whole.substr(0, first.size()) == first && whole[first.size()] == '.' &&
+           whole.substr(first.size() + 1) == second;
+  };
+  for (std::string_view habit : {std::string_view("co"), std::string_view("com")}) {
+    if (is_joined(typed, habit, intended) || is_joined(typed, intended, habit)) {
+      return change(TypoClass::kSuffixChange, kPSuffixHabit);
+    }
   }
-  return std::nullopt;
+  // The labels of a suffix in the wrong order ("co.uk" -> "uk.co").
+  if (size_t dot = intended.find('.'); dot != std::string_view::npos) {
+    if (is_joined(typed, intended.substr(dot + 1), intended.substr(0, dot))) {
+      return change(TypoClass::kSuffixChange, kPSuffixReorder);
+    }
+  }
+  // The habitual ".com" typed for the last label or for a "co." suffix
+  // ("gov.uk" -> "gov.com", "co.uk" -> "com").
+  size_t last_dot = intended.rfind('.');
+  bool habit_com = typed == "com" && intended.substr(0, 3) == "co.";
+  if (last_dot != std::string_view::npos && typed.size() == last_dot + 4 &&
+      typed.substr(0, last_dot + 1) == intended.substr(0, last_dot + 1) &&
+      typed.substr(last_dot + 1) == "com") {
+    habit_com = true;
+  }
+  // And ".com" for the other generic endings ("bellsouth.com" for
+  // bellsouth.net), which the published typo lists show often.
+  if (typed == "com" && (intended == "net" || intended == "org")) habit_com = true;
+  if (habit_com) return change(TypoClass::kSuffixChange, kPSuffixHabit);
+  // Any other suffix: as often someone else's domain as a slip ("gmx.net" is
+  // not "gmx.de"), so weak on its own; the typed name's prior decides.
+  bool one_label =
+      typed.find('.') == std::string_view::npos && intended.find('.') == std::string_view::npos;
+  Edit other = change(one_label ? TypoClass::kTldSwap : TypoClass::kSuffixChange,
+                      typed == "com" ? kPSuffixToCom : kPSuffixOther);
+  other.any_suffix = true;
+  return other;
 }
 
 double IntendedPrior(size_t label_length, bool same_label, bool restricted, bool listed) {
   double prior = same_label ? kSameLabelOtherSuffixPrior
                             : kUnknownDomainPrior *
                                   kLabelDensity[std::min(label_length, kLabelDensity.size() - 1)];
-  if (restricted) prior *= kRestrictedFactor[std::min(label_length, kRestrictedFactor.size() - 1)];
+  // An expected name with the same label says the name is used, vetted
+  // suffix or not (coventry.ac.uk and coventry.gov.uk are both real).
+  if (restricted && !same_label) {
+    prior *= kRestrictedFactor[std::min(label_length, kRestrictedFactor.size() - 1)];
+  }
   if (!listed) prior *= kUnlistedFactor;
   return prior;
 }
@@ -297,6 +516,10 @@ double HomoglyphProbability(bool non_ascii) {
 }
 
 double DotOmissionProbability() { return kPDotOmission; }
+
+double DotMoveProbability(size_t places) { return places <= 1 ? kPDotMoved : kPDotMovedFar; }
+
+double TwoSlipProbability(double first, double second) { return first * second * kSlipCluster; }
 
 double Posterior(double weighted_channel, double intended_prior) {
   if (intended_prior <= 0) return 1.0;
@@ -326,6 +549,11 @@ std::string ExplainEdit(const Edit& edit, std::string_view typed, std::string_vi
       return Quote(edit.typed_char) + " in place of " + Quote(edit.intended_char) +
              " (one bit different)";
     case TypoClass::kHomoglyph:
+      if (edit.typed_char != 0 && edit.intended_char >= 0x80 && edit.typed_char < 0x80 &&
+          FoldLetter(edit.intended_char) == edit.typed_char) {
+        return Quote(edit.typed_char) + " typed for " + Quote(edit.intended_char) +
+               " (the accent left off)";
+      }
       if (edit.typed_char != 0) {
         return Quote(edit.typed_char) + " in place of the look-alike " + Quote(edit.intended_char);
       }
@@ -343,6 +571,8 @@ std::string ExplainEdit(const Edit& edit, std::string_view typed, std::string_vi
       return "one character different";
     case TypoClass::kCombined:
       return "two slips";
+    case TypoClass::kDotMove:
+      return "a dot typed out of place";
   }
   return "one character different";
 }

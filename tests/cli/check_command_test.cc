@@ -218,4 +218,84 @@ TEST(CheckCommand, VersionAndHelpSucceed) {
   EXPECT_NE(help.out.find("--trusted-file"), std::string::npos);
 }
 
+// With no configuration file at all, the embedded defaults protect the shipped
+// known and provider domains: the look-alikes a new user tries first.
+class CheckWithoutConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::ifstream("/etc/rcptguard/rcptguard.toml").good()) {
+      GTEST_SKIP() << "/etc/rcptguard/rcptguard.toml exists: not the embedded defaults";
+    }
+  }
+};
+
+TEST_F(CheckWithoutConfig, RefusesArmyMlWithTheArmyMilSuggestion) {
+  ProcessResult run = Rcptguard("check alice@army.ml");
+  EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_EQ(run.out.rfind("reject", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find("Did you mean alice@army.mil?"), std::string::npos) << run.out;
+}
+
+TEST_F(CheckWithoutConfig, DoesNotAllowTheLookalikesOfWellKnownDomains) {
+  struct Case {
+    const char* what;
+    const char* address;
+    const char* intended;
+  } cases[] = {
+      {"Cyrillic a in paypal", "alice@p\xd0\xb0ypal.com", "paypal.com"},
+      {"the same in punycode", "alice@xn--pypal-4ve.com", "paypal.com"},
+      {"a dot moved one place", "alice@outlookc.om", "outlook.com"},
+      {"a provider at a TLD it does not use", "alice@gmail.net", "gmail.com"},
+      {"a letter moved", "alice@gmila.com", "gmail.com"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult run = Rcptguard(std::string("check --format jsonl ") + c.address);
+    auto lines = JsonLines(run.out);
+    ASSERT_EQ(lines.size(), 1u) << c.what << ": " << run.out;
+    EXPECT_NE(lines[0]["verdict"], "allow") << c.what << ": got allow for " << c.address;
+    EXPECT_EQ(lines[0]["intended_domain"], c.intended)
+        << c.what << ": got " << lines[0]["intended_domain"] << ", want " << c.intended;
+    EXPECT_EQ(run.status, 1) << c.what;
+  }
+}
+
+TEST_F(CheckWithoutConfig, AllowsTheRealDomainsTheyImitate) {
+  ProcessResult run = Rcptguard(
+      "check alice@army.mil alice@paypal.com alice@outlook.com alice@gmail.com "
+      "alice@hotmail.co.uk");
+  EXPECT_EQ(run.status, 0) << run.out;
+}
+
+// conf/examples/uk-department.toml promises protection against suffix slips
+// of its own and trusted names; each is kept, and no suggestion is invented.
+TEST(CheckCommand, UkDepartmentExampleKeepsItsSuffixPromises) {
+  std::string config = std::string("-c ") + RCPTGUARD_SOURCE_DIR +
+                       "/conf/examples/uk-department.toml --format jsonl ";
+  struct Case {
+    const char* address;
+    const char* intended;
+  } cases[] = {
+      {"a@mod.uk.co", "mod.uk"},       {"a@mod.co.uk", "mod.uk"}, {"a@hmrc.gov.com", "hmrc.gov.uk"},
+      {"a@hmrc.gv.uk", "hmrc.gov.uk"}, {"a@army.ml", "army.mil"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult run = Rcptguard("check " + config + c.address);
+    auto lines = JsonLines(run.out);
+    ASSERT_EQ(lines.size(), 1u) << c.address << ": " << run.out;
+    EXPECT_NE(lines[0]["verdict"], "allow") << c.address << ": got allow";
+    EXPECT_EQ(lines[0]["intended_domain"], c.intended)
+        << c.address << ": got " << lines[0]["intended_domain"] << ", want " << c.intended;
+  }
+}
+
+TEST(CheckCommand, SameLabelAtTheHabitualComIsCaughtForATrustedCoUkName) {
+  std::string partners = WriteFile("partners.txt", "partner.co.uk\n");
+  ProcessResult run =
+      Rcptguard("check --trusted-file " + partners + " --format jsonl a@partner.com");
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 1u) << run.out;
+  EXPECT_EQ(lines[0]["verdict"], "warn") << run.out;
+  EXPECT_EQ(lines[0]["suggestion"], "a@partner.co.uk");
+}
+
 }  // namespace

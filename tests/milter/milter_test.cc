@@ -84,14 +84,16 @@ TEST_F(MilterTest, HoldBandSendsTheMessageToTheHoldQueue) {
 }
 
 TEST_F(MilterTest, SighupReloadTakesANewTrustedDomainWithoutARestart) {
+  // A name on none of the shipped lists: the embedded defaults protect army.mil
+  // already, so only the reloaded partner list can make this one a look-alike.
   StartWithPartners("nato.int\n");
-  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "continue")), 0)
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@fortexample.ml", "continue")), 0)
       << daemon_.ScriptOutput();
-  WriteAll(daemon_.Path("partners.txt"), "nato.int\narmy.mil\n");
+  WriteAll(daemon_.Path("partners.txt"), "nato.int\nfortexample.mil\n");
   kill(daemon_.pid(), SIGHUP);
   ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("configuration reloaded") == 1; }))
       << daemon_.Log();
-  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse")), 0)
+  EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@fortexample.ml", "refuse")), 0)
       << daemon_.ScriptOutput();
   EXPECT_EQ(daemon_.LogCount("listening on"), 1u) << "the daemon restarted: " << daemon_.Log();
 }
@@ -221,12 +223,15 @@ TEST_F(MilterHistoryTest, LearnsDeliveredMailAndFlagsANearMissWithinSeconds) {
 
 TEST_F(MilterHistoryTest, LearnedDomainsReachTheDetectorAtTheNextRebuild) {
   StartWithHistory(/*rebuild_seconds=*/1);
-  // army.mil is on no list: only history can make army.ml a look-alike of it.
-  ASSERT_EQ(Send("x@army.ml", ""), 0) << daemon_.ScriptOutput();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0);
+  // fortexample.mil is on no list (the shipped lists protect army.mil with no
+  // configuration): only history can make fortexample.ml a look-alike of it.
+  ASSERT_EQ(Send("x@fortexample.ml", ""), 0) << daemon_.ScriptOutput();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Send("j.smith@fortexample.mil", "John Smith"), 0);
   std::vector<std::string> lookalikes;
-  for (const char* domain : {"army.ml", "army.mi", "amry.mil", "arny.mil", "armyy.mil", "arm.mil",
-                             "aarmy.mil", "army.mll", "army.mli", "armu.mil", "rmy.mil"}) {
+  for (const char* domain :
+       {"fortexample.ml", "fortexample.mi", "frotexample.mil", "fortexampke.mil",
+        "fortexamplee.mil", "fortexmple.mil", "ffortexample.mil", "fortexample.mll",
+        "fortexample.mli", "fortexampel.mil", "ortexample.mil"}) {
     lookalikes.push_back(std::string("j.smith@") + domain);
   }
   EXPECT_TRUE(ProbeUntilLogged(lookalikes, "", "reject lookalike-domain", "refuse"))

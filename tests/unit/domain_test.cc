@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "platform/suffix_list_file.h"
+#include "rcptguard/domain_list.h"
+#include "rcptguard/typo_data.h"
 
 namespace rcptguard {
 namespace {
@@ -101,6 +105,29 @@ TEST(SuffixList, KnowsWhichSuffixesExist) {
   EXPECT_TRUE(suffixes->IsListedSuffix("gov.uk"));
   EXPECT_FALSE(suffixes->IsListedSuffix("con"));
   EXPECT_FALSE(suffixes->IsListedSuffix("govuk"));
+}
+
+// The shipped lists parse, line for line: ShippedKnownDomains skips a list
+// that does not, which would silently drop its protection.
+TEST(ShippedLists, EveryLineIsADomain) {
+  struct List {
+    const char* name;
+    std::string_view text;
+  } lists[] = {{"data/providers.txt", EmbeddedProviders()},
+               {"data/known_domains.txt", EmbeddedKnownDomains()},
+               {"data/provider_tlds.txt", EmbeddedProviderTlds()}};
+  size_t total = 0;
+  for (const List& list : lists) {
+    auto parsed = ParseDomainList(list.text, list.name, DomainSource::kProvider);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+    EXPECT_GT(parsed->size(), 50u) << list.name;
+    total += parsed->size();
+  }
+  EXPECT_EQ(ShippedKnownDomains().size(), total);
+  std::vector<std::string> known = ShippedKnownDomains();
+  for (const char* real : {"hotmail.co.uk", "yahoo.co.jp", "outlook.com.au", "army.mil"}) {
+    EXPECT_NE(std::find(known.begin(), known.end(), real), known.end()) << real;
+  }
 }
 
 }  // namespace

@@ -71,9 +71,9 @@ TEST(Policy, InvalidAddressGetsItsReasonAndConfiguredAction) {
 
 TEST(Policy, ScoreBandsChooseTheAction) {
   PolicySpec spec = DodSpec();
-  spec.lookalike_bands = {{0.99, Action::kReject}, {0.5, Action::kHold}};
+  spec.lookalike_bands = {{0.999, Action::kReject}, {0.5, Action::kHold}};
   auto policy = Compile(spec);
-  Verdict verdict = policy->Evaluate(nullptr, "alice@army.ml");  // scores about 0.9
+  Verdict verdict = policy->Evaluate(nullptr, "alice@army.ml");  // scores about 0.99
   EXPECT_EQ(verdict.action, Action::kHold);
   spec.lookalike_bands = {};
   EXPECT_EQ(Compile(spec)->Evaluate(nullptr, "alice@army.ml").action, Action::kAllow);

@@ -39,6 +39,45 @@ TEST(ClassifyEdit, NamesEachSingleEdit) {
   }
 }
 
+TEST(ClassifyEdit, CountsCodePointsAndFoldsDiacritics) {
+  const EditCase cases[] = {
+      {"münchn", "münchen", TypoClass::kOmission},
+      {"mnchen", "münchen", TypoClass::kOmission},
+      {"munchen", "münchen", TypoClass::kHomoglyph},
+      {"mùnchen", "münchen", TypoClass::kHomoglyph},
+      {"gmäil", "gmail", TypoClass::kHomoglyph},
+      {"søren", "soren", TypoClass::kHomoglyph},  // a stroke does not decompose
+      {"mücnhen", "münchen", TypoClass::kTransposition},
+  };
+  for (const EditCase& c : cases) {
+    auto edit = ClassifyEdit(c.typed, c.intended);
+    ASSERT_TRUE(edit.has_value()) << c.typed << " vs " << c.intended;
+    EXPECT_EQ(edit->typo_class, c.want)
+        << c.typed << " vs " << c.intended << ": got " << TypoClassName(edit->typo_class)
+        << ", want " << TypoClassName(c.want);
+  }
+  auto umlaut = ClassifyEdit("mnchen", "münchen");
+  ASSERT_TRUE(umlaut.has_value());
+  EXPECT_EQ(ExplainEdit(*umlaut, "mnchen", "münchen"), "the letter 'ü' left out");
+}
+
+TEST(ClassifyTwoEdits, FindsTheLikeliestPairAndScoresByKind) {
+  auto rotation = ClassifyTwoEdits("gmila", "gmail");
+  ASSERT_TRUE(rotation.has_value());
+  EXPECT_TRUE(rotation->moved);
+  auto keys = ClassifyTwoEdits("gnaik", "gmail");  // two neighbouring keys
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(keys->first.typo_class, TypoClass::kKeyboardSubstitution);
+  EXPECT_EQ(keys->second.typo_class, TypoClass::kKeyboardSubstitution);
+  // Two letters from nowhere are another name, not two slips.
+  EXPECT_FALSE(ClassifyTwoEdits("gxaiq", "gmail").has_value());
+  auto vowel_and_key = ClassifyTwoEdits("gmeik", "gmail");
+  ASSERT_TRUE(vowel_and_key.has_value());
+  EXPECT_LT(vowel_and_key->probability, keys->probability * 2);
+  EXPECT_FALSE(ClassifyTwoEdits("gmial", "gmail").has_value());  // one edit
+  EXPECT_FALSE(ClassifyTwoEdits("gxqiq", "gmail").has_value());  // three edits
+}
+
 TEST(ClassifyEdit, RefusesEqualOrDistantStrings) {
   EXPECT_FALSE(ClassifyEdit("gmail", "gmail").has_value());
   EXPECT_FALSE(ClassifyEdit("navy", "army").has_value());
@@ -69,9 +108,24 @@ TEST(ClassifySuffixChange, UsesTheTableThenKeystrokesThenLabels) {
   ASSERT_TRUE(unlisted_keystroke.has_value());
   EXPECT_EQ(unlisted_keystroke->typo_class, TypoClass::kTldSwap);
   EXPECT_LT(unlisted_keystroke->probability, mil->probability);
-  // Regional variants are other domains people mean, not slips.
-  EXPECT_FALSE(ClassifySuffixChange("de", "net", *data).has_value());
-  EXPECT_FALSE(ClassifySuffixChange("co.uk", "com", *data).has_value());
+  // Regional variants are as often other domains people mean as slips: weak
+  // evidence, marked as the fallback.
+  auto regional = ClassifySuffixChange("de", "net", *data);
+  ASSERT_TRUE(regional.has_value());
+  EXPECT_TRUE(regional->any_suffix);
+  EXPECT_LT(regional->probability, mil->probability / 10);
+  EXPECT_FALSE(ClassifySuffixChange("com", "com", *data).has_value());
+  // The habitual endings are slips of their own kind, not the fallback.
+  for (auto [typed, intended] : {std::pair{"com", "co.uk"},
+                                 {"co.uk", "uk"},
+                                 {"uk.co", "uk"},
+                                 {"gov.com", "gov.uk"},
+                                 {"uk.co", "co.uk"}}) {
+    auto habit = ClassifySuffixChange(typed, intended, *data);
+    ASSERT_TRUE(habit.has_value()) << typed << " for " << intended;
+    EXPECT_FALSE(habit->any_suffix) << typed << " for " << intended;
+    EXPECT_EQ(habit->typo_class, TypoClass::kSuffixChange) << typed << " for " << intended;
+  }
 }
 
 TEST(IntendedPrior, ShortUnknownLabelsAreMoreLikelyMeant) {
