@@ -32,14 +32,16 @@ struct Error {
 template <typename T>
 using Result = tl::expected<T, Error>;
 
-// The failed state of any Result: `return Unexpected(std::move(error));`.
-// The one place that names tl:: (with Result above), so moving to
-// std::expected is a change to this file only.
-inline tl::unexpected<Error> Unexpected(Error error) {
-  return tl::unexpected<Error>(std::move(error));
-}
+// The failed state of any Result, as a type (for helpers that build an error
+// and return it): converts to every Result<T>.
+using Failure = tl::unexpected<Error>;
 
-inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message,
+// The failed state of any Result: `return Unexpected(std::move(error));`.
+// This file is the one place that names tl:: (Result, Failure and this), so
+// moving to std::expected is a change to this file only.
+inline Failure Unexpected(Error error) { return Failure(std::move(error)); }
+
+inline Failure MakeError(ErrorCode code, std::string message,
                                        std::string where = {}) {
   return Unexpected(Error{code, std::move(message), std::move(where)});
 }

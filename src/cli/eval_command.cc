@@ -63,7 +63,7 @@ std::string Canonical(std::string_view domain) {
 
 Result<std::vector<std::vector<std::string>>> ReadTsv(const std::string& path, size_t columns) {
   auto text = ReadFile(path);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return Unexpected(text.error());
   std::vector<std::vector<std::string>> rows;
   Result<void> status;
   bool header = true;
@@ -82,7 +82,7 @@ Result<std::vector<std::vector<std::string>>> ReadTsv(const std::string& path, s
     }
     rows.emplace_back(fields.begin(), fields.begin() + columns);
   });
-  if (!status) return tl::unexpected(status.error());
+  if (!status) return Unexpected(status.error());
   return rows;
 }
 

@@ -47,16 +47,16 @@ Result<std::shared_ptr<const MilterConfig>> LoadMilterConfig(
     const MilterOptions& options, std::string* socket,
     std::shared_ptr<HistoryService> history = nullptr) {
   auto config = LoadConfig(ConfigRequest{options.config_path, options.trusted_files});
-  if (!config) return tl::unexpected(config.error());
+  if (!config) return Unexpected(config.error());
   std::vector<ExpectedDomain> learned;
   if (history) learned = history->Current()->LearnedDomains();
   auto policy = CompilePolicy(*config, learned);
-  if (!policy) return tl::unexpected(policy.error());
+  if (!policy) return Unexpected(policy.error());
   auto outbound = OutboundRules::Compile(config->outbound);
   if (!outbound) {
     Error error = outbound.error();
     error.where = config->source;
-    return tl::unexpected(std::move(error));
+    return Unexpected(std::move(error));
   }
   if (socket != nullptr) *socket = options.socket.empty() ? config->milter.socket : options.socket;
   auto milter = std::make_shared<MilterConfig>();

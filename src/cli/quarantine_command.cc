@@ -76,7 +76,7 @@ class Quarantine {
   // vouch for a later one.
   Result<std::vector<Entry>> List() const {
     auto held = queue_.ListHeld();
-    if (!held) return tl::unexpected(held.error());
+    if (!held) return Unexpected(held.error());
     std::vector<Entry> entries;
     for (HeldMessage& message : *held) {
       Entry entry{std::move(message), std::nullopt};
@@ -125,7 +125,7 @@ class Quarantine {
     return ForEach(/*only_ours=*/false, [&](const Entry& entry) -> Result<void> {
       // Envelope and headers only: the body may be the sensitive part.
       auto text = queue_.EnvelopeAndHeaders(entry.message.queue_id);
-      if (!text) return tl::unexpected(text.error());
+      if (!text) return Unexpected(text.error());
       std::fputs(text->c_str(), stdout);
       std::printf("*** rcptguard ***\n");
       if (!entry.record) {
@@ -151,7 +151,7 @@ class Quarantine {
         if (auto parsed = ReleasedMessage(entry.message)) learned = std::move(*parsed);
       }
       if (auto done = queue_.Release(entry.message.queue_id); !done) {
-        return tl::unexpected(done.error());
+        return Unexpected(done.error());
       }
       std::printf("released %s\n", entry.message.queue_id.c_str());
       RemoveRecord(entry);
@@ -165,7 +165,7 @@ class Quarantine {
   int RunDiscard() const {
     return ForEach(/*only_ours=*/true, [&](const Entry& entry) -> Result<void> {
       if (auto done = queue_.Discard(entry.message.queue_id); !done) {
-        return tl::unexpected(done.error());
+        return Unexpected(done.error());
       }
       std::printf("discarded %s\n", entry.message.queue_id.c_str());
       RemoveRecord(entry);
@@ -308,7 +308,7 @@ class Quarantine {
   // every envelope recipient is meant, with the names its headers give.
   Result<SentMessage> ReleasedMessage(const HeldMessage& held) const {
     auto headers = queue_.Headers(held.queue_id);
-    if (!headers) return tl::unexpected(headers.error());
+    if (!headers) return Unexpected(headers.error());
     SentMessage from_headers;
     ParseMessageHeaders(*headers, &from_headers);
     SentMessage message;
@@ -333,9 +333,9 @@ class Quarantine {
     auto store_options = ResolveStoreOptions(options_.store, config_.history);
     auto store = store_options
                      ? OpenHistoryStore(*store_options)
-                     : Result<std::unique_ptr<HistoryStore>>(tl::unexpected(store_options.error()));
+                     : Result<std::unique_ptr<HistoryStore>>(Unexpected(store_options.error()));
     auto recorded =
-        store ? (*store)->Record(released) : Result<size_t>(tl::unexpected(store.error()));
+        store ? (*store)->Record(released) : Result<size_t>(Unexpected(store.error()));
     if (!recorded) PrintError("released, but not learned: " + recorded.error().ToString());
   }
 

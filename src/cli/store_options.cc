@@ -31,12 +31,12 @@ Result<StoreOptions> ResolveStoreOptions(const std::string& store_flag,
 Result<std::shared_ptr<const CorrespondentHistory>> LoadCorrespondentHistory(
     const std::string& store_flag, const HistorySettings& settings, int64_t now) {
   auto options = ResolveStoreOptions(store_flag, settings);
-  if (!options) return tl::unexpected(options.error());
+  if (!options) return Unexpected(options.error());
   options->read_only = true;  // a check never writes history
   auto store = OpenHistoryStore(*options);
-  if (!store) return tl::unexpected(store.error());
+  if (!store) return Unexpected(store.error());
   auto snapshot = (*store)->Load(now);
-  if (!snapshot) return tl::unexpected(snapshot.error());
+  if (!snapshot) return Unexpected(snapshot.error());
   return CorrespondentHistory::Build(*snapshot, options->keyer, settings.options);
 }
 

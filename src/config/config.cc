@@ -106,9 +106,9 @@ class Parser {
       return MakeError(ErrorCode::kConfig, std::string(error.description()),
                        path_ + ":" + std::to_string(error.source().begin.line));
     }
-    if (auto ok = CheckKeys(root, ""); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckKeys(root, ""); !ok) return Unexpected(ok.error());
     config_.source = path_;
-    if (auto ok = Load(root); !ok) return tl::unexpected(ok.error());
+    if (auto ok = Load(root); !ok) return Unexpected(ok.error());
     return std::move(config_);
   }
 
@@ -117,7 +117,7 @@ class Parser {
     return path_ + ":" + std::to_string(node.source().begin.line);
   }
 
-  tl::unexpected<Error> Fail(const toml::node& node, std::string message) const {
+  Failure Fail(const toml::node& node, std::string message) const {
     return MakeError(ErrorCode::kConfig, std::move(message), Where(node));
   }
 
@@ -157,7 +157,7 @@ class Parser {
 
   Result<Action> GetAction(const toml::node& node, std::string_view key) {
     auto text = GetString(node, key);
-    if (!text) return tl::unexpected(text.error());
+    if (!text) return Unexpected(text.error());
     auto action = ActionFromName(*text);
     if (!action) {
       return Fail(node, "'" + std::string(key) + "' must be allow, warn, hold or reject, not '" +
@@ -188,10 +188,10 @@ class Parser {
 
   Result<void> LoadOwnDomains(const toml::node& node) {
     auto array = GetArray(node, "own_domains");
-    if (!array) return tl::unexpected(array.error());
+    if (!array) return Unexpected(array.error());
     for (const toml::node& element : **array) {
       auto text = GetString(element, "own_domains");
-      if (!text) return tl::unexpected(text.error());
+      if (!text) return Unexpected(text.error());
       if (auto ok = AddDomain(element, *text, DomainSource::kOwn, true); !ok) return ok;
     }
     return {};
@@ -201,17 +201,17 @@ class Parser {
     for (const auto& [key, node] : trusted) {
       if (key == "providers") {
         auto value = GetBool(node, "trusted.providers");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         providers_ = *value;
       } else if (key == "domains") {
         auto array = GetArray(node, "trusted.domains");
-        if (!array) return tl::unexpected(array.error());
+        if (!array) return Unexpected(array.error());
         for (const toml::node& element : **array) {
           if (auto ok = LoadTrustedEntry(element); !ok) return ok;
         }
       } else if (key == "files") {
         auto domains = ReadDomainFiles(node, "trusted.files");
-        if (!domains) return tl::unexpected(domains.error());
+        if (!domains) return Unexpected(domains.error());
         for (ExpectedDomain& domain : *domains) {
           config_.policy.expected.push_back(std::move(domain));
         }
@@ -234,11 +234,11 @@ class Parser {
     const toml::node* domain = table->get("domain");
     if (domain == nullptr) return Fail(element, "'trusted.domains' entry has no 'domain'");
     auto text = GetString(*domain, "trusted.domains.domain");
-    if (!text) return tl::unexpected(text.error());
+    if (!text) return Unexpected(text.error());
     bool subdomains = true;
     if (const toml::node* flag = table->get("subdomains")) {
       auto value = GetBool(*flag, "trusted.domains.subdomains");
-      if (!value) return tl::unexpected(value.error());
+      if (!value) return Unexpected(value.error());
       subdomains = *value;
     }
     return AddDomain(*domain, *text, DomainSource::kTrusted, subdomains);
@@ -255,16 +255,16 @@ class Parser {
   Result<std::vector<ExpectedDomain>> ReadDomainFiles(const toml::node& node,
                                                       std::string_view key) {
     auto array = GetArray(node, key);
-    if (!array) return tl::unexpected(array.error());
+    if (!array) return Unexpected(array.error());
     std::vector<ExpectedDomain> all;
     for (const toml::node& element : **array) {
       auto file = GetString(element, key);
-      if (!file) return tl::unexpected(file.error());
+      if (!file) return Unexpected(file.error());
       std::string path = ResolvePath(*file);
       auto text = read_file_(path);
       if (!text) return Fail(element, text.error().ToString());
       auto domains = ParseDomainList(*text, path, DomainSource::kTrusted);
-      if (!domains) return tl::unexpected(domains.error());
+      if (!domains) return Unexpected(domains.error());
       all.insert(all.end(), std::make_move_iterator(domains->begin()),
                  std::make_move_iterator(domains->end()));
     }
@@ -284,13 +284,13 @@ class Parser {
         std::string key_name = "rule." + std::string(key.str());
         Result<std::string> text =
             key == "action" ? Result<std::string>("") : GetString(value, key_name);
-        if (!text) return tl::unexpected(text.error());
+        if (!text) return Unexpected(text.error());
         if (key == "name") rule.name = *text;
         if (key == "from") rule.from = *text;
         if (key == "to") rule.to = *text;
         if (key == "action") {
           auto action = GetAction(value, key_name);
-          if (!action) return tl::unexpected(action.error());
+          if (!action) return Unexpected(action.error());
           rule.action = *action;
         }
       }
@@ -311,15 +311,15 @@ class Parser {
     for (const auto& [key, node] : actions) {
       if (key == "invalid-address") {
         auto action = GetAction(node, "actions.invalid-address");
-        if (!action) return tl::unexpected(action.error());
+        if (!action) return Unexpected(action.error());
         config_.policy.invalid_address_action = *action;
       } else if (key == "unfamiliar-recipient") {
         auto action = GetAction(node, "actions.unfamiliar-recipient");
-        if (!action) return tl::unexpected(action.error());
+        if (!action) return Unexpected(action.error());
         config_.policy.unfamiliar_recipient_action = *action;
       } else if (key == "lookalike-domain") {
         auto bands = GetArray(node, "actions.lookalike-domain");
-        if (!bands) return tl::unexpected(bands.error());
+        if (!bands) return Unexpected(bands.error());
         config_.policy.lookalike_bands.clear();
         for (const toml::node& element : **bands) {
           const toml::table* band = element.as_table();
@@ -335,7 +335,7 @@ class Parser {
             return Fail(*min_score, "'min_score' must be a number from 0 to 1");
           }
           auto action = GetAction(*action_node, "actions.lookalike-domain.action");
-          if (!action) return tl::unexpected(action.error());
+          if (!action) return Unexpected(action.error());
           config_.policy.lookalike_bands.push_back(ScoreBand{*score, *action});
         }
       }
@@ -348,7 +348,7 @@ class Parser {
       Result<void> ok;
       if (key == "audit") {
         auto value = GetBool(node, "audit");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         config_.policy.audit = *value;
       } else if (key == "own_domains") {
         ok = LoadOwnDomains(node);
@@ -402,7 +402,7 @@ class Parser {
       std::string name = "history." + std::string(key.str());
       if (key == "store" || key == "secret_file") {
         auto value = GetString(node, name);
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         if (key == "store") {
           if (!value->empty() && value->find(':') == std::string::npos) {
             return Fail(node,
@@ -416,12 +416,12 @@ class Parser {
         }
       } else if (key == "learn") {
         auto value = GetBool(node, name);
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         settings.learn = *value;
       } else {
         constexpr int64_t kYearsOfDays = 100 * 366;
         auto value = GetCount(node, name, 1, key == "retention_days" ? kYearsOfDays : 1'000'000);
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         if (key == "retention_days") settings.retention_days = *value;
         if (key == "frequent_messages") settings.options.frequent_messages = *value;
         if (key == "organisation_messages") settings.options.organisation_messages = *value;
@@ -437,7 +437,7 @@ class Parser {
     for (const auto& [key, node] : milter) {
       if (key == "socket") {
         auto socket = GetString(node, "milter.socket");
-        if (!socket) return tl::unexpected(socket.error());
+        if (!socket) return Unexpected(socket.error());
         if (socket->rfind("unix:", 0) != 0 && socket->rfind("local:", 0) != 0 &&
             socket->rfind("inet:", 0) != 0 && socket->rfind("inet6:", 0) != 0) {
           return Fail(
@@ -446,33 +446,33 @@ class Parser {
         config_.milter.socket = *socket;
       } else if (key == "on_error") {
         auto value = GetString(node, "milter.on_error");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         if (*value != "tempfail" && *value != "accept") {
           return Fail(node, "'milter.on_error' must be tempfail or accept, not '" + *value + "'");
         }
         config_.milter.tempfail_on_error = *value == "tempfail";
       } else if (key == "body_memory_bytes") {
         auto value = GetCount(node, "milter.body_memory_bytes", 0, int64_t{1} << 32);
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         config_.milter.body_memory_bytes = *value;
       } else if (key == "spool_directory") {
         auto value = GetString(node, "milter.spool_directory");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         config_.milter.spool_directory = *value;
       } else if (key == "header") {
         auto value = GetString(node, "milter.header");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         if (*value != "summary" && *value != "off") {
           return Fail(node, "'milter.header' must be summary or off, not '" + *value + "'");
         }
         config_.milter.add_header = *value == "summary";
       } else if (key == "hold_directory") {
         auto value = GetString(node, "milter.hold_directory");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         config_.milter.hold_directory = *value;
       } else if (key == "local_submission_daemon_names") {
         auto names = GetStrings(node, "milter.local_submission_daemon_names");
-        if (!names) return tl::unexpected(names.error());
+        if (!names) return Unexpected(names.error());
         config_.milter.local_submission_daemon_names = std::move(*names);
       }
     }
@@ -481,11 +481,11 @@ class Parser {
 
   Result<std::vector<std::string>> GetStrings(const toml::node& node, std::string_view key) {
     auto array = GetArray(node, key);
-    if (!array) return tl::unexpected(array.error());
+    if (!array) return Unexpected(array.error());
     std::vector<std::string> values;
     for (const toml::node& element : **array) {
       auto value = GetString(element, key);
-      if (!value) return tl::unexpected(value.error());
+      if (!value) return Unexpected(value.error());
       values.push_back(std::move(*value));
     }
     return values;
@@ -497,12 +497,12 @@ class Parser {
       std::string name = "outbound." + std::string(key.str());
       if (key == "authenticated") {
         auto value = GetBool(node, name);
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         spec.authenticated = *value;
         continue;
       }
       auto values = GetStrings(node, name);
-      if (!values) return tl::unexpected(values.error());
+      if (!values) return Unexpected(values.error());
       if (key == "networks") spec.networks = std::move(*values);
       if (key == "sender_domains") spec.sender_domains = std::move(*values);
       if (key == "daemon_names") spec.daemon_names = std::move(*values);
@@ -518,11 +518,11 @@ class Parser {
     for (const auto& [key, node] : detector) {
       if (key == "known_domains") {
         auto value = GetBool(node, "detector.known_domains");
-        if (!value) return tl::unexpected(value.error());
+        if (!value) return Unexpected(value.error());
         known_ = *value;
       } else if (key == "known_files") {
         auto domains = ReadDomainFiles(node, "detector.known_files");
-        if (!domains) return tl::unexpected(domains.error());
+        if (!domains) return Unexpected(domains.error());
         for (ExpectedDomain& domain : *domains) {
           config_.policy.known_domains.push_back(std::move(domain.domain));
         }
@@ -564,7 +564,7 @@ class Parser {
     return where;
   }
 
-  tl::unexpected<Error> FailIn(const toml::node& node, const std::string& file,
+  Failure FailIn(const toml::node& node, const std::string& file,
                                std::string message) const {
     return MakeError(ErrorCode::kConfig, std::move(message),
                      file + ":" + std::to_string(node.source().begin.line));
@@ -591,11 +591,11 @@ class Parser {
       std::string name = std::string(prefix) + std::string(key.str());
       if (key == "where") {
         auto where = GetLocations(value, name, file);
-        if (!where) return tl::unexpected(where.error());
+        if (!where) return Unexpected(where.error());
         match.where = std::move(*where);
       } else if (key == "headers" || key == "patterns") {
         auto values = GetStringsIn(value, name, file);
-        if (!values) return tl::unexpected(values.error());
+        if (!values) return Unexpected(values.error());
         (key == "headers" ? match.headers : match.patterns) = std::move(*values);
       }
     }
@@ -641,7 +641,7 @@ class Parser {
         marking.spec.rank = static_cast<int>(*rank);
       } else if (key == "accredited") {
         auto values = GetStringsIn(value, name, file);
-        if (!values) return tl::unexpected(values.error());
+        if (!values) return Unexpected(values.error());
         for (const std::string& pattern : *values) {
           if (auto parsed = AddressPattern::Parse(pattern); !parsed) {
             return FailIn(value, file, "'marking.accredited': " + parsed.error().message);
@@ -667,7 +667,7 @@ class Parser {
             }
           }
           auto match = LoadMatch(*match_table, file, "marking.match.");
-          if (!match) return tl::unexpected(match.error());
+          if (!match) return Unexpected(match.error());
           if (match->patterns.empty()) {
             return FailIn(element, file, "a 'marking.match' entry needs 'patterns'");
           }
@@ -677,7 +677,7 @@ class Parser {
     }
     // where / headers / patterns directly in the table: one more match.
     auto direct = LoadMatch(table, file, "marking.");
-    if (!direct) return tl::unexpected(direct.error());
+    if (!direct) return Unexpected(direct.error());
     if (!direct->patterns.empty())
       marking.spec.matches.insert(marking.spec.matches.begin(), *direct);
     if (marking.spec.name.empty()) return FailIn(table, file, "a [[marking]] needs 'name'");
@@ -707,7 +707,7 @@ class Parser {
         const toml::table* table = element.as_table();
         if (table == nullptr) return FailIn(element, file, "a pack holds only [[marking]] tables");
         auto marking = LoadMarkingTable(*table, file);
-        if (!marking) return tl::unexpected(marking.error());
+        if (!marking) return Unexpected(marking.error());
         if (marking->spec.scheme.empty()) marking->spec.scheme = pack_name;
         if (marking->spec.matches.empty()) {
           return FailIn(element, file, "marking '" + marking->spec.name + "' has no patterns");
@@ -728,13 +728,13 @@ class Parser {
         std::string name = "markings." + std::string(key.str());
         if (key == "packs") {
           auto packs = GetStrings(node, name);
-          if (!packs) return tl::unexpected(packs.error());
+          if (!packs) return Unexpected(packs.error());
           for (const std::string& pack : *packs) {
             if (auto ok = LoadPack(pack, node); !ok) return ok;
           }
         } else if (key == "accredited") {
           auto values = GetStrings(node, name);
-          if (!values) return tl::unexpected(values.error());
+          if (!values) return Unexpected(values.error());
           for (const std::string& pattern : *values) {
             if (auto parsed = AddressPattern::Parse(pattern); !parsed) {
               return Fail(node, "'markings.accredited': " + parsed.error().message);
@@ -744,19 +744,19 @@ class Parser {
           has_default_accredited = true;
         } else if (key == "action") {
           auto action = GetAction(node, name);
-          if (!action) return tl::unexpected(action.error());
+          if (!action) return Unexpected(action.error());
           default_action = std::string(ActionName(*action));
         } else if (key == "on_limit") {
           auto action = GetAction(node, name);
-          if (!action) return tl::unexpected(action.error());
+          if (!action) return Unexpected(action.error());
           config_.policy.marking_limit_action = *action;
         } else if (key == "max_scan_bytes") {
           auto value = GetCount(node, name, 4096, int64_t{1} << 30);
-          if (!value) return tl::unexpected(value.error());
+          if (!value) return Unexpected(value.error());
           options.max_scan_bytes = static_cast<size_t>(*value);
         } else if (key == "edge_lines") {
           auto value = GetCount(node, name, 1, 1000);
-          if (!value) return tl::unexpected(value.error());
+          if (!value) return Unexpected(value.error());
           options.edge_lines = static_cast<int>(*value);
         }
       }
@@ -771,7 +771,7 @@ class Parser {
         if (table == nullptr)
           return Fail(element, "'marking' must be written as [[marking]] tables");
         auto marking = LoadMarkingTable(*table, path_);
-        if (!marking) return tl::unexpected(marking.error());
+        if (!marking) return Unexpected(marking.error());
         if (auto ok = MergeMarking(std::move(*marking), *table); !ok) return ok;
       }
     }
@@ -873,17 +873,17 @@ Result<Config> LoadConfig(const ConfigRequest& request) {
   std::string text;
   if (!path.empty()) {
     auto contents = ReadFile(path);
-    if (!contents) return tl::unexpected(contents.error());
+    if (!contents) return Unexpected(contents.error());
     text = std::move(*contents);
   }
   auto parsed = ParseConfig(text, path.empty() ? "embedded defaults" : path, reader);
-  if (!parsed) return tl::unexpected(parsed.error());
+  if (!parsed) return Unexpected(parsed.error());
   Config config = std::move(*parsed);
   for (const std::string& file : request.trusted_files) {
     auto list = ReadFile(file);
-    if (!list) return tl::unexpected(list.error());
+    if (!list) return Unexpected(list.error());
     auto domains = ParseDomainList(*list, file, DomainSource::kTrusted);
-    if (!domains) return tl::unexpected(domains.error());
+    if (!domains) return Unexpected(domains.error());
     for (ExpectedDomain& domain : *domains) config.policy.expected.push_back(std::move(domain));
   }
   return config;
@@ -892,7 +892,7 @@ Result<Config> LoadConfig(const ConfigRequest& request) {
 Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
                                                     const std::vector<ExpectedDomain>& learned) {
   auto typo_data = TypoData::Embedded();
-  if (!typo_data) return tl::unexpected(typo_data.error());
+  if (!typo_data) return Unexpected(typo_data.error());
   const PolicySpec* spec = &config.policy;
   PolicySpec with_learned;
   if (!learned.empty()) {
@@ -906,7 +906,7 @@ Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
   if (!policy) {
     Error error = policy.error();
     if (error.where.empty()) error.where = config.source;
-    return tl::unexpected(std::move(error));
+    return Unexpected(std::move(error));
   }
   return policy;
 }

@@ -7,16 +7,10 @@
 #include <array>
 #include <cstring>
 
+#include "rcptguard/ascii.h"
+
 namespace rcptguard {
 namespace {
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 5322 atext, plus any octet of a UTF-8 sequence (RFC 6531 allows UTF-8 in
 // the local part).
@@ -26,7 +20,7 @@ bool IsAtext(unsigned char c) {
   return std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr && c != '\0';
 }
 
-tl::unexpected<Error> Invalid(std::string message) {
+Failure Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidAddress, std::move(message));
 }
 
@@ -102,7 +96,7 @@ Result<size_t> ScanLocalPart(std::string_view spec) {
       continue;
     }
     if (!IsAtext(c)) {
-      if (IsSpace(static_cast<char>(c))) return Invalid("the address contains a space");
+      if (IsAsciiSpace(static_cast<char>(c))) return Invalid("the address contains a space");
       return Invalid(std::string("the local part contains a character that needs quoting: '") +
                      static_cast<char>(c) + "'");
     }
@@ -135,7 +129,7 @@ Result<Address> ParseAddress(std::string_view text) {
   text = Trim(text);
   if (text.empty()) return Invalid("the address is empty");
   auto spec = StripDisplayName(text, &address.display_name);
-  if (!spec) return tl::unexpected(spec.error());
+  if (!spec) return Unexpected(spec.error());
   std::string_view addr_spec = *spec;
   // Source routes ("@a,@b:user@c") are obsolete syntax mail clients still emit.
   if (!addr_spec.empty() && addr_spec.front() == '@') {
@@ -146,7 +140,7 @@ Result<Address> ParseAddress(std::string_view text) {
   if (addr_spec.empty()) return Invalid("the address is empty");
 
   auto local_len = ScanLocalPart(addr_spec);
-  if (!local_len) return tl::unexpected(local_len.error());
+  if (!local_len) return Unexpected(local_len.error());
   std::string_view local = addr_spec.substr(0, *local_len);
   std::string_view rest = addr_spec.substr(*local_len);
   if (local.empty() || local == "\"\"") return Invalid("the local part (before the @) is empty");
@@ -165,7 +159,7 @@ Result<Address> ParseAddress(std::string_view text) {
   if (domain.front() == '[') {
     if (domain.back() != ']') return Invalid("the IP address literal has no closing ']'");
     if (auto ok = CheckIpLiteral(domain.substr(1, domain.size() - 2)); !ok) {
-      return tl::unexpected(ok.error());
+      return Unexpected(ok.error());
     }
     address.ip_literal = true;
     address.domain_typed.assign(domain);
@@ -175,13 +169,13 @@ Result<Address> ParseAddress(std::string_view text) {
   }
 
   for (char c : domain) {
-    if (IsSpace(c)) return Invalid("the address contains a space");
+    if (IsAsciiSpace(c)) return Invalid("the address contains a space");
   }
   // NormalizeDomain drops the one trailing dot a fully qualified name may have;
   // a second one is an empty label.
   auto normalized = NormalizeDomain(domain);
   if (domain.back() == '.') domain.remove_suffix(1);
-  if (!normalized) return tl::unexpected(normalized.error());
+  if (!normalized) return Unexpected(normalized.error());
   if (normalized->ascii.find('.') == std::string::npos) {
     return Invalid("the domain '" + normalized->unicode + "' has no dot");
   }

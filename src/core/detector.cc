@@ -856,7 +856,7 @@ Result<LookalikeDetector> LookalikeDetector::Build(const std::vector<ExpectedDom
   impl->typo_data = std::make_shared<const TypoData>(typo_data);
   impl->options = options;
   auto skeletons = SkeletonMaker::Create();
-  if (!skeletons) return tl::unexpected(skeletons.error());
+  if (!skeletons) return Unexpected(skeletons.error());
   impl->skeletons = std::move(*skeletons);
 
   // Strongest source first, so a name listed twice keeps it. Protected known

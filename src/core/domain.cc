@@ -68,7 +68,7 @@ struct FreeDeleter {
 };
 using IdnString = std::unique_ptr<char, FreeDeleter>;
 
-tl::unexpected<Error> InvalidIdn(int rc) {
+Failure InvalidIdn(int rc) {
   return MakeError(
       ErrorCode::kInvalidAddress,
       std::string("the domain is not a valid internationalised name (") + idn2_strerror(rc) + ")");
@@ -145,7 +145,7 @@ Result<DomainName> NormalizeDomain(std::string_view typed) {
   if (IsAscii(typed)) {
     out.ascii.resize(typed.size());
     for (size_t i = 0; i < typed.size(); ++i) out.ascii[i] = ToLowerAscii(typed[i]);
-    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return Unexpected(ok.error());
     // Plain LDH names need no IDNA processing.
     if (out.ascii.find("xn--") == std::string::npos) {
       out.unicode = out.ascii;
@@ -163,14 +163,14 @@ Result<DomainName> NormalizeDomain(std::string_view typed) {
         for (char c : label) out.ascii.push_back(ToLowerAscii(c));
       } else {
         auto mapped = MapUnicodeLabel(label);
-        if (!mapped) return tl::unexpected(mapped.error());
+        if (!mapped) return Unexpected(mapped.error());
         out.ascii.append(*mapped);
       }
       if (dot == std::string_view::npos) break;
       out.ascii.push_back('.');
       rest.remove_prefix(dot + 1);
     }
-    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckAsciiLabels(out.ascii); !ok) return Unexpected(ok.error());
   }
   // Every A-label must decode to a valid U-label; the Unicode form is made of them.
   std::string_view rest = out.ascii;
@@ -179,7 +179,7 @@ Result<DomainName> NormalizeDomain(std::string_view typed) {
     std::string_view label = rest.substr(0, dot);
     if (label.size() > 4 && label.substr(0, 4) == "xn--") {
       auto u_label = DecodeALabel(std::string(label));
-      if (!u_label) return tl::unexpected(u_label.error());
+      if (!u_label) return Unexpected(u_label.error());
       out.unicode.append(*u_label);
     } else {
       out.unicode.append(label);

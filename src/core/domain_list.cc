@@ -42,7 +42,7 @@ Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::
     }
     domains.push_back(std::move(domain));
   });
-  if (!status) return tl::unexpected(status.error());
+  if (!status) return Unexpected(status.error());
   return domains;
 }
 

@@ -131,7 +131,7 @@ std::string CanonicalAddress(const Address& address) {
 
 Result<std::string> CanonicalAddress(std::string_view address) {
   auto parsed = ParseAddress(address);
-  if (!parsed) return tl::unexpected(parsed.error());
+  if (!parsed) return Unexpected(parsed.error());
   return CanonicalAddress(*parsed);
 }
 

@@ -232,26 +232,26 @@ Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
   };
   if (auto ok = compile(MarkingLocation::kSubject, HS_MODE_BLOCK, &db.subject, &db.subject_refs);
       !ok) {
-    return tl::unexpected(ok.error());
+    return Unexpected(ok.error());
   }
   if (auto ok = compile(MarkingLocation::kHeader, HS_MODE_BLOCK, &db.header, &db.header_refs);
       !ok) {
-    return tl::unexpected(ok.error());
+    return Unexpected(ok.error());
   }
   if (auto ok = compile(MarkingLocation::kBodyEdges, HS_MODE_BLOCK, &db.edges, &db.edge_refs);
       !ok) {
-    return tl::unexpected(ok.error());
+    return Unexpected(ok.error());
   }
   if (auto ok = compile(MarkingLocation::kBody, HS_MODE_BLOCK, &db.body_block, &db.body_refs);
       !ok) {
-    return tl::unexpected(ok.error());
+    return Unexpected(ok.error());
   }
   // The same body patterns again for streaming: plain text is scanned chunk by
   // chunk as the milter receives it, matches spanning chunks included.
   std::vector<PatternRef> stream_refs;
   if (auto ok = compile(MarkingLocation::kBody, HS_MODE_STREAM, &db.body_stream, &stream_refs);
       !ok) {
-    return tl::unexpected(ok.error());
+    return Unexpected(ok.error());
   }
   return std::shared_ptr<const MarkingScanner>(std::move(scanner));
 }

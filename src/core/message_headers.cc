@@ -13,6 +13,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "rcptguard/ascii.h"
+
 namespace rcptguard {
 namespace {
 
@@ -23,28 +25,8 @@ void EnsureGMime() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
 bool IsWsp(char c) { return c == ' ' || c == '\t'; }
 bool IsSpace(char c) { return IsWsp(c) || c == '\r' || c == '\n'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (IsWsp(s.front()) || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (IsWsp(s.back()) || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 enum class Field { kOther, kFrom, kSender, kReturnPath, kTo, kCc, kBcc, kMessageId, kDate };
 
@@ -186,12 +168,6 @@ std::string FirstAddress(const std::string& value) {
   return found;
 }
 
-std::string LowerAscii(std::string_view s) {
-  std::string lower(s);
-  for (char& c : lower) c = AsciiLower(c);
-  return lower;
-}
-
 // "<abc@x>" from " <abc@x> (comment)"; a bare "abc@x" is kept as written.
 std::string MessageIdKey(std::string_view value) {
   value = Trim(value);
@@ -272,7 +248,7 @@ HeaderOutcome ParseMessageHeaders(std::string_view headers, SentMessage* message
       if (addr.find('@') == std::string_view::npos) return true;
       const char* name = internet_address_get_name(INTERNET_ADDRESS(mailbox));
       std::string_view display = name == nullptr ? std::string_view() : Trim(name);
-      if (!seen.insert(LowerAscii(addr)).second) {
+      if (!seen.insert(AsciiLower(addr)).second) {
         // Already listed: keep its first display name unless it had none.
         for (SentRecipient& r : message->recipients) {
           if (r.display_name.empty() && EqualsIgnoreCase(r.address, addr)) {

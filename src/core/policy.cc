@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "rcptguard/ascii.h"
+
 namespace rcptguard {
 namespace {
 
@@ -16,16 +18,6 @@ constexpr std::array<std::pair<Action, std::string_view>, 4> kActionNames = {{
     {Action::kHold, "hold"},
     {Action::kReject, "reject"},
 }};
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // History's part in scoring (DESIGN.md section 2): a look-alike of a domain the
 // sender writes to often, typed at a domain nobody here writes to, is far more
@@ -193,17 +185,17 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   options.known_domains = spec.known_domains;
   options.protect_known_domains = spec.protect_known_domains;
   auto detector = LookalikeDetector::Build(spec.expected, std::move(suffixes), typo_data, options);
-  if (!detector) return tl::unexpected(detector.error());
+  if (!detector) return Unexpected(detector.error());
   std::shared_ptr<Policy> policy(new Policy(std::move(*detector), std::move(rules),
                                             std::move(bands), spec.invalid_address_action,
                                             spec.unfamiliar_recipient_action, spec.audit));
-  if (auto ok = policy->CompileMarkings(spec); !ok) return tl::unexpected(ok.error());
+  if (auto ok = policy->CompileMarkings(spec); !ok) return Unexpected(ok.error());
   return std::shared_ptr<const Policy>(std::move(policy));
 }
 
 Result<void> Policy::CompileMarkings(const PolicySpec& spec) {
   auto scanner = MarkingScanner::Compile(spec.markings, spec.marking_options);
-  if (!scanner) return tl::unexpected(scanner.error());
+  if (!scanner) return Unexpected(scanner.error());
   marking_scanner_ = std::move(*scanner);
   marking_limit_action_ = spec.marking_limit_action;
   for (const MarkingSpec& marking : spec.markings) {

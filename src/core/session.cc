@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "rcptguard/ascii.h"
 #include "rcptguard/message_headers.h"
 
 namespace rcptguard {
@@ -18,13 +19,6 @@ constexpr size_t kMaxLogItem = 200;
 // this (far beyond what MTAs accept) loses the names of the recipients past
 // it; every envelope recipient is still checked.
 constexpr size_t kMaxHeaderFacts = 1 << 20;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // The domain part of an address as written (after the last '@').
 std::string_view DomainPart(std::string_view address) {

@@ -104,7 +104,7 @@ Result<TypoData> TypoData::Parse(std::string_view confusions_text, std::string_v
     data.by_pair_.emplace(std::move(key), data.confusions_.size());
     data.confusions_.push_back(std::move(confusion));
   });
-  if (!status) return tl::unexpected(status.error());
+  if (!status) return Unexpected(status.error());
   for (size_t i = 0; i < data.confusions_.size(); ++i) {
     data.by_typed_[data.confusions_[i].typed].push_back(i);
   }
@@ -117,7 +117,7 @@ Result<TypoData> TypoData::Parse(std::string_view confusions_text, std::string_v
     }
     data.restricted_.emplace(line);
   });
-  if (!status) return tl::unexpected(status.error());
+  if (!status) return Unexpected(status.error());
   return data;
 }
 

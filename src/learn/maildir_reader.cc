@@ -154,7 +154,7 @@ Result<LearnCounters> ReadMaildir(const std::string& dir, const MaildirOptions& 
   }
   if (parts.empty()) parts.push_back(dir);
   for (const std::string& part : parts) {
-    if (Result<void> read = reader.ReadDirectory(part); !read) return tl::unexpected(read.error());
+    if (Result<void> read = reader.ReadDirectory(part); !read) return Unexpected(read.error());
     if (reader.stopped()) break;
   }
   return reader.counters();

@@ -128,7 +128,7 @@ LearnCounters ReadMbox(std::string_view data, const MboxOptions& options,
 Result<LearnCounters> ReadMboxFile(const std::string& path, MboxOptions options,
                                    const LearnCallbacks& callbacks) {
   Result<MappedFile> file = MappedFile::Open(path);
-  if (!file) return tl::unexpected(file.error());
+  if (!file) return Unexpected(file.error());
   if (options.source.empty()) options.source = path;
   if (options.fallback_time == 0) options.fallback_time = file->mtime();
   // Drop the pages behind the reader as it goes, so resident memory stays at

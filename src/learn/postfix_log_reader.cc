@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "learn/mapped_file.h"
+#include "rcptguard/ascii.h"
 #include "rcptguard/message_headers.h"
 
 namespace rcptguard {
@@ -28,17 +29,6 @@ constexpr uint64_t kProgressEvery = 8u << 20;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Consumes the next space-delimited token of `s` (skipping leading spaces).
 std::string_view NextToken(std::string_view* s) {
@@ -537,7 +527,7 @@ Result<LearnCounters> ReadPostfixLogFile(const std::string& path, PostfixLogOpti
   }
   if (S_ISREG(st.st_mode)) {
     Result<MappedFile> file = MappedFile::Open(path);
-    if (!file) return tl::unexpected(file.error());
+    if (!file) return Unexpected(file.error());
     if (options.reference_time == 0) options.reference_time = file->mtime();
     LearnCallbacks wrapped = callbacks;
     wrapped.progress = [&](uint64_t done) {

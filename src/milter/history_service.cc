@@ -19,14 +19,14 @@ std::string PairKey(const std::string& a, const std::string& b, const std::strin
 Result<std::unique_ptr<HistoryService>> HistoryService::Start(const HistoryServiceOptions& options,
                                                               Logger* logger, Clock clock) {
   auto reader = OpenHistoryStore(options.store);
-  if (!reader) return tl::unexpected(reader.error());
+  if (!reader) return Unexpected(reader.error());
   auto writer = OpenHistoryStore(options.store);
-  if (!writer) return tl::unexpected(writer.error());
+  if (!writer) return Unexpected(writer.error());
   std::unique_ptr<HistoryService> service(new HistoryService(
       options, logger, std::move(clock), std::move(*reader), std::move(*writer)));
   // The first index is built here, so the daemon starts with its history.
   auto snapshot = service->reader_->Load(service->clock_());
-  if (!snapshot) return tl::unexpected(snapshot.error());
+  if (!snapshot) return Unexpected(snapshot.error());
   service->cursor_ = snapshot->cursor;
   service->base_ = CorrespondentHistory::Build(*snapshot, options.store.keyer, options.history);
   service->current_.store(service->base_);

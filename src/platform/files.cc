@@ -47,7 +47,7 @@ std::string Megabytes(size_t bytes) { return std::to_string(bytes >> 20) + " MiB
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   struct stat info;
   auto fd = OpenRegular(path, &info);
-  if (!fd) return tl::unexpected(fd.error());
+  if (!fd) return Unexpected(fd.error());
   if (static_cast<uint64_t>(info.st_size) > max_bytes) {
     close(*fd);
     return MakeError(ErrorCode::kIo, "cannot read: larger than " + Megabytes(max_bytes), path);
@@ -83,7 +83,7 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
 Result<void> CheckReadableFile(const std::string& path) {
   struct stat info;
   auto fd = OpenRegular(path, &info);
-  if (!fd) return tl::unexpected(fd.error());
+  if (!fd) return Unexpected(fd.error());
   close(*fd);
   return {};
 }

@@ -12,7 +12,7 @@
 namespace rcptguard {
 namespace {
 
-tl::unexpected<Error> SystemError(const std::string& what) {
+Failure SystemError(const std::string& what) {
   return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno));
 }
 

@@ -109,12 +109,12 @@ Result<void> HoldDirectory::Write(const HoldRecord& record) const {
     return MakeError(ErrorCode::kInvalidArgument, "no usable queue id for the hold record");
   }
   if (mkdir(path_.c_str(), 0750) != 0 && errno != EEXIST) {
-    return tl::unexpected(IoError("cannot create the hold directory", path_));
+    return Unexpected(IoError("cannot create the hold directory", path_));
   }
   std::string final_path = FileFor(record.queue_id);
   std::string temporary = path_ + "/." + record.queue_id + "." + std::to_string(getpid());
   int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) return tl::unexpected(IoError("cannot create a hold record", temporary));
+  if (fd < 0) return Unexpected(IoError("cannot create a hold record", temporary));
   std::string text = HoldRecordToJson(record);
   size_t written = 0;
   while (written < text.size()) {
@@ -124,19 +124,19 @@ Result<void> HoldDirectory::Write(const HoldRecord& record) const {
       Error error = IoError("cannot write a hold record", temporary);
       close(fd);
       unlink(temporary.c_str());
-      return tl::unexpected(std::move(error));
+      return Unexpected(std::move(error));
     }
     written += static_cast<size_t>(n);
   }
   if (close(fd) != 0) {
     Error error = IoError("cannot write a hold record", temporary);
     unlink(temporary.c_str());
-    return tl::unexpected(std::move(error));
+    return Unexpected(std::move(error));
   }
   if (rename(temporary.c_str(), final_path.c_str()) != 0) {
     Error error = IoError("cannot put the hold record in place", final_path);
     unlink(temporary.c_str());
-    return tl::unexpected(std::move(error));
+    return Unexpected(std::move(error));
   }
   return {};
 }
@@ -147,10 +147,10 @@ Result<std::optional<HoldRecord>> HoldDirectory::Read(std::string_view queue_id)
   struct stat info;
   if (stat(file.c_str(), &info) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::optional<HoldRecord>();
-    return tl::unexpected(IoError("cannot read the hold record", file));
+    return Unexpected(IoError("cannot read the hold record", file));
   }
   auto text = ReadFile(file);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return Unexpected(text.error());
   auto record = HoldRecordFromJson(*text);
   if (!record) return MakeError(ErrorCode::kIo, "not a hold record", file);
   return std::optional<HoldRecord>(std::move(*record));
@@ -160,7 +160,7 @@ Result<void> HoldDirectory::Remove(std::string_view queue_id) const {
   if (!IsQueueId(queue_id) || path_.empty()) return {};
   std::string file = FileFor(queue_id);
   if (unlink(file.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    return tl::unexpected(IoError("cannot remove the hold record", file));
+    return Unexpected(IoError("cannot remove the hold record", file));
   }
   return {};
 }

@@ -18,7 +18,7 @@ std::vector<std::string> PostfixQueue::Command(std::initializer_list<std::string
 
 Result<std::vector<HeldMessage>> PostfixQueue::ListHeld() const {
   auto queue = RunAndCapture(Command({"postqueue", "-j"}));
-  if (!queue) return tl::unexpected(queue.error());
+  if (!queue) return Unexpected(queue.error());
   std::vector<HeldMessage> held;
   size_t start = 0;
   while (start < queue->size()) {
@@ -54,18 +54,18 @@ Result<std::string> PostfixQueue::EnvelopeAndHeaders(const std::string& queue_id
 
 Result<void> PostfixQueue::Release(const std::string& queue_id) const {
   if (auto done = RunAndCapture(Command({"postsuper", "-H", queue_id})); !done) {
-    return tl::unexpected(done.error());
+    return Unexpected(done.error());
   }
   // Deliver it now rather than at the next queue run.
   if (auto done = RunAndCapture(Command({"postqueue", "-i", queue_id})); !done) {
-    return tl::unexpected(done.error());
+    return Unexpected(done.error());
   }
   return {};
 }
 
 Result<void> PostfixQueue::Discard(const std::string& queue_id) const {
   if (auto done = RunAndCapture(Command({"postsuper", "-d", queue_id})); !done) {
-    return tl::unexpected(done.error());
+    return Unexpected(done.error());
   }
   return {};
 }

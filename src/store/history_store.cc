@@ -8,7 +8,7 @@ namespace rcptguard {
 
 Result<std::unique_ptr<HistoryStore>> OpenHistoryStore(const StoreOptions& options) {
   auto url = ParseStoreUrl(options.url);
-  if (!url) return tl::unexpected(url.error());
+  if (!url) return Unexpected(url.error());
   switch (url->scheme) {
     case StoreUrl::Scheme::kMemory:
       return OpenMemoryStore(*url, options);

@@ -106,7 +106,7 @@ class MemoryStore : public HistoryStore {
 
   Result<HistorySnapshot> LoadForSender(std::string_view sender, int64_t now) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     std::lock_guard lock(data_->mutex);
     HistorySnapshot snapshot;
     std::set<std::string> domains;
@@ -141,7 +141,7 @@ class MemoryStore : public HistoryStore {
   Result<std::vector<PairRecord>> TopCorrespondents(std::string_view sender,
                                                     size_t limit) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     std::lock_guard lock(data_->mutex);
     std::vector<PairRecord> pairs;
     for (const auto& [k, row] : data_->pairs) {
@@ -154,7 +154,7 @@ class MemoryStore : public HistoryStore {
 
   Result<DomainSummary> DescribeDomain(std::string_view domain, size_t limit) override {
     auto canonical = DomainKey(domain);
-    if (!canonical) return tl::unexpected(canonical.error());
+    if (!canonical) return Unexpected(canonical.error());
     std::lock_guard lock(data_->mutex);
     DomainSummary summary;
     summary.domain = *canonical;
@@ -181,23 +181,23 @@ class MemoryStore : public HistoryStore {
 
   Result<size_t> ForgetSender(std::string_view sender) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     std::lock_guard lock(data_->mutex);
     return Forget(*key, /*as_recipient=*/false);
   }
 
   Result<size_t> ForgetAddress(std::string_view address) override {
     auto key = AddressKey(address, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     std::lock_guard lock(data_->mutex);
     return Forget(*key, /*as_recipient=*/true);
   }
 
   Result<void> AddException(const ExceptionRecord& exception) override {
     auto sender = AddressKey(exception.sender, keyer_);
-    if (!sender) return tl::unexpected(sender.error());
+    if (!sender) return Unexpected(sender.error());
     auto recipient = ExceptionRecipientKey(exception.recipient, keyer_);
-    if (!recipient) return tl::unexpected(recipient.error());
+    if (!recipient) return Unexpected(recipient.error());
     std::lock_guard lock(data_->mutex);
     ExceptionRecord stored = exception;
     stored.sender = *sender;
@@ -208,9 +208,9 @@ class MemoryStore : public HistoryStore {
 
   Result<size_t> RemoveException(std::string_view sender, std::string_view recipient) override {
     auto sender_key = AddressKey(sender, keyer_);
-    if (!sender_key) return tl::unexpected(sender_key.error());
+    if (!sender_key) return Unexpected(sender_key.error());
     auto recipient_key = ExceptionRecipientKey(recipient, keyer_);
-    if (!recipient_key) return tl::unexpected(recipient_key.error());
+    if (!recipient_key) return Unexpected(recipient_key.error());
     std::lock_guard lock(data_->mutex);
     return data_->exceptions.erase(PairKey(*sender_key, *recipient_key));
   }
@@ -219,7 +219,7 @@ class MemoryStore : public HistoryStore {
     std::string key;
     if (!sender.empty()) {
       auto k = AddressKey(sender, keyer_);
-      if (!k) return tl::unexpected(k.error());
+      if (!k) return Unexpected(k.error());
       key = *k;
     }
     std::lock_guard lock(data_->mutex);

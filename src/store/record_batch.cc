@@ -107,7 +107,7 @@ RecordBatch AggregateMessages(std::span<const SentMessage> messages, const Histo
 
 Result<std::string> AddressKey(std::string_view address, const HistoryKeyer& keyer) {
   auto canonical = CanonicalAddress(address);
-  if (!canonical) return tl::unexpected(canonical.error());
+  if (!canonical) return Unexpected(canonical.error());
   return keyer.Key(*canonical);
 }
 
@@ -118,7 +118,7 @@ Result<std::string> ExceptionRecipientKey(std::string_view recipient, const Hist
 
 Result<std::string> DomainKey(std::string_view domain) {
   auto normalized = NormalizeDomain(domain);
-  if (!normalized) return tl::unexpected(normalized.error());
+  if (!normalized) return Unexpected(normalized.error());
   return normalized->ascii;
 }
 

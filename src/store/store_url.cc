@@ -6,6 +6,8 @@
 #include <cctype>
 #include <string>
 
+#include "rcptguard/ascii.h"
+
 namespace rcptguard {
 namespace {
 
@@ -13,18 +15,7 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-tl::unexpected<Error> UrlError(std::string_view url, std::string_view problem) {
+Failure UrlError(std::string_view url, std::string_view problem) {
   return MakeError(ErrorCode::kConfig, "storage URL \"" + RedactStoreUrl(url) +
                                            "\": " + std::string(problem) +
                                            " (expected sqlite:///path, postgresql://... or "

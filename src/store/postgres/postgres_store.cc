@@ -199,19 +199,19 @@ class PostgresStore : public HistoryStore {
     // go to stderr, which is the milter's log in the foreground.
     PQsetNoticeProcessor(
         conn_.get(), [](void*, const char*) {}, nullptr);
-    if (auto r = Command("SET bytea_output = 'hex'"); !r) return tl::unexpected(r.error());
+    if (auto r = Command("SET bytea_output = 'hex'"); !r) return Unexpected(r.error());
     return Migrate();
   }
 
   Result<size_t> Record(std::span<const SentMessage> messages) override {
     return Retrying<size_t>([&]() -> Result<size_t> {
-      if (auto r = Command("BEGIN"); !r) return tl::unexpected(r.error());
+      if (auto r = Command("BEGIN"); !r) return Unexpected(r.error());
       std::unordered_set<std::string> fresh;
       for (const MessageKey& key : MessageKeys(messages)) {
         auto inserted =
             Run("INSERT INTO message_keys (key, time) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 {key.key, key.time});
-        if (!inserted) return tl::unexpected(inserted.error());
+        if (!inserted) return Unexpected(inserted.error());
         if (std::string_view(PQcmdTuples(inserted->get())) == "1") fresh.insert(key.key);
       }
       RecordBatch batch = AggregateMessages(messages, keyer_, [&](std::string_view key) {
@@ -230,7 +230,7 @@ class PostgresStore : public HistoryStore {
                 {pair.sender, pair.recipient, pair.domain, pair.messages, pair.first_seen,
                  pair.last_seen,
                  pair.local_digests.empty() ? Param::Null() : Param::Bytes(pair.local_digests)});
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return Unexpected(r.error());
       }
       for (const NameDelta& name : batch.names) {
         auto r =
@@ -240,9 +240,9 @@ class PostgresStore : public HistoryStore {
                 "messages = names.messages + excluded.messages, "
                 "last_seen = GREATEST(names.last_seen, excluded.last_seen), seq = excluded.seq",
                 {name.sender, name.name, name.recipient, name.messages, name.last_seen});
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return Unexpected(r.error());
       }
-      if (auto r = Command("COMMIT"); !r) return tl::unexpected(r.error());
+      if (auto r = Command("COMMIT"); !r) return Unexpected(r.error());
       return batch.counted;
     });
   }
@@ -251,23 +251,23 @@ class PostgresStore : public HistoryStore {
     return Reading<HistorySnapshot>([&]() -> Result<HistorySnapshot> {
       HistorySnapshot snapshot;
       auto count = QueryInt("SELECT count(*) FROM pairs", {});
-      if (!count) return tl::unexpected(count.error());
+      if (!count) return Unexpected(count.error());
       snapshot.pairs.reserve(static_cast<size_t>(*count));
       if (auto r = Stream(std::string("SELECT ") + kPairColumns + " FROM pairs", {},
                           [&](const PGresult* row) { snapshot.pairs.push_back(PairAt(row, 0)); });
           !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r = Stream("SELECT sender, name, recipient, messages FROM names", {},
                           [&](const PGresult* row) { snapshot.names.push_back(NameAt(row, 0)); });
           !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r = ReadExceptions("", now, &snapshot.exceptions); !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       auto cursor = MaxSeq();
-      if (!cursor) return tl::unexpected(cursor.error());
+      if (!cursor) return Unexpected(cursor.error());
       snapshot.cursor = *cursor;
       return snapshot;
     });
@@ -275,7 +275,7 @@ class PostgresStore : public HistoryStore {
 
   Result<HistorySnapshot> LoadForSender(std::string_view sender, int64_t now) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     return Reading<HistorySnapshot>([&]() -> Result<HistorySnapshot> {
       HistorySnapshot snapshot;
       if (auto r = Stream(std::string("SELECT ") + kPairColumns +
@@ -284,19 +284,19 @@ class PostgresStore : public HistoryStore {
                           {*key},
                           [&](const PGresult* row) { snapshot.pairs.push_back(PairAt(row, 0)); });
           !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r = Stream("SELECT sender, name, recipient, messages FROM names WHERE sender = $1",
                           {*key},
                           [&](const PGresult* row) { snapshot.names.push_back(NameAt(row, 0)); });
           !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r = ReadExceptions(*key, now, &snapshot.exceptions); !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       auto cursor = MaxSeq();
-      if (!cursor) return tl::unexpected(cursor.error());
+      if (!cursor) return Unexpected(cursor.error());
       snapshot.cursor = *cursor;
       return snapshot;
     });
@@ -311,19 +311,19 @@ class PostgresStore : public HistoryStore {
               Stream(std::string("SELECT ") + kPairColumns + " FROM pairs WHERE seq > $1", {from},
                      [&](const PGresult* row) { snapshot.pairs.push_back(PairAt(row, 0)); });
           !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r =
               Stream("SELECT sender, name, recipient, messages FROM names WHERE seq > $1", {from},
                      [&](const PGresult* row) { snapshot.names.push_back(NameAt(row, 0)); });
           !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r = ReadExceptions("", now, &snapshot.exceptions); !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       auto seen = MaxSeq();
-      if (!seen) return tl::unexpected(seen.error());
+      if (!seen) return Unexpected(seen.error());
       snapshot.cursor = std::max(cursor, *seen);
       return snapshot;
     });
@@ -332,12 +332,12 @@ class PostgresStore : public HistoryStore {
   Result<std::vector<PairRecord>> TopCorrespondents(std::string_view sender,
                                                     size_t limit) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     auto result = Run(std::string("SELECT ") + kPairColumns +
                           " FROM pairs WHERE sender = $1 "
                           "ORDER BY messages DESC, last_seen DESC, recipient, sender LIMIT $2",
                       {*key, static_cast<int64_t>(limit)});
-    if (!result) return tl::unexpected(result.error());
+    if (!result) return Unexpected(result.error());
     std::vector<PairRecord> pairs;
     for (int row = 0; row < PQntuples(result->get()); ++row) {
       pairs.push_back(PairAt(result->get(), row));
@@ -347,7 +347,7 @@ class PostgresStore : public HistoryStore {
 
   Result<DomainSummary> DescribeDomain(std::string_view domain, size_t limit) override {
     auto canonical = DomainKey(domain);
-    if (!canonical) return tl::unexpected(canonical.error());
+    if (!canonical) return Unexpected(canonical.error());
     return Reading<DomainSummary>([&]() -> Result<DomainSummary> {
       DomainSummary summary;
       summary.domain = *canonical;
@@ -356,7 +356,7 @@ class PostgresStore : public HistoryStore {
           "count(DISTINCT recipient), coalesce(min(first_seen), 0), coalesce(max(last_seen), 0) "
           "FROM pairs WHERE domain = $1",
           {*canonical});
-      if (!totals) return tl::unexpected(totals.error());
+      if (!totals) return Unexpected(totals.error());
       summary.messages = Int(totals->get(), 0, 0);
       summary.senders = Int(totals->get(), 0, 1);
       summary.addresses = Int(totals->get(), 0, 2);
@@ -366,7 +366,7 @@ class PostgresStore : public HistoryStore {
                          " FROM pairs WHERE domain = $1 "
                          "ORDER BY messages DESC, last_seen DESC, recipient, sender LIMIT $2",
                      {*canonical, static_cast<int64_t>(limit)});
-      if (!top) return tl::unexpected(top.error());
+      if (!top) return Unexpected(top.error());
       for (int row = 0; row < PQntuples(top->get()); ++row) {
         summary.top_pairs.push_back(PairAt(top->get(), row));
       }
@@ -388,27 +388,27 @@ class PostgresStore : public HistoryStore {
 
   Result<void> AddException(const ExceptionRecord& exception) override {
     auto sender = AddressKey(exception.sender, keyer_);
-    if (!sender) return tl::unexpected(sender.error());
+    if (!sender) return Unexpected(sender.error());
     auto recipient = ExceptionRecipientKey(exception.recipient, keyer_);
-    if (!recipient) return tl::unexpected(recipient.error());
+    if (!recipient) return Unexpected(recipient.error());
     // One statement: its own transaction.
     auto r =
         Run("INSERT INTO exceptions (sender, recipient, expires, created, note) "
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sender, recipient) DO UPDATE SET "
             "expires = excluded.expires, created = excluded.created, note = excluded.note",
             {*sender, *recipient, exception.expires, exception.created, exception.note});
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return Unexpected(r.error());
     return {};
   }
 
   Result<size_t> RemoveException(std::string_view sender, std::string_view recipient) override {
     auto sender_key = AddressKey(sender, keyer_);
-    if (!sender_key) return tl::unexpected(sender_key.error());
+    if (!sender_key) return Unexpected(sender_key.error());
     auto recipient_key = ExceptionRecipientKey(recipient, keyer_);
-    if (!recipient_key) return tl::unexpected(recipient_key.error());
+    if (!recipient_key) return Unexpected(recipient_key.error());
     auto r = Run("DELETE FROM exceptions WHERE sender = $1 AND recipient = $2",
                  {*sender_key, *recipient_key});
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return Unexpected(r.error());
     return Affected(r->get());
   }
 
@@ -416,29 +416,29 @@ class PostgresStore : public HistoryStore {
     std::string key;
     if (!sender.empty()) {
       auto k = AddressKey(sender, keyer_);
-      if (!k) return tl::unexpected(k.error());
+      if (!k) return Unexpected(k.error());
       key = *k;
     }
     std::vector<ExceptionRecord> out;
-    if (auto r = ReadExceptions(key, INT64_MIN, &out); !r) return tl::unexpected(r.error());
+    if (auto r = ReadExceptions(key, INT64_MIN, &out); !r) return Unexpected(r.error());
     return out;
   }
 
   Result<size_t> Prune(int64_t before) override {
     return Retrying<size_t>([&]() -> Result<size_t> {
-      if (auto r = Command("BEGIN"); !r) return tl::unexpected(r.error());
+      if (auto r = Command("BEGIN"); !r) return Unexpected(r.error());
       size_t removed = 0;
       for (const char* sql :
            {"DELETE FROM pairs WHERE last_seen < $1", "DELETE FROM names WHERE last_seen < $1",
             "DELETE FROM message_keys WHERE time < $1",
             "DELETE FROM exceptions WHERE expires < $1"}) {
         auto r = Run(sql, {before});
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return Unexpected(r.error());
         if (removed == 0 && std::string_view(sql).find("pairs") != std::string_view::npos) {
           removed = Affected(r->get());
         }
       }
-      if (auto r = Command("COMMIT"); !r) return tl::unexpected(r.error());
+      if (auto r = Command("COMMIT"); !r) return Unexpected(r.error());
       return removed;
     });
   }
@@ -447,7 +447,7 @@ class PostgresStore : public HistoryStore {
   // the schema is what can be checked from here.
   Result<void> CheckIntegrity() override {
     auto stats = Stats();
-    if (!stats) return tl::unexpected(stats.error());
+    if (!stats) return Unexpected(stats.error());
     return {};
   }
 
@@ -459,7 +459,7 @@ class PostgresStore : public HistoryStore {
               "(SELECT count(*) FROM exceptions), (SELECT count(*) FROM message_keys), "
               "(SELECT max(version) FROM schema_version)",
               {});
-      if (!result) return tl::unexpected(result.error());
+      if (!result) return Unexpected(result.error());
       StoreStats stats;
       stats.pairs = Int(result->get(), 0, 0);
       stats.senders = Int(result->get(), 0, 1);
@@ -497,7 +497,7 @@ class PostgresStore : public HistoryStore {
     PgResult result(PQexec(conn_.get(), sql));
     ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      return tl::unexpected(DbError(sql, result.get()));
+      return Unexpected(DbError(sql, result.get()));
     }
     return {};
   }
@@ -510,7 +510,7 @@ class PostgresStore : public HistoryStore {
     std::string name = "rcptguard_" + std::to_string(prepared_.size());
     PgResult result(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, nullptr));
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      return tl::unexpected(DbError("cannot prepare a statement", result.get()));
+      return Unexpected(DbError("cannot prepare a statement", result.get()));
     }
     return &prepared_.emplace(sql, std::move(name)).first->second;
   }
@@ -534,21 +534,21 @@ class PostgresStore : public HistoryStore {
   // must not contain NUL: PostgreSQL text cannot hold one.
   Result<PgResult> Run(const std::string& sql, std::vector<Param> params) {
     auto name = Prepared(sql, static_cast<int>(params.size()));
-    if (!name) return tl::unexpected(name.error());
+    if (!name) return Unexpected(name.error());
     Arguments args = Unpack(params);
     PgResult result(PQexecPrepared(conn_.get(), (*name)->c_str(), static_cast<int>(params.size()),
                                    args.values.data(), args.lengths.data(), args.formats.data(),
                                    /*resultFormat=*/0));
     ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      return tl::unexpected(DbError("query failed", result.get()));
+      return Unexpected(DbError("query failed", result.get()));
     }
     return result;
   }
 
   Result<int64_t> QueryInt(const std::string& sql, std::vector<Param> params) {
     auto result = Run(sql, std::move(params));
-    if (!result) return tl::unexpected(result.error());
+    if (!result) return Unexpected(result.error());
     if (PQntuples(result->get()) < 1) return int64_t{0};
     return Int(result->get(), 0, 0);
   }
@@ -558,11 +558,11 @@ class PostgresStore : public HistoryStore {
   template <typename OnRow>
   Result<void> Stream(const std::string& sql, std::vector<Param> params, OnRow on_row) {
     auto name = Prepared(sql, static_cast<int>(params.size()));
-    if (!name) return tl::unexpected(name.error());
+    if (!name) return Unexpected(name.error());
     Arguments args = Unpack(params);
     if (!PQsendQueryPrepared(conn_.get(), (*name)->c_str(), static_cast<int>(params.size()),
                              args.values.data(), args.lengths.data(), args.formats.data(), 0)) {
-      return tl::unexpected(DbError("query failed", nullptr));
+      return Unexpected(DbError("query failed", nullptr));
     }
     PQsetSingleRowMode(conn_.get());
     std::optional<Error> error;
@@ -577,7 +577,7 @@ class PostgresStore : public HistoryStore {
         error = DbError("query failed", raw);
       }
     }
-    if (error) return tl::unexpected(*error);
+    if (error) return Unexpected(*error);
     return {};
   }
 
@@ -587,7 +587,7 @@ class PostgresStore : public HistoryStore {
         Run("SELECT sender, recipient, expires, created, note FROM exceptions "
             "WHERE ($1 = '' OR sender = $1) AND expires > $2 ORDER BY sender, recipient",
             {sender_key, now});
-    if (!result) return tl::unexpected(result.error());
+    if (!result) return Unexpected(result.error());
     for (int row = 0; row < PQntuples(result->get()); ++row) {
       out->push_back(ExceptionAt(result->get(), row));
     }
@@ -626,29 +626,29 @@ class PostgresStore : public HistoryStore {
   template <typename T, typename Body>
   Result<T> Reading(Body body) {
     if (auto r = Command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     Result<T> result = body();
     if (!result) {
       Rollback();
       return result;
     }
-    if (auto r = Command("COMMIT"); !r) return tl::unexpected(r.error());
+    if (auto r = Command("COMMIT"); !r) return Unexpected(r.error());
     return result;
   }
 
   Result<size_t> Forget(std::string_view address, std::initializer_list<const char*> statements) {
     auto key = AddressKey(address, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     return Retrying<size_t>([&]() -> Result<size_t> {
-      if (auto r = Command("BEGIN"); !r) return tl::unexpected(r.error());
+      if (auto r = Command("BEGIN"); !r) return Unexpected(r.error());
       size_t removed = 0;
       for (const char* sql : statements) {
         auto r = Run(sql, {*key});
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return Unexpected(r.error());
         removed += Affected(r->get());
       }
-      if (auto r = Command("COMMIT"); !r) return tl::unexpected(r.error());
+      if (auto r = Command("COMMIT"); !r) return Unexpected(r.error());
       return removed;
     });
   }
@@ -657,10 +657,10 @@ class PostgresStore : public HistoryStore {
   // transaction-scoped advisory lock: gateways opening one database at once
   // queue here, and each sees the schema the first one finished.
   Result<void> Migrate() {
-    if (auto r = Command("BEGIN"); !r) return tl::unexpected(r.error());
+    if (auto r = Command("BEGIN"); !r) return Unexpected(r.error());
     auto body = [&]() -> Result<void> {
       if (auto r = Run("SELECT pg_advisory_xact_lock($1)", {kMigrationLockId}); !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       if (auto r =
               Command("CREATE TABLE IF NOT EXISTS schema_version ("
@@ -669,7 +669,7 @@ class PostgresStore : public HistoryStore {
         return r;
       }
       auto version = QueryInt("SELECT coalesce(max(version), 0) FROM schema_version", {});
-      if (!version) return tl::unexpected(version.error());
+      if (!version) return Unexpected(version.error());
       if (*version > kHistorySchemaVersion) {
         return MakeError(ErrorCode::kConfig, "history store " + url_ + " has schema version " +
                                                  std::to_string(*version) +
@@ -679,11 +679,11 @@ class PostgresStore : public HistoryStore {
       for (int64_t v = *version; v < kHistorySchemaVersion; ++v) {
         if (auto r = Command(kMigrations[v]); !r) return r;
         if (auto r = Run("INSERT INTO schema_version (version) VALUES ($1)", {v + 1}); !r) {
-          return tl::unexpected(r.error());
+          return Unexpected(r.error());
         }
       }
       auto mode = Run("SELECT value FROM meta WHERE key = 'hashed'", {});
-      if (!mode) return tl::unexpected(mode.error());
+      if (!mode) return Unexpected(mode.error());
       if (PQntuples(mode->get()) > 0) {
         bool stored_hashed = Text(mode->get(), 0, 0) == "1";
         if (stored_hashed != keyer_.hashed()) {
@@ -695,7 +695,7 @@ class PostgresStore : public HistoryStore {
       } else if (auto r = Run("INSERT INTO meta (key, value) VALUES ('hashed', $1)",
                               {keyer_.hashed() ? "1" : "0"});
                  !r) {
-        return tl::unexpected(r.error());
+        return Unexpected(r.error());
       }
       return Command("COMMIT");
     };
@@ -716,7 +716,7 @@ class PostgresStore : public HistoryStore {
 Result<std::unique_ptr<HistoryStore>> OpenPostgresStore(const StoreUrl& url,
                                                         const StoreOptions& options) {
   auto store = std::make_unique<PostgresStore>(RedactStoreUrl(options.url), options.keyer);
-  if (auto r = store->Open(url.conninfo); !r) return tl::unexpected(r.error());
+  if (auto r = store->Open(url.conninfo); !r) return Unexpected(r.error());
   return std::unique_ptr<HistoryStore>(std::move(store));
 }
 

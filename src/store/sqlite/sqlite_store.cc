@@ -142,12 +142,12 @@ class SqliteStore : public HistoryStore {
 
   Result<void> CheckIntegrity() override {
     auto check = Prepare("PRAGMA quick_check(1)");
-    if (!check) return tl::unexpected(check.error());
+    if (!check) return Unexpected(check.error());
     int rc = sqlite3_step(*check);
     std::string answer =
         rc == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(*check, 0)) : "";
     sqlite3_reset(*check);
-    if (rc != SQLITE_ROW) return tl::unexpected(StepError(rc));
+    if (rc != SQLITE_ROW) return Unexpected(StepError(rc));
     if (answer != "ok") {
       return MakeError(ErrorCode::kIo, "history store " + url_ + " is damaged: " +
                                            answer.substr(0, 200) +
@@ -159,14 +159,14 @@ class SqliteStore : public HistoryStore {
 
   Result<size_t> Record(std::span<const SentMessage> messages) override {
     Transaction transaction(this, /*write=*/true);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     auto insert_key =
         Prepare("INSERT INTO message_keys (key, time) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-    if (!insert_key) return tl::unexpected(insert_key.error());
+    if (!insert_key) return Unexpected(insert_key.error());
     std::unordered_map<std::string, bool> fresh;
     for (const MessageKey& key : MessageKeys(messages)) {
       auto done = Step(*insert_key, key.key, key.time);
-      if (!done) return tl::unexpected(done.error());
+      if (!done) return Unexpected(done.error());
       fresh[key.key] = sqlite3_changes(db_.get()) > 0;
     }
     RecordBatch batch = AggregateMessages(messages, keyer_, [&](std::string_view key) {
@@ -174,11 +174,11 @@ class SqliteStore : public HistoryStore {
       return it != fresh.end() && it->second;
     });
     if (batch.pairs.empty() && batch.names.empty()) {
-      if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+      if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
       return batch.counted;
     }
     auto seq = ReadSeq();
-    if (!seq) return tl::unexpected(seq.error());
+    if (!seq) return Unexpected(seq.error());
     int64_t next = *seq;
     auto upsert_pair = Prepare(
         "INSERT INTO pairs (sender, recipient, domain, messages, first_seen, last_seen, "
@@ -187,11 +187,11 @@ class SqliteStore : public HistoryStore {
         "first_seen = min(first_seen, excluded.first_seen), "
         "last_seen = max(last_seen, excluded.last_seen), "
         "local_digests = excluded.local_digests, seq = excluded.seq");
-    if (!upsert_pair) return tl::unexpected(upsert_pair.error());
+    if (!upsert_pair) return Unexpected(upsert_pair.error());
     for (const PairDelta& pair : batch.pairs) {
       auto done = Step(*upsert_pair, pair.sender, pair.recipient, pair.domain, pair.messages,
                        pair.first_seen, pair.last_seen, Blob{pair.local_digests}, ++next);
-      if (!done) return tl::unexpected(done.error());
+      if (!done) return Unexpected(done.error());
     }
     auto upsert_name = Prepare(
         "INSERT INTO names (sender, name, recipient, messages, last_seen, seq) "
@@ -199,123 +199,123 @@ class SqliteStore : public HistoryStore {
         "ON CONFLICT (sender, name, recipient) DO UPDATE SET "
         "messages = messages + excluded.messages, last_seen = max(last_seen, excluded.last_seen), "
         "seq = excluded.seq");
-    if (!upsert_name) return tl::unexpected(upsert_name.error());
+    if (!upsert_name) return Unexpected(upsert_name.error());
     for (const NameDelta& name : batch.names) {
       auto done = Step(*upsert_name, name.sender, name.name, name.recipient, name.messages,
                        name.last_seen, ++next);
-      if (!done) return tl::unexpected(done.error());
+      if (!done) return Unexpected(done.error());
     }
     auto write_seq = Prepare("UPDATE meta SET value = ?1 WHERE key = 'seq'");
-    if (!write_seq) return tl::unexpected(write_seq.error());
-    if (auto done = Step(*write_seq, next); !done) return tl::unexpected(done.error());
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (!write_seq) return Unexpected(write_seq.error());
+    if (auto done = Step(*write_seq, next); !done) return Unexpected(done.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return batch.counted;
   }
 
   Result<HistorySnapshot> Load(int64_t now) override {
     Transaction transaction(this, /*write=*/false);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     HistorySnapshot snapshot;
     auto count = QueryInt("SELECT count(*) FROM pairs");
-    if (!count) return tl::unexpected(count.error());
+    if (!count) return Unexpected(count.error());
     snapshot.pairs.reserve(static_cast<size_t>(*count));
     if (auto r = ReadPairs(std::string("SELECT ") + kPairColumns + " FROM pairs", &snapshot.pairs);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     if (auto r = ReadNames("SELECT sender, name, recipient, messages FROM names", &snapshot.names);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     if (auto r = ReadExceptions("", now, &snapshot.exceptions); !r)
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     auto seq = ReadSeq();
-    if (!seq) return tl::unexpected(seq.error());
+    if (!seq) return Unexpected(seq.error());
     snapshot.cursor = *seq;
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return snapshot;
   }
 
   Result<HistorySnapshot> LoadForSender(std::string_view sender, int64_t now) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     Transaction transaction(this, /*write=*/false);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     HistorySnapshot snapshot;
     if (auto r = ReadPairs(std::string("SELECT ") + kPairColumns +
                                " FROM pairs WHERE domain IN "
                                "(SELECT DISTINCT domain FROM pairs WHERE sender = ?1)",
                            &snapshot.pairs, *key);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     if (auto r = ReadNames("SELECT sender, name, recipient, messages FROM names WHERE sender = ?1",
                            &snapshot.names, *key);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     if (auto r = ReadExceptions(*key, now, &snapshot.exceptions); !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     auto seq = ReadSeq();
-    if (!seq) return tl::unexpected(seq.error());
+    if (!seq) return Unexpected(seq.error());
     snapshot.cursor = *seq;
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return snapshot;
   }
 
   Result<HistorySnapshot> LoadChangedSince(int64_t cursor, int64_t now) override {
     Transaction transaction(this, /*write=*/false);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     HistorySnapshot snapshot;
     // seq is given out inside the write transaction that holds SQLite's single
     // writer lock, so rows commit in seq order and no lookback is needed.
     if (auto r = ReadPairs(std::string("SELECT ") + kPairColumns + " FROM pairs WHERE seq > ?1",
                            &snapshot.pairs, cursor);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     if (auto r = ReadNames("SELECT sender, name, recipient, messages FROM names WHERE seq > ?1",
                            &snapshot.names, cursor);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     if (auto r = ReadExceptions("", now, &snapshot.exceptions); !r)
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     auto seq = ReadSeq();
-    if (!seq) return tl::unexpected(seq.error());
+    if (!seq) return Unexpected(seq.error());
     snapshot.cursor = std::max(cursor, *seq);
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return snapshot;
   }
 
   Result<std::vector<PairRecord>> TopCorrespondents(std::string_view sender,
                                                     size_t limit) override {
     auto key = AddressKey(sender, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     std::vector<PairRecord> pairs;
     auto r = ReadPairs(std::string("SELECT ") + kPairColumns +
                            " FROM pairs WHERE sender = ?1 "
                            "ORDER BY messages DESC, last_seen DESC, recipient, sender LIMIT ?2",
                        &pairs, *key, static_cast<int64_t>(limit));
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return Unexpected(r.error());
     return pairs;
   }
 
   Result<DomainSummary> DescribeDomain(std::string_view domain, size_t limit) override {
     auto canonical = DomainKey(domain);
-    if (!canonical) return tl::unexpected(canonical.error());
+    if (!canonical) return Unexpected(canonical.error());
     Transaction transaction(this, /*write=*/false);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     DomainSummary summary;
     summary.domain = *canonical;
     auto totals = Prepare(
         "SELECT coalesce(sum(messages), 0), count(DISTINCT sender), count(DISTINCT recipient), "
         "coalesce(min(first_seen), 0), coalesce(max(last_seen), 0) FROM pairs WHERE domain = ?1");
-    if (!totals) return tl::unexpected(totals.error());
-    if (auto r = Bind(*totals, *canonical); !r) return tl::unexpected(r.error());
+    if (!totals) return Unexpected(totals.error());
+    if (auto r = Bind(*totals, *canonical); !r) return Unexpected(r.error());
     int rc = sqlite3_step(*totals);
-    if (rc != SQLITE_ROW) return tl::unexpected(StepError(rc));
+    if (rc != SQLITE_ROW) return Unexpected(StepError(rc));
     summary.messages = sqlite3_column_int64(*totals, 0);
     summary.senders = sqlite3_column_int64(*totals, 1);
     summary.addresses = sqlite3_column_int64(*totals, 2);
@@ -327,9 +327,9 @@ class SqliteStore : public HistoryStore {
                                "ORDER BY messages DESC, last_seen DESC, recipient, sender LIMIT ?2",
                            &summary.top_pairs, *canonical, static_cast<int64_t>(limit));
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return summary;
   }
 
@@ -347,36 +347,36 @@ class SqliteStore : public HistoryStore {
 
   Result<void> AddException(const ExceptionRecord& exception) override {
     auto sender = AddressKey(exception.sender, keyer_);
-    if (!sender) return tl::unexpected(sender.error());
+    if (!sender) return Unexpected(sender.error());
     auto recipient = ExceptionRecipientKey(exception.recipient, keyer_);
-    if (!recipient) return tl::unexpected(recipient.error());
+    if (!recipient) return Unexpected(recipient.error());
     Transaction transaction(this, /*write=*/true);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     auto upsert = Prepare(
         "INSERT INTO exceptions (sender, recipient, expires, created, note) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sender, recipient) DO UPDATE SET "
         "expires = excluded.expires, created = excluded.created, note = excluded.note");
-    if (!upsert) return tl::unexpected(upsert.error());
+    if (!upsert) return Unexpected(upsert.error());
     if (auto r = Step(*upsert, *sender, *recipient, exception.expires, exception.created,
                       exception.note);
         !r) {
-      return tl::unexpected(r.error());
+      return Unexpected(r.error());
     }
     return transaction.Commit();
   }
 
   Result<size_t> RemoveException(std::string_view sender, std::string_view recipient) override {
     auto sender_key = AddressKey(sender, keyer_);
-    if (!sender_key) return tl::unexpected(sender_key.error());
+    if (!sender_key) return Unexpected(sender_key.error());
     auto recipient_key = ExceptionRecipientKey(recipient, keyer_);
-    if (!recipient_key) return tl::unexpected(recipient_key.error());
+    if (!recipient_key) return Unexpected(recipient_key.error());
     Transaction transaction(this, /*write=*/true);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     auto remove = Prepare("DELETE FROM exceptions WHERE sender = ?1 AND recipient = ?2");
-    if (!remove) return tl::unexpected(remove.error());
-    if (auto r = Step(*remove, *sender_key, *recipient_key); !r) return tl::unexpected(r.error());
+    if (!remove) return Unexpected(remove.error());
+    if (auto r = Step(*remove, *sender_key, *recipient_key); !r) return Unexpected(r.error());
     size_t removed = static_cast<size_t>(sqlite3_changes(db_.get()));
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return removed;
   }
 
@@ -384,34 +384,34 @@ class SqliteStore : public HistoryStore {
     std::string key;
     if (!sender.empty()) {
       auto k = AddressKey(sender, keyer_);
-      if (!k) return tl::unexpected(k.error());
+      if (!k) return Unexpected(k.error());
       key = *k;
     }
     std::vector<ExceptionRecord> out;
-    if (auto r = ReadExceptions(key, /*now=*/INT64_MIN, &out); !r) return tl::unexpected(r.error());
+    if (auto r = ReadExceptions(key, /*now=*/INT64_MIN, &out); !r) return Unexpected(r.error());
     return out;
   }
 
   Result<size_t> Prune(int64_t before) override {
     Transaction transaction(this, /*write=*/true);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     size_t removed = 0;
     const char* statements[] = {
         "DELETE FROM pairs WHERE last_seen < ?1", "DELETE FROM names WHERE last_seen < ?1",
         "DELETE FROM message_keys WHERE time < ?1", "DELETE FROM exceptions WHERE expires < ?1"};
     for (const char* sql : statements) {
       auto statement = Prepare(sql);
-      if (!statement) return tl::unexpected(statement.error());
-      if (auto r = Step(*statement, before); !r) return tl::unexpected(r.error());
+      if (!statement) return Unexpected(statement.error());
+      if (auto r = Step(*statement, before); !r) return Unexpected(r.error());
       if (sql == statements[0]) removed = static_cast<size_t>(sqlite3_changes(db_.get()));
     }
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return removed;
   }
 
   Result<StoreStats> Stats() override {
     Transaction transaction(this, /*write=*/false);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     StoreStats stats;
     struct Query {
       const char* sql;
@@ -426,12 +426,12 @@ class SqliteStore : public HistoryStore {
                                Query{"SELECT count(*) FROM message_keys", &stats.recorded_messages},
                                Query{"SELECT max(version) FROM schema_version", &version}}) {
       auto value = QueryInt(query.sql);
-      if (!value) return tl::unexpected(value.error());
+      if (!value) return Unexpected(value.error());
       *query.into = *value;
     }
     stats.schema_version = static_cast<int>(version);
     stats.hashed = keyer_.hashed();  // Open checked that it matches the data
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return stats;
   }
 
@@ -491,7 +491,7 @@ class SqliteStore : public HistoryStore {
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size()),
                            SQLITE_PREPARE_PERSISTENT, &statement, nullptr) != SQLITE_OK) {
-      return tl::unexpected(DbError("cannot prepare \"" + sql + "\""));
+      return Unexpected(DbError("cannot prepare \"" + sql + "\""));
     }
     statements_.emplace(sql, Statement(statement));
     return statement;
@@ -520,7 +520,7 @@ class SqliteStore : public HistoryStore {
     int rc = SQLITE_OK;
     (void)statement;  // unused when there are no arguments
     ((rc = rc == SQLITE_OK ? BindOne(statement, ++index, args) : rc), ...);
-    if (rc != SQLITE_OK) return tl::unexpected(DbError("cannot bind a parameter"));
+    if (rc != SQLITE_OK) return Unexpected(DbError("cannot bind a parameter"));
     return {};
   }
 
@@ -530,15 +530,15 @@ class SqliteStore : public HistoryStore {
     if (auto r = Bind(statement, args...); !r) return r;
     int rc = sqlite3_step(statement);
     sqlite3_reset(statement);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return tl::unexpected(StepError(rc));
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Unexpected(StepError(rc));
     return {};
   }
 
   Result<int64_t> QueryInt(const char* sql) {
     auto statement = Prepare(sql);
-    if (!statement) return tl::unexpected(statement.error());
+    if (!statement) return Unexpected(statement.error());
     int rc = sqlite3_step(*statement);
-    if (rc != SQLITE_ROW) return tl::unexpected(StepError(rc));
+    if (rc != SQLITE_ROW) return Unexpected(StepError(rc));
     int64_t value = sqlite3_column_int64(*statement, 0);
     sqlite3_reset(*statement);
     return value;
@@ -558,12 +558,12 @@ class SqliteStore : public HistoryStore {
   template <typename Row, typename... Args>
   Result<void> ForEachRow(const std::string& sql, Row&& row, const Args&... args) {
     auto statement = Prepare(sql);
-    if (!statement) return tl::unexpected(statement.error());
+    if (!statement) return Unexpected(statement.error());
     if (auto r = Bind(*statement, args...); !r) return r;
     int rc;
     while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) row(*statement);
     sqlite3_reset(*statement);
-    if (rc != SQLITE_DONE) return tl::unexpected(StepError(rc));
+    if (rc != SQLITE_DONE) return Unexpected(StepError(rc));
     return {};
   }
 
@@ -624,17 +624,17 @@ class SqliteStore : public HistoryStore {
 
   Result<size_t> Forget(std::string_view address, std::initializer_list<const char*> statements) {
     auto key = AddressKey(address, keyer_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return Unexpected(key.error());
     Transaction transaction(this, /*write=*/true);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     size_t removed = 0;
     for (const char* sql : statements) {
       auto statement = Prepare(sql);
-      if (!statement) return tl::unexpected(statement.error());
-      if (auto r = Step(*statement, *key); !r) return tl::unexpected(r.error());
+      if (!statement) return Unexpected(statement.error());
+      if (auto r = Step(*statement, *key); !r) return Unexpected(r.error());
       removed += static_cast<size_t>(sqlite3_changes(db_.get()));
     }
-    if (auto r = transaction.Commit(); !r) return tl::unexpected(r.error());
+    if (auto r = transaction.Commit(); !r) return Unexpected(r.error());
     return removed;
   }
 
@@ -677,10 +677,10 @@ class SqliteStore : public HistoryStore {
   Result<void> CheckSchema() {
     auto tables = QueryInt(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-    if (!tables) return tl::unexpected(tables.error());
+    if (!tables) return Unexpected(tables.error());
     if (*tables == 0) return NotOurs();
     auto version = QueryInt("SELECT coalesce(max(version), 0) FROM schema_version");
-    if (!version) return tl::unexpected(version.error());
+    if (!version) return Unexpected(version.error());
     if (*version != kHistorySchemaVersion) {
       return MakeError(ErrorCode::kConfig,
                        "history store " + url_ + " has schema version " +
@@ -689,7 +689,7 @@ class SqliteStore : public HistoryStore {
                            " (a command that writes, such as learn, migrates it)");
     }
     auto hashed = QueryInt("SELECT value FROM meta WHERE key = 'hashed'");
-    if (!hashed) return tl::unexpected(hashed.error());
+    if (!hashed) return Unexpected(hashed.error());
     if ((*hashed != 0) != keyer_.hashed()) {
       return MakeError(ErrorCode::kConfig, "history store " + url_ + " holds " +
                                                ModeName(*hashed != 0) +
@@ -714,13 +714,13 @@ class SqliteStore : public HistoryStore {
   // the second sees the first's finished schema.
   Result<void> Migrate() {
     Transaction transaction(this, /*write=*/true);
-    if (!transaction.ok()) return tl::unexpected(transaction.error());
+    if (!transaction.ok()) return Unexpected(transaction.error());
     auto ours = QueryInt(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-    if (!ours) return tl::unexpected(ours.error());
+    if (!ours) return Unexpected(ours.error());
     auto others = QueryInt(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    if (!others) return tl::unexpected(others.error());
+    if (!others) return Unexpected(others.error());
     if (*ours == 0 && *others > 0) return NotOurs();
     if (auto r = Exec("CREATE TABLE IF NOT EXISTS schema_version ("
                       "version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)");
@@ -728,7 +728,7 @@ class SqliteStore : public HistoryStore {
       return r;
     }
     auto version = QueryInt("SELECT coalesce(max(version), 0) FROM schema_version");
-    if (!version) return tl::unexpected(version.error());
+    if (!version) return Unexpected(version.error());
     if (*version > kHistorySchemaVersion) {
       return MakeError(ErrorCode::kConfig, "history store " + url_ + " has schema version " +
                                                std::to_string(*version) +
@@ -739,11 +739,11 @@ class SqliteStore : public HistoryStore {
       if (auto r = Exec(kMigrations[v]); !r) return r;
       auto record =
           Prepare("INSERT INTO schema_version (version, applied) VALUES (?1, unixepoch())");
-      if (!record) return tl::unexpected(record.error());
+      if (!record) return Unexpected(record.error());
       if (auto r = Step(*record, v + 1); !r) return r;
     }
     auto mode = Prepare("SELECT value FROM meta WHERE key = 'hashed'");
-    if (!mode) return tl::unexpected(mode.error());
+    if (!mode) return Unexpected(mode.error());
     int rc = sqlite3_step(*mode);
     if (rc == SQLITE_ROW) {
       bool stored_hashed = sqlite3_column_int64(*mode, 0) != 0;
@@ -756,9 +756,9 @@ class SqliteStore : public HistoryStore {
       }
     } else {
       sqlite3_reset(*mode);
-      if (rc != SQLITE_DONE) return tl::unexpected(StepError(rc));
+      if (rc != SQLITE_DONE) return Unexpected(StepError(rc));
       auto insert = Prepare("INSERT INTO meta (key, value) VALUES ('hashed', ?1)");
-      if (!insert) return tl::unexpected(insert.error());
+      if (!insert) return Unexpected(insert.error());
       if (auto r = Step(*insert, int64_t{keyer_.hashed() ? 1 : 0}); !r) return r;
     }
     return transaction.Commit();
@@ -779,7 +779,7 @@ Result<std::unique_ptr<HistoryStore>> OpenSqliteStore(const StoreUrl& url,
                                                       const StoreOptions& options) {
   auto store = std::make_unique<SqliteStore>(RedactStoreUrl(options.url), options.keyer,
                                              options.read_only);
-  if (auto r = store->Open(url.path); !r) return tl::unexpected(r.error());
+  if (auto r = store->Open(url.path); !r) return Unexpected(r.error());
   return std::unique_ptr<HistoryStore>(std::move(store));
 }
 
