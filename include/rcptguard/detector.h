@@ -71,6 +71,38 @@ struct DetectorOptions {
   double known_domain_weight = 0.05;
 };
 
+class LookalikeDetector;
+
+// The detector's answers for the domains checked most recently, for a caller
+// that checks many addresses on one thread (`check -`, one worker of it): mail
+// names the same domains again and again, and an answer depends on the
+// domain alone. Direct-mapped: a fixed number of slots, each holding the
+// last domain whose hash falls there, so memory is bounded whatever the
+// input. One cache per thread; it follows the detector it is used with
+// (used with another one, it starts empty).
+class LookalikeCache {
+ public:
+  static constexpr size_t kDefaultSlots = 4096;
+  // `slots` is rounded up to a power of two.
+  explicit LookalikeCache(size_t slots = kDefaultSlots);
+
+  size_t hits() const { return hits_; }
+  size_t misses() const { return misses_; }
+
+ private:
+  friend class LookalikeDetector;
+  struct Slot {
+    bool used = false;
+    std::string ascii;
+    std::string unicode;  // explanations quote the name as typed
+    std::optional<LookalikeMatch> match;
+  };
+  std::shared_ptr<const DetectorIndex> owner_;  // the detector the answers are from
+  std::vector<Slot> slots_;
+  size_t hits_ = 0;
+  size_t misses_ = 0;
+};
+
 class LookalikeDetector {
  public:
   // Builds the indexes. Fails (kInvalidArgument) on an expected domain that is not
@@ -89,6 +121,8 @@ class LookalikeDetector {
   // `typed` is itself expected or nothing expected is close enough. Cost does not
   // grow with the number of expected domains (indexed candidates only).
   std::optional<LookalikeMatch> Check(const DomainName& typed) const;
+  // The same, answered from `cache` when it holds `typed` (null: no cache).
+  std::optional<LookalikeMatch> Check(const DomainName& typed, LookalikeCache* cache) const;
 
   // Returns true iff `domain` or its registrable domain is a known domain.
   bool IsKnown(const DomainName& domain) const;

@@ -109,6 +109,9 @@ struct EvaluationContext {
   // The markings found in the message (null: not scanned, as for `check`).
   // Must come from this policy's marking_scanner().
   const MarkingResult* markings = nullptr;
+  // The detector's recent answers (null: none), owned by the caller and used
+  // by one thread at a time: see LookalikeCache.
+  LookalikeCache* lookalikes = nullptr;
 };
 
 struct PolicySpec {

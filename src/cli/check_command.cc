@@ -98,6 +98,7 @@ class BatchChecker {
     std::vector<std::pair<size_t, std::string>> invalid;  // line index, why
     std::string out;
     bool all_allowed = true;
+    LookalikeCache lookalikes;  // this batch's thread's recent answers
   };
 
   void Queue(std::string_view line, std::optional<std::string> invalid) {
@@ -118,6 +119,8 @@ class BatchChecker {
   }
 
   void CheckBatch(Batch& batch, bool first_of_all) const {
+    EvaluationContext context = context_;
+    context.lookalikes = &batch.lookalikes;
     auto invalid = batch.invalid.begin();
     for (size_t i = 0; i < batch.lines.size(); ++i) {
       auto [offset, length] = batch.lines[i];
@@ -126,7 +129,7 @@ class BatchChecker {
       if (invalid != batch.invalid.end() && invalid->first == i) {
         verdict = policy_.InvalidAddress(line, (invalid++)->second);
       } else {
-        verdict = policy_.Evaluate(sender_, line, context_);
+        verdict = policy_.Evaluate(sender_, line, context);
       }
       if (verdict.action != Action::kAllow) batch.all_allowed = false;
       Render(verdict, format_, first_of_all && i == 0, &batch.out);

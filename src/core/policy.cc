@@ -338,7 +338,7 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
   // A recipient the sender or the organisation already writes to was meant.
   bool intended = finding.excepted || finding.domain_familiar || finding.address_familiar;
   std::optional<LookalikeMatch> match;
-  if (!intended) match = detector_.Check(address->domain);
+  if (!intended) match = detector_.Check(address->domain, context.lookalikes);
   if (match) {
     double score = match->score;
     std::string because;

@@ -1,6 +1,7 @@
 // JSON and text renderings of verdicts.
 #include "rcptguard/verdict_format.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace rcptguard {
@@ -50,10 +51,14 @@ void AppendForTerminal(std::string_view text, std::string* out) {
   }
 }
 
+// "%.3f" without printf's cost: to_chars with a precision formats exactly as
+// printf does in the C locale.
 void AppendScore(double score, std::string* out) {
   char buffer[32];
-  int n = std::snprintf(buffer, sizeof(buffer), "%.3f", score);
-  out->append(buffer, n);
+  auto [end, error] =
+      std::to_chars(buffer, buffer + sizeof(buffer), score, std::chars_format::fixed, 3);
+  if (error != std::errc()) end = buffer;  // not reached: a score is in [0, 1]
+  out->append(buffer, static_cast<size_t>(end - buffer));
 }
 
 }  // namespace

@@ -292,5 +292,35 @@ TEST_F(DetectorTest, IsSafeToShareAcrossThreads) {
   EXPECT_EQ(flagged.load(), 8000);
 }
 
+// A cache gives the detector's own answer for every name, whatever it held
+// before: a name met again, two names in one slot, or a cache that was used
+// with another detector (whose answers would be wrong here).
+TEST_F(DetectorTest, CachedAnswersAreTheDetectorsOwn) {
+  LookalikeDetector army = Build(Trusted({"army.mil", "gmail.com"}));
+  LookalikeDetector other = Build(Trusted({"example.co.uk"}), /*with_known=*/false);
+  const char* names[] = {"army.ml",           "gmial.com", "example.co", "army.mil", "plain.org",
+                         "m\xc3\xbcnchen.de", "army.ml",   "example.co", "gmial.com"};
+  auto same = [](const std::optional<LookalikeMatch>& got,
+                 const std::optional<LookalikeMatch>& want, const char* name) {
+    ASSERT_EQ(got.has_value(), want.has_value()) << name;
+    if (!want) return;
+    EXPECT_EQ(got->intended.ascii, want->intended.ascii) << name;
+    EXPECT_EQ(got->score, want->score) << name;
+    EXPECT_EQ(got->explanation, want->explanation) << name;
+  };
+  for (size_t slots : {size_t{1}, size_t{3}, LookalikeCache::kDefaultSlots}) {
+    LookalikeCache cache(slots);
+    for (const LookalikeDetector* detector : {&other, &army, &other}) {
+      for (const char* name : names) {
+        SCOPED_TRACE(::testing::Message() << "slots " << slots << ", " << name);
+        same(detector->Check(Name(name), &cache), detector->Check(Name(name)), name);
+      }
+    }
+    if (slots == LookalikeCache::kDefaultSlots) {
+      EXPECT_GT(cache.hits(), 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rcptguard
