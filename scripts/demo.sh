@@ -58,12 +58,12 @@ send() {
     | grep -E '^<\*\*|queued as' | sed 's/^ *//; s/^/   /' || true
 }
 send bob@mod.uk alice@army.ml          # .mil typed as .ml: refused at once
-send bob@mod.uk j.smith@nato.in        # .int typed as .in: held for review
+send bob@mod.uk j.smith@nao.int        # the t of nato.int left out (score 0.67): held for review
 send bob@mod.uk carol@army.mil         # clean: delivered
 
 for _ in $(seq 100); do
   [ "$(ls "$work/sink" | wc -l)" -ge 1 ] && \
-    "$rcptguard" quarantine --postfix-config "$work/conf" list | grep -q nato && break
+    "$rcptguard" quarantine --postfix-config "$work/conf" list | grep -q nao.int && break
   sleep 0.1
 done
 echo
