@@ -56,8 +56,7 @@ HeaderOutcome ParseMessageHeaders(std::string_view headers, SentMessage* message
 // ignoring ASCII case, compared with explicit lengths (a NUL is a byte like
 // any other); empty when none does. The one rule the milter's session and
 // `rcptguard quarantine release` both follow.
-std::string_view DisplayNameFor(const std::vector<SentRecipient>& named,
-                                std::string_view address);
+std::string_view DisplayNameFor(const std::vector<SentRecipient>& named, std::string_view address);
 
 // Parses the date of an mbox "From " line ("From alice@x Thu Nov 26 10:00:01
 // 2026", asctime form, optionally with a zone before the year), taken as UTC.

@@ -17,9 +17,9 @@
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "config/config.h"
-#include "rcptguard/message_headers.h"
 #include "quarantine/hold_records.h"
 #include "quarantine/postfix_queue.h"
+#include "rcptguard/message_headers.h"
 #include "rcptguard/session.h"
 #include "rcptguard/verdict_format.h"
 
@@ -315,8 +315,8 @@ class Quarantine {
     message.sender = held.sender;
     message.time = std::time(nullptr);
     for (const std::string& recipient : held.recipients) {
-      message.recipients.push_back(
-          SentRecipient{recipient, std::string(DisplayNameFor(from_headers.recipients, recipient))});
+      message.recipients.push_back(SentRecipient{
+          recipient, std::string(DisplayNameFor(from_headers.recipients, recipient))});
     }
     return message;
   }

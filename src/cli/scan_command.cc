@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "rcptguard/verdict_format.h"
 #include "cli/store_options.h"
 #include "config/config.h"
 #include "rcptguard/ascii.h"
-#include "rcptguard/message_headers.h"
 #include "rcptguard/marking.h"
+#include "rcptguard/message_headers.h"
 #include "rcptguard/session.h"
+#include "rcptguard/verdict_format.h"
 
 namespace rcptguard {
 namespace {
@@ -41,7 +41,7 @@ constexpr size_t kChunk = 1 << 16;
 constexpr size_t kMinEnvelopeBytes = 64 << 20;
 
 // A saved message's header block, field by field as the MTA hands fields to
-// the milter, read in constant memory: each field holds at most `max_field`
+// the milter, in bounded memory: each field holds at most `max_field`
 // bytes of the file (max_scan_bytes + 1), and what is past that is skipped
 // and the field marked cut. A cut field is still longer than the marking
 // scan's budget, so the scan says truncated and on_limit applies, as in the

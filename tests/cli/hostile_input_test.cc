@@ -162,8 +162,8 @@ TEST(HostileInput, AHeaderBlockPastTheScanBoundIsReadWholeAndSaysTruncated) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     std::string message = TestTempPath("big-headers.eml");
-    std::ofstream(message, std::ios::binary)
-        << "From: bob@mod.uk\n" << c.headers << "\nThe body.\n";
+    std::ofstream(message, std::ios::binary) << "From: bob@mod.uk\n"
+                                             << c.headers << "\nThe body.\n";
     ProcessResult run =
         RunShell(kBinary + " scan --format jsonl -c " + config + " " + message + " 2>&1");
     std::remove(message.c_str());

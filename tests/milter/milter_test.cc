@@ -225,14 +225,16 @@ TEST_F(MilterHistoryTest, LearnsDeliveredMailAndFlagsANearMissWithinSeconds) {
       << GotScript(daemon_, "j.smith@army.mil accepted");
   EXPECT_TRUE(ProbeUntilLogged(Slips("j.smith", "army.mil"), "",
                                "warn unfamiliar-recipient near-correspondent"))
-      << GotLog(daemon_, "a slip of j.smith@army.mil: warn unfamiliar-recipient near-correspondent");
+      << GotLog(daemon_,
+                "a slip of j.smith@army.mil: warn unfamiliar-recipient near-correspondent");
   // The display name of a frequent correspondent on another address.
   std::vector<std::string> others;
   for (int i = 0; i < 50; ++i) others.push_back("john.smith" + std::to_string(i) + "@gmail.com");
   EXPECT_TRUE(
       ProbeUntilLogged(others, "Smith, John", "warn unfamiliar-recipient display-name-mismatch"))
-      << GotLog(daemon_, "\"Smith, John\" elsewhere: warn unfamiliar-recipient "
-                         "display-name-mismatch");
+      << GotLog(daemon_,
+                "\"Smith, John\" elsewhere: warn unfamiliar-recipient "
+                "display-name-mismatch");
   // Warned recipients are not learned: the same slip is flagged again.
   ASSERT_EQ(Send("j.smyth@army.mil", ""), 0) << GotScript(daemon_, "j.smyth@army.mil accepted");
   ASSERT_EQ(Send("j.smyth@army.mil", ""), 0) << GotScript(daemon_, "j.smyth@army.mil accepted");
@@ -274,7 +276,8 @@ TEST_F(MilterHistoryTest, TwoGatewaysShareOnePostgresqlHistory) {
   ASSERT_TRUE(StartWithStore(other, url, 600));
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(SendTo(daemon_, "j.smith@army.mil", "John Smith"), 0)
-        << GotScript(daemon_, "j.smith@army.mil accepted") << "\n" << daemon_.Log();
+        << GotScript(daemon_, "j.smith@army.mil accepted") << "\n"
+        << daemon_.Log();
   }
   // The other gateway never saw alice write to j.smith, yet flags the slip.
   EXPECT_TRUE(ProbeUntilLoggedOn(other, Slips("j.smith", "army.mil"), "",

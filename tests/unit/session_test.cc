@@ -1,7 +1,6 @@
 // A message in the mail path: which mail is outbound, what each recipient is
 // answered, and what happens at the end of the message.
 #include "rcptguard/session.h"
-#include "support/session_helpers.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,7 @@
 
 #include "platform/suffix_list_file.h"
 #include "rcptguard/message_headers.h"
+#include "support/session_helpers.h"
 
 namespace rcptguard {
 namespace {
@@ -18,8 +18,8 @@ namespace {
 // Whether `text` contains `part`; a failure prints both (got, want).
 ::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
   if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "got \"" << text << "\", want it to contain \"" << part
-                                       << "\"";
+  return ::testing::AssertionFailure()
+         << "got \"" << text << "\", want it to contain \"" << part << "\"";
 }
 
 std::shared_ptr<const Policy> MakePolicy(bool audit = false,
