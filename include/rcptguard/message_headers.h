@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "rcptguard/history.h"
 
@@ -49,6 +50,13 @@ enum class HeaderOutcome {
 // Thread-safe: GMime is initialised once per process (on first use) and each
 // call parses into objects of its own (the milter calls it from many threads).
 HeaderOutcome ParseMessageHeaders(std::string_view headers, SentMessage* message);
+
+// The display name the headers give an envelope recipient: the first of
+// `named` (ParseMessageHeaders' recipients) whose address equals `address`
+// ignoring ASCII case, compared with explicit lengths (a NUL is a byte like
+// any other); empty when none does. The one rule the milter's session and
+// `rcptguard quarantine release` both follow.
+std::string_view DisplayNameFor(const std::vector<SentRecipient>& named, std::string_view address);
 
 // Parses the date of an mbox "From " line ("From alice@x Thu Nov 26 10:00:01
 // 2026", asctime form, optionally with a zone before the year), taken as UTC.

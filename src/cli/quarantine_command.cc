@@ -3,7 +3,6 @@
 // rcptguard found is read from the hold record the milter wrote when it held
 // the message, never from the message (whose headers every recipient reads).
 #include <dirent.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -18,9 +17,9 @@
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "config/config.h"
-#include "rcptguard/message_headers.h"
 #include "quarantine/hold_records.h"
 #include "quarantine/postfix_queue.h"
+#include "rcptguard/message_headers.h"
 #include "rcptguard/session.h"
 #include "rcptguard/verdict_format.h"
 
@@ -316,11 +315,8 @@ class Quarantine {
     message.sender = held.sender;
     message.time = std::time(nullptr);
     for (const std::string& recipient : held.recipients) {
-      std::string name;
-      for (const SentRecipient& named : from_headers.recipients) {
-        if (strcasecmp(named.address.c_str(), recipient.c_str()) == 0) name = named.display_name;
-      }
-      message.recipients.push_back(SentRecipient{recipient, name});
+      message.recipients.push_back(SentRecipient{
+          recipient, std::string(DisplayNameFor(from_headers.recipients, recipient))});
     }
     return message;
   }

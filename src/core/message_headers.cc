@@ -357,4 +357,11 @@ std::optional<int64_t> ParseFromLineDate(std::string_view from_line) {
   return std::nullopt;
 }
 
+std::string_view DisplayNameFor(const std::vector<SentRecipient>& named, std::string_view address) {
+  for (const SentRecipient& candidate : named) {
+    if (EqualsIgnoreCase(candidate.address, address)) return candidate.display_name;
+  }
+  return {};
+}
+
 }  // namespace rcptguard

@@ -105,13 +105,7 @@ struct MessageSession::Message {
     context.history = history.get();
     context.now = now;
     context.markings = markings ? &*markings : nullptr;
-    for (const SentRecipient& candidate : named) {
-      // Header addresses are compared as the envelope gives them, ignoring case.
-      if (EqualsIgnoreCase(candidate.address, envelope_rcpt)) {
-        context.display_name = candidate.display_name;
-        break;
-      }
-    }
+    context.display_name = DisplayNameFor(named, envelope_rcpt);
     return context;
   }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -108,6 +109,83 @@ TEST(HostileInput, ANulInAnAddressListIsReportedAndTheRestIsChecked) {
   EXPECT_EQ(verdicts["l@gmial.com"], "reject lookalike-domain");
   EXPECT_EQ(verdicts[std::string("k\0@gmial.com", 12)], "reject invalid-address");
   EXPECT_EQ(verdicts.size(), 3u) << run.out;
+}
+
+// The UK example policy with a smaller scan bound, for header blocks past it.
+std::string SmallBoundConfig(size_t max_scan_bytes) {
+  std::ifstream in(std::string(RCPTGUARD_SOURCE_DIR) + "/conf/examples/uk-department.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string key = "max_scan_bytes = 26214400";
+  size_t at = text.find(key);
+  if (at == std::string::npos) return {};
+  text.replace(at, key.size(), "max_scan_bytes = " + std::to_string(max_scan_bytes));
+  std::string path = TestTempPath("small-bound.toml");
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Once `scan` read only the first part of a header block (up to the scan
+// bound) and parsed the recipients from it: the fields past it were lost
+// while the result said truncated:false. The milter is handed every field.
+// Now `scan` reads the whole block as the milter does: every recipient is
+// checked, and a block past the bound makes the scan truncated, so on_limit
+// (hold, in this policy) applies.
+TEST(HostileInput, AHeaderBlockPastTheScanBoundIsReadWholeAndSaysTruncated) {
+  constexpr size_t kBound = 1 << 20;
+  std::string config = SmallBoundConfig(kBound);
+  ASSERT_FALSE(config.empty()) << "conf/examples/uk-department.toml no longer sets the bound";
+  std::string filler;  // 1.5 MiB of header fields before the ones that matter
+  for (int i = 0; filler.size() < kBound * 3 / 2; ++i) {
+    filler += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'f') + "\n";
+  }
+  std::string big_field = "X-Big: " + std::string(1000, 'b');  // one 2 MiB folded field
+  while (big_field.size() < 2 * kBound) big_field += "\n " + std::string(1000, 'b');
+  std::string many_to;  // 100,000 To: fields, 2.4 MB
+  for (int i = 0; i < 100000; ++i) many_to += "To: u" + std::to_string(i) + "@mod.uk\n";
+  struct Case {
+    const char* name;
+    std::string headers;
+    size_t want_recipients;
+    std::map<std::string, std::string> want;  // recipient -> verdict
+  };
+  std::vector<Case> cases = {
+      {"a Subject marking after 1.5 MiB of fields",
+       filler + "Subject: OFFICIAL-SENSITIVE: contract\nTo: j@example.com, a@army.mil\n",
+       2,
+       {{"j@example.com", "hold"}, {"a@army.mil", "allow"}}},
+      {"a 2 MiB field before To",
+       big_field + "\nTo: j@example.com, l@gmial.com\n",
+       2,
+       {{"j@example.com", "hold"}, {"l@gmial.com", "reject"}}},
+      {"100,000 To: fields", many_to + "To: j@example.com\n", 100001, {{"j@example.com", "hold"}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string message = TestTempPath("big-headers.eml");
+    std::ofstream(message, std::ios::binary) << "From: bob@mod.uk\n"
+                                             << c.headers << "\nThe body.\n";
+    ProcessResult run =
+        RunShell(kBinary + " scan --format jsonl -c " + config + " " + message + " 2>&1");
+    std::remove(message.c_str());
+    EXPECT_EQ(run.status, 1) << "got exit " << run.status << ", want 1: " << run.out.substr(0, 300);
+    std::vector<nlohmann::json> lines;
+    try {
+      lines = JsonLines(run.out);
+    } catch (const std::exception&) {
+      ADD_FAILURE() << "got output that is not JSON lines, want one per recipient: "
+                    << run.out.substr(0, 300);
+      continue;
+    }
+    EXPECT_EQ(lines.size(), c.want_recipients)
+        << "got " << lines.size() << " recipients, want " << c.want_recipients;
+    std::map<std::string, std::string> got;
+    for (const nlohmann::json& line : lines) {
+      std::string recipient = line["recipient"];
+      if (c.want.count(recipient) != 0) got[recipient] = line["verdict"];
+      EXPECT_EQ(line["truncated"], true) << recipient << ": got truncated:false, want true";
+    }
+    EXPECT_EQ(got, c.want) << "got the verdicts on the left, want those on the right";
+  }
 }
 
 TEST(HostileInput, AFifoInAMaildirIsCountedNotWaitedFor) {

@@ -85,6 +85,36 @@ TEST(ScanCommand, ReadsStdinAndGivesLookalikesToo) {
   EXPECT_EQ(lines[3]["suggestion"], "m@army.mil");
 }
 
+// The envelope is read from the header block before the message is fed, so
+// standard input is read twice: a pipe (copied first), a redirected file and
+// a redirected file read from the middle all give what the file gives.
+TEST(ScanCommand, APipeAndAFileReadFromTheMiddleGiveWhatTheFileGives) {
+  const std::string file = kCorpus + "uk_multipart_alternative.eml";
+  const std::string scan = std::string(RCPTGUARD_BINARY) + " scan --format jsonl " + kUk;
+  ProcessResult want = RunShell(scan + file + " 2>&1");
+  ASSERT_EQ(want.status, 1) << want.out;
+  struct Case {
+    const char* name;
+    std::string command;
+  };
+  const std::vector<Case> cases = {
+      {"a pipe", "cat " + file + " | " + scan + "- 2>&1"},
+      {"a redirected file", scan + "- < " + file + " 2>&1"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult got = RunShell(c.command);
+    EXPECT_EQ(got.status, want.status) << c.name;
+    EXPECT_EQ(got.out, want.out) << c.name << ": got (stdin) vs want (the file)";
+  }
+  // The shell reads the first line (From:) and leaves the file there: the
+  // message starts after it, so it has no sender and the same recipients.
+  ProcessResult middle = RunShell("{ read -r first; " + std::string(RCPTGUARD_BINARY) +
+                                  " scan --format text " + kUk + "-; } < " + file + " 2>&1");
+  EXPECT_EQ(middle.status, 1) << middle.out;
+  EXPECT_NE(middle.out.find("summary: from=<> rcpts=3 "), std::string::npos)
+      << "got " << middle.out << "want the summary of the message without its From line";
+}
+
 TEST(ScanCommand, OrdinaryMailIsAllowedWithExitZero) {
   ProcessResult run =
       Scan("-c " + kCorpus + "all-packs.toml " + kCorpus + "ordinary/secret_santa.eml");

@@ -29,6 +29,15 @@ using rcptguard::testing_support::WriteAll;
 
 using rcptguard::testing_support::MilterDaemon;
 
+// For failure messages: what the daemon logged or the script printed (got)
+// and what the test wanted.
+std::string GotLog(const MilterDaemon& daemon, const std::string& want) {
+  return "got log:\n" + daemon.Log() + "want: " + want;
+}
+std::string GotScript(const MilterDaemon& daemon, const std::string& want) {
+  return "got script output:\n" + daemon.ScriptOutput() + "want: " + want;
+}
+
 std::map<std::string, std::string> Recipient(const std::string& rcpt, const std::string& expect,
                                              const std::string& client = "127.0.0.1",
                                              const std::string& auth = "") {
@@ -47,20 +56,21 @@ class MilterTest : public ::testing::Test {
 
 TEST_F(MilterTest, RefusesTheLookalikeRecipientAndLetsTheOthersThrough) {
   StartWithPartners("army.mil\n");
-  EXPECT_EQ(daemon_.Script("reject_lookalike.lua", {}), 0) << daemon_.ScriptOutput();
+  EXPECT_EQ(daemon_.Script("reject_lookalike.lua", {}), 0)
+      << GotScript(daemon_, "alice@army.ml refused, carol@army.mil accepted");
   // One summary line per message, starting with the queue id.
   EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("4FQUEUEID1: from=<bob@mod.uk>") == 1; }))
-      << daemon_.Log();
+      << GotLog(daemon_, "one line 4FQUEUEID1: from=<bob@mod.uk>");
   EXPECT_NE(daemon_.Log().find("alice@army.ml reject lookalike-domain tld-swap -> army.mil"),
             std::string::npos)
-      << daemon_.Log();
+      << GotLog(daemon_, "alice@army.ml reject lookalike-domain tld-swap -> army.mil");
 }
 
 TEST_F(MilterTest, LeavesInboundMailUntouched) {
   StartWithPartners("army.mil\n");
   EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "untouched", "203.0.113.5")),
             0)
-      << daemon_.ScriptOutput();
+      << GotScript(daemon_, "inbound alice@army.ml untouched");
 }
 
 TEST_F(MilterTest, ChecksAuthenticatedClientsFromAnywhere) {
@@ -68,9 +78,9 @@ TEST_F(MilterTest, ChecksAuthenticatedClientsFromAnywhere) {
   EXPECT_EQ(
       daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse", "203.0.113.5", "alice")),
       0)
-      << daemon_.ScriptOutput();
+      << GotScript(daemon_, "authenticated alice: alice@army.ml refused");
   EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("x@gmial.com", "refuse", "::1")), 0)
-      << daemon_.ScriptOutput();
+      << GotScript(daemon_, "from ::1: x@gmial.com refused");
 }
 
 TEST_F(MilterTest, HoldBandSendsTheMessageToTheHoldQueue) {
@@ -79,8 +89,10 @@ TEST_F(MilterTest, HoldBandSendsTheMessageToTheHoldQueue) {
   StartWithPartners("army.mil\n", {"-c", daemon_.Path("hold.toml")});
   auto vars = Recipient("alice@army.ml", "continue");
   vars["hold"] = "yes";
-  EXPECT_EQ(daemon_.Script("recipient.lua", vars), 0) << daemon_.ScriptOutput();
-  EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("action=hold") == 1; })) << daemon_.Log();
+  EXPECT_EQ(daemon_.Script("recipient.lua", vars), 0)
+      << GotScript(daemon_, "alice@army.ml accepted, the message quarantined");
+  EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("action=hold") == 1; }))
+      << GotLog(daemon_, "one line with action=hold");
 }
 
 TEST_F(MilterTest, SighupReloadTakesANewTrustedDomainWithoutARestart) {
@@ -88,14 +100,15 @@ TEST_F(MilterTest, SighupReloadTakesANewTrustedDomainWithoutARestart) {
   // already, so only the reloaded partner list can make this one a look-alike.
   StartWithPartners("nato.int\n");
   EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@fortexample.ml", "continue")), 0)
-      << daemon_.ScriptOutput();
+      << GotScript(daemon_, "before the reload, alice@fortexample.ml accepted");
   WriteAll(daemon_.Path("partners.txt"), "nato.int\nfortexample.mil\n");
   kill(daemon_.pid(), SIGHUP);
   ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("configuration reloaded") == 1; }))
-      << daemon_.Log();
+      << GotLog(daemon_, "configuration reloaded");
   EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@fortexample.ml", "refuse")), 0)
-      << daemon_.ScriptOutput();
-  EXPECT_EQ(daemon_.LogCount("listening on"), 1u) << "the daemon restarted: " << daemon_.Log();
+      << GotScript(daemon_, "after the reload, alice@fortexample.ml refused");
+  EXPECT_EQ(daemon_.LogCount("listening on"), 1u)
+      << GotLog(daemon_, "one 'listening on' (no restart)");
 }
 
 TEST_F(MilterTest, BadReloadKeepsTheRunningConfiguration) {
@@ -103,11 +116,12 @@ TEST_F(MilterTest, BadReloadKeepsTheRunningConfiguration) {
   StartWithPartners("army.mil\n", {"-c", daemon_.Path("rcptguard.toml")});
   WriteAll(daemon_.Path("rcptguard.toml"), "audit = false\nunknown_key = 1\n");
   kill(daemon_.pid(), SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("reload failed") == 1; })) << daemon_.Log();
+  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("reload failed") == 1; }))
+      << GotLog(daemon_, "reload failed");
   EXPECT_NE(daemon_.Log().find("rcptguard.toml:2: unknown key 'unknown_key'"), std::string::npos)
-      << daemon_.Log();
+      << GotLog(daemon_, "rcptguard.toml:2: unknown key 'unknown_key'");
   EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse")), 0)
-      << daemon_.ScriptOutput();
+      << GotScript(daemon_, "the running configuration: alice@army.ml refused");
 }
 
 TEST_F(MilterTest, AKilledMilterProcessIsReplaced) {
@@ -116,12 +130,14 @@ TEST_F(MilterTest, AKilledMilterProcessIsReplaced) {
   std::string children = daemon_.Path("children");
   std::system(("pgrep -P " + std::to_string(daemon_.pid()) + " > " + children).c_str());
   pid_t child = std::atoi(ReadAll(children).c_str());
-  ASSERT_GT(child, 0);
+  ASSERT_GT(child, 0) << "got no child of " << daemon_.pid() << ", want the serving process";
   kill(child, SIGKILL);
-  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("listening on") == 2; })) << daemon_.Log();
-  EXPECT_NE(daemon_.Log().find("milter process died (signal 9)"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] { return daemon_.LogCount("listening on") == 2; }))
+      << GotLog(daemon_, "a second 'listening on'");
+  EXPECT_NE(daemon_.Log().find("milter process died (signal 9)"), std::string::npos)
+      << GotLog(daemon_, "milter process died (signal 9)");
   EXPECT_EQ(daemon_.Script("recipient.lua", Recipient("alice@army.ml", "refuse")), 0)
-      << daemon_.ScriptOutput();
+      << GotScript(daemon_, "the new process: alice@army.ml refused");
 }
 
 // History: the milter learns delivered mail and uses it within seconds.
@@ -200,33 +216,43 @@ class MilterHistoryTest : public MilterTest {
 TEST_F(MilterHistoryTest, LearnsDeliveredMailAndFlagsANearMissWithinSeconds) {
   StartWithHistory(/*rebuild_seconds=*/600);  // only overlays: no rebuild during the test
   // Before any history, a slip of a partner's address is just a new address.
-  ASSERT_EQ(Send("j.smiht@army.mil", ""), 0) << daemon_.ScriptOutput();
-  EXPECT_EQ(daemon_.LogCount("unfamiliar-recipient"), 0u) << daemon_.Log();
-  ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0) << daemon_.ScriptOutput();
-  ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0) << daemon_.ScriptOutput();
+  ASSERT_EQ(Send("j.smiht@army.mil", ""), 0) << GotScript(daemon_, "j.smiht@army.mil accepted");
+  EXPECT_EQ(daemon_.LogCount("unfamiliar-recipient"), 0u)
+      << GotLog(daemon_, "no unfamiliar-recipient before any history");
+  ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0)
+      << GotScript(daemon_, "j.smith@army.mil accepted");
+  ASSERT_EQ(Send("j.smith@army.mil", "John Smith"), 0)
+      << GotScript(daemon_, "j.smith@army.mil accepted");
   EXPECT_TRUE(ProbeUntilLogged(Slips("j.smith", "army.mil"), "",
                                "warn unfamiliar-recipient near-correspondent"))
-      << daemon_.Log();
+      << GotLog(daemon_,
+                "a slip of j.smith@army.mil: warn unfamiliar-recipient near-correspondent");
   // The display name of a frequent correspondent on another address.
   std::vector<std::string> others;
   for (int i = 0; i < 50; ++i) others.push_back("john.smith" + std::to_string(i) + "@gmail.com");
   EXPECT_TRUE(
       ProbeUntilLogged(others, "Smith, John", "warn unfamiliar-recipient display-name-mismatch"))
-      << daemon_.Log();
+      << GotLog(daemon_,
+                "\"Smith, John\" elsewhere: warn unfamiliar-recipient "
+                "display-name-mismatch");
   // Warned recipients are not learned: the same slip is flagged again.
-  ASSERT_EQ(Send("j.smyth@army.mil", ""), 0);
-  ASSERT_EQ(Send("j.smyth@army.mil", ""), 0);
+  ASSERT_EQ(Send("j.smyth@army.mil", ""), 0) << GotScript(daemon_, "j.smyth@army.mil accepted");
+  ASSERT_EQ(Send("j.smyth@army.mil", ""), 0) << GotScript(daemon_, "j.smyth@army.mil accepted");
   EXPECT_TRUE(WaitFor([&] { return daemon_.LogCount("j.smyth@army.mil warn unfamiliar") == 2; }))
-      << daemon_.Log();
-  EXPECT_EQ(daemon_.LogCount("listening on"), 1u) << "restarted: " << daemon_.Log();
+      << GotLog(daemon_, "j.smyth@army.mil warned twice");
+  EXPECT_EQ(daemon_.LogCount("listening on"), 1u)
+      << GotLog(daemon_, "one 'listening on' (no restart)");
 }
 
 TEST_F(MilterHistoryTest, LearnedDomainsReachTheDetectorAtTheNextRebuild) {
   StartWithHistory(/*rebuild_seconds=*/1);
   // fortexample.mil is on no list (the shipped lists protect army.mil with no
   // configuration): only history can make fortexample.ml a look-alike of it.
-  ASSERT_EQ(Send("x@fortexample.ml", ""), 0) << daemon_.ScriptOutput();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Send("j.smith@fortexample.mil", "John Smith"), 0);
+  ASSERT_EQ(Send("x@fortexample.ml", ""), 0) << GotScript(daemon_, "x@fortexample.ml accepted");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Send("j.smith@fortexample.mil", "John Smith"), 0)
+        << GotScript(daemon_, "j.smith@fortexample.mil accepted");
+  }
   std::vector<std::string> lookalikes;
   for (const char* domain :
        {"fortexample.ml", "fortexample.mi", "frotexample.mil", "fortexampke.mil",
@@ -235,7 +261,7 @@ TEST_F(MilterHistoryTest, LearnedDomainsReachTheDetectorAtTheNextRebuild) {
     lookalikes.push_back(std::string("j.smith@") + domain);
   }
   EXPECT_TRUE(ProbeUntilLogged(lookalikes, "", "reject lookalike-domain", "refuse"))
-      << daemon_.Log();
+      << GotLog(daemon_, "a look-alike of fortexample.mil: reject lookalike-domain");
 }
 
 // Two gateways sharing one PostgreSQL history: what one learns, the other uses.
@@ -250,12 +276,13 @@ TEST_F(MilterHistoryTest, TwoGatewaysShareOnePostgresqlHistory) {
   ASSERT_TRUE(StartWithStore(other, url, 600));
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(SendTo(daemon_, "j.smith@army.mil", "John Smith"), 0)
-        << daemon_.ScriptOutput() << daemon_.Log();
+        << GotScript(daemon_, "j.smith@army.mil accepted") << "\n"
+        << daemon_.Log();
   }
   // The other gateway never saw alice write to j.smith, yet flags the slip.
   EXPECT_TRUE(ProbeUntilLoggedOn(other, Slips("j.smith", "army.mil"), "",
                                  "warn unfamiliar-recipient near-correspondent"))
-      << other.Log();
+      << GotLog(other, "a slip of j.smith@army.mil: warn unfamiliar-recipient near-correspondent");
 }
 
 TEST(MilterCommand, ConfigErrorAtStartExitsWithExConfigNamingFileAndLine) {
@@ -264,13 +291,16 @@ TEST(MilterCommand, ConfigErrorAtStartExitsWithExConfigNamingFileAndLine) {
   std::string command = std::string(RCPTGUARD_BINARY) + " milter -n -c " + daemon.Path("bad.toml") +
                         " > " + daemon.Path("out") + " 2>&1";
   int status = std::system(command.c_str());
-  EXPECT_EQ(WEXITSTATUS(status), 78);  // EX_CONFIG
+  EXPECT_EQ(WEXITSTATUS(status), 78) << "want EX_CONFIG; printed: " << ReadAll(daemon.Path("out"));
   EXPECT_NE(ReadAll(daemon.Path("out")).find("bad.toml:2: 'milter.on_error' must be tempfail"),
             std::string::npos)
-      << ReadAll(daemon.Path("out"));
+      << "got " << ReadAll(daemon.Path("out"))
+      << "want bad.toml:2: 'milter.on_error' must be tempfail";
   command = std::string(RCPTGUARD_BINARY) + " milter -n > " + daemon.Path("out") + " 2>&1";
-  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0);
-  EXPECT_NE(ReadAll(daemon.Path("out")).find("configuration OK"), std::string::npos);
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0)
+      << "want exit 0; printed: " << ReadAll(daemon.Path("out"));
+  EXPECT_NE(ReadAll(daemon.Path("out")).find("configuration OK"), std::string::npos)
+      << "got " << ReadAll(daemon.Path("out")) << "want configuration OK";
 }
 
 }  // namespace
