@@ -57,6 +57,39 @@ struct MarkingScanState {
                   std::string_view value, std::string_view prefix);
 };
 
+// Rewrites text the way people and mail clients vary a marking into one
+// form before the patterns see it: every Unicode dash and hyphen (ICU's Dash
+// property: en dash, non-breaking hyphen, minus sign, ...) becomes '-',
+// every space separator (no-break space, narrow and figure spaces, ...)
+// becomes ' ', default-ignorable characters (zero-width space, soft hyphen,
+// BOM) are dropped, and runs of ' ' or of '-' become one. Case, tabs and
+// line breaks stay (the patterns decide where case matters). Streams: a
+// UTF-8 sequence split between chunks is carried over, so chunking never
+// changes the output. Bytes that are not valid UTF-8 pass through unchanged,
+// except in a single-byte charset (windows-125x, ISO 8859), where 0x96/0x97
+// (en and em dash) and 0xA0 (no-break space) are mapped too. Code in
+// marking_normalize.cc.
+class MarkingNormalizer {
+ public:
+  explicit MarkingNormalizer(bool single_byte = false) : single_byte_(single_byte) {}
+  // For text in `charset` as a Content-Type names it (any case; empty or
+  // unknown: UTF-8 and ASCII only).
+  static MarkingNormalizer ForCharset(std::string_view charset);
+  // Appends the normal form of the next chunk to *out.
+  void Append(std::string_view chunk, std::string* out);
+  // Appends what is still carried (an incomplete sequence at the end).
+  void Finish(std::string* out);
+  // The normal form of a whole text.
+  static std::string Normalize(std::string_view text);
+
+ private:
+  void Emit(char c, std::string* out);
+  void Process(std::string_view chunk, std::string* out, bool may_carry);
+  bool single_byte_;
+  char last_ = '\n';
+  std::string carry_;  // an incomplete UTF-8 sequence from the previous chunk
+};
+
 // The offset just past the '\n' that ends the n-th non-empty line of `text`,
 // or npos when `text` has fewer complete non-empty lines.
 size_t EndOfFirstLines(std::string_view text, int n);

@@ -61,6 +61,52 @@ TEST(MarkingScanner, BadPatternIsAConfigErrorNamingMarkingAndPlace) {
   EXPECT_NE(scanner.error().message.find("BAD"), std::string::npos) << scanner.error().message;
 }
 
+TEST(MarkingScanner, CompileErrorsQuoteThePatternShortAndEscaped) {
+  struct Case {
+    const char* name;
+    std::string pattern;
+    std::string want_in_message;  // the excerpt the message must quote
+  };
+  const Case cases[] = {
+      {"nul is escaped, not cut", std::string("SECRET\0(", 8), "pattern 'SECRET\\x00(':"},
+      {"long pattern is an excerpt", "(" + std::string(200000, 'a'),
+       "pattern '(" + std::string(59, 'a') + "...':"},
+      {"control bytes escaped", "\x1b[31m(", "pattern '\\x1b[31m(':"},
+  };
+  for (const Case& c : cases) {
+    auto scanner =
+        MarkingScanner::Compile({Spec("BAD", 1, {MarkingLocation::kBody}, {c.pattern})}, {});
+    ASSERT_FALSE(scanner.has_value()) << c.name;
+    const std::string& got = scanner.error().message;
+    EXPECT_NE(got.find("marking 'BAD'"), std::string::npos) << c.name << ": got " << got;
+    EXPECT_NE(got.find(c.want_in_message), std::string::npos)
+        << c.name << ": got " << got << ", want it to contain " << c.want_in_message;
+    EXPECT_LT(got.size(), 300u) << c.name << ": got " << got.size() << " bytes";
+    EXPECT_EQ(scanner.error().where, "test.toml:1") << c.name;
+  }
+}
+
+TEST(MarkingScanner, NulInAPatternMatchesANul) {
+  auto scanner = Scanner({Spec("NUL", 1, {MarkingLocation::kBody}, {std::string("A\0B", 3)})});
+  std::string with_nul = std::string("Subject: x\n\nA") + '\0' + "B\n";
+  EXPECT_EQ(Names(ScanMessage(scanner, with_nul)), "NUL@body");
+  EXPECT_EQ(Names(ScanMessage(scanner, "Subject: x\n\nA\n")), "");
+}
+
+TEST(MarkingScanner, PatternBeyondHyperscansLimitsNamesTheMarkingAndPattern) {
+  // Hyperscan refuses a bounded repeat larger than it can build; the other
+  // marking of the same location is not blamed.
+  std::vector<MarkingSpec> specs = {
+      Spec("FINE", 1, {MarkingLocation::kBody}, {"^SECRET$"}),
+      Spec("HUGE", 2, {MarkingLocation::kBody}, {"^SECRET [ab]{70000}"})};
+  auto scanner = MarkingScanner::Compile(specs, {});
+  ASSERT_FALSE(scanner.has_value());
+  const std::string& got = scanner.error().message;
+  EXPECT_NE(got.find("marking 'HUGE': pattern '^SECRET [ab]{70000}':"), std::string::npos)
+      << "got " << got;
+  EXPECT_NE(got.find("too large"), std::string::npos) << "got " << got;
+}
+
 TEST(MarkingScanner, PatternMatchingEmptyIsRefused) {
   EXPECT_FALSE(MarkingScanner::Compile({Spec("E", 1, {MarkingLocation::kBody}, {"x*"})}, {}));
 }
@@ -328,6 +374,68 @@ TEST(MarkingResult, SummaryNamesEachMarkingOnceHighestFirst) {
                   {"SECRET", "uk-gsc", 40, "body"},
                   {"OFFICIAL", "uk-gsc", 10, "body"}};
   EXPECT_EQ(result.Summary(), "SECRET (body), OFFICIAL (subject)");
+}
+
+TEST(MarkingNormalizer, DashesSpacesAndIgnorablesTakeOneForm) {
+  struct Case {
+    const char* name;
+    std::string in, want;
+    bool single_byte = false;
+  };
+  const Case cases[] = {
+      {"en dash (Outlook autocorrect)", "OFFICIAL\u2013SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"em dash", "OFFICIAL\u2014SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"non-breaking hyphen U+2011", "OFFICIAL\u2011SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"minus sign U+2212", "OFFICIAL\u2212SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"fullwidth hyphen-minus", "OFFICIAL\uff0dSENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"no-break space", "OFFICIAL\u00a0SENSITIVE", "OFFICIAL SENSITIVE"},
+      {"narrow no-break space", "TOP\u202fSECRET", "TOP SECRET"},
+      {"zero-width space dropped", "OFFICIAL-\u200bSENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"soft hyphen dropped", "OFFI\u00adCIAL", "OFFICIAL"},
+      {"byte order mark dropped", "\ufeffSECRET", "SECRET"},
+      {"runs of spaces collapse", "OFFICIAL   SENSITIVE", "OFFICIAL SENSITIVE"},
+      {"runs of dashes collapse", "OFFICIAL--\u2013SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"space and dash are kept apart", "SECRET - UK", "SECRET - UK"},
+      {"tabs and line breaks stay", "A\t\tB\r\n\r\nC", "A\t\tB\r\n\r\nC"},
+      {"case stays", "Official-Sensitive", "Official-Sensitive"},
+      {"other text stays", "caf\u00e9 \u00dcber \u4e2d\u6587", "caf\u00e9 \u00dcber \u4e2d\u6587"},
+      {"invalid UTF-8 passes through", "A\xff\xc3(B\x80", "A\xff\xc3(B\x80"},
+      {"truncated sequence at the end", "A\xe2\x80", "A\xe2\x80"},
+      {"windows-1252 en dash", "OFFICIAL\x96SENSITIVE", "OFFICIAL-SENSITIVE", true},
+      {"windows-1252 em dash and nbsp", "TOP\xa0SECRET\x97UK", "TOP SECRET-UK", true},
+      {"0x96 outside a single-byte charset", "A\x96" "B", "A\x96" "B"},
+      {"U+0096 from a Latin-1 header", "OFFICIAL\u0096SENSITIVE", "OFFICIAL-SENSITIVE"},
+  };
+  for (const Case& c : cases) {
+    MarkingNormalizer whole(c.single_byte);
+    std::string got;
+    whole.Append(c.in, &got);
+    whole.Finish(&got);
+    EXPECT_EQ(got, c.want) << c.name;
+    // Chunked at every byte, the output is the same.
+    MarkingNormalizer bytewise(c.single_byte);
+    std::string pieces;
+    for (char b : c.in) bytewise.Append(std::string_view(&b, 1), &pieces);
+    bytewise.Finish(&pieces);
+    EXPECT_EQ(pieces, c.want) << c.name << " (one byte at a time)";
+  }
+}
+
+TEST(MarkingNormalizer, CharsetDecidesTheSingleByteForms) {
+  struct Case {
+    const char* charset;
+    bool maps;
+  };
+  const Case cases[] = {{"windows-1252", true}, {"Windows-1250", true}, {"ISO-8859-1", true},
+                        {"iso-8859-15", true},  {"utf-8", false},       {"us-ascii", false},
+                        {"", false}};
+  for (const Case& c : cases) {
+    MarkingNormalizer normalizer = MarkingNormalizer::ForCharset(c.charset);
+    std::string got;
+    normalizer.Append("A\x96" "B", &got);
+    normalizer.Finish(&got);
+    EXPECT_EQ(got, c.maps ? "A-B" : "A\x96" "B") << c.charset;
+  }
 }
 
 TEST(MarkingEdges, FirstAndLastNonEmptyLines) {
