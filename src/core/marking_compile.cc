@@ -2,9 +2,14 @@
 // the scratch space they share, and errors that name the marking and the
 // pattern.
 #include <hs/hs.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "core/marking_internal.h"
@@ -74,12 +79,88 @@ Result<void> CompileError(const PatternSource& bad, std::string_view message) {
                    bad.spec->where);
 }
 
-// Compiles one location's patterns into `*db` (null when there are none) and
-// grows the prototype scratch to fit it. `extra_flags` are added to every
-// pattern's.
+// What a cached database was compiled from: Hyperscan's version and mode,
+// then every pattern's id, flags and expression, length-prefixed. Stored at
+// the head of the cache entry and compared whole on load, so that a hash
+// collision or a stale entry can never give a database for other patterns.
+std::string CacheKey(unsigned mode, const std::vector<std::string>& expressions,
+                     const std::vector<unsigned>& flags) {
+  std::string key = "rcptguard-markings-1\n";
+  key += hs_version();
+  key += '\n' + std::to_string(mode) + '\n';
+  for (size_t i = 0; i < expressions.size(); ++i) {
+    key += std::to_string(i) + ' ' + std::to_string(flags[i]) + ' ' +
+           std::to_string(expressions[i].size()) + ' ' + expressions[i] + '\n';
+  }
+  return key;
+}
+
+// A BLAKE2b digest (libsodium's generic hash) of `bytes`, `size` bytes long.
+std::string Digest(std::string_view bytes, size_t size) {
+  // Idempotent and thread-safe; picks the fastest implementation for the CPU.
+  if (sodium_init() < 0) std::abort();  // no usable CPU features: cannot run
+  std::string digest(size, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()), size,
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr,
+                     0);
+  return digest;
+}
+
+// The entry's name: 8 bytes of the key's digest, in hex (a file name; the
+// key itself decides).
+std::string CacheName(std::string_view key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name;
+  for (char c : Digest(key, 8)) {
+    name.push_back(kHex[static_cast<unsigned char>(c) >> 4]);
+    name.push_back(kHex[static_cast<unsigned char>(c) & 15]);
+  }
+  return name;
+}
+
+// An entry is the key, the digest of the serialised database, then the
+// database. Hyperscan checks a database's version and platform but not its
+// bytes, and a damaged database could fail in the middle of a scan: the
+// digest is what makes a damaged entry one to compile again.
+constexpr size_t kDigestBytes = 32;
+
+// The database a cache entry holds for `key`, or null (no entry, another
+// key, damaged bytes, or another Hyperscan or CPU).
+hs_database_t* LoadCached(MarkingDatabaseCache* cache, const std::string& name,
+                          const std::string& key) {
+  std::optional<std::string> entry = cache->Load(name);
+  if (!entry || entry->size() <= key.size() + kDigestBytes ||
+      entry->compare(0, key.size(), key) != 0) {
+    return nullptr;
+  }
+  std::string_view rest = std::string_view(*entry).substr(key.size());
+  std::string_view digest = rest.substr(0, kDigestBytes);
+  std::string_view bytes = rest.substr(kDigestBytes);
+  if (Digest(bytes, kDigestBytes) != digest) return nullptr;
+  hs_database_t* db = nullptr;
+  if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  return db;
+}
+
+void StoreCached(MarkingDatabaseCache* cache, const std::string& name, const std::string& key,
+                 const hs_database_t* db) {
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return;
+  std::string_view serialised(bytes, length);
+  std::string entry = key + Digest(serialised, kDigestBytes);
+  entry.append(serialised);
+  free(bytes);  // hs_serialize_database allocates with the misc allocator: malloc
+  cache->Store(name, entry);
+}
+
+// Compiles one location's patterns into `*db` (null when there are none),
+// or takes them from `cache` (may be null) when it holds them, and grows the
+// prototype scratch to fit. `extra_flags` are added to every pattern's.
 Result<void> CompileDatabase(const std::vector<PatternSource>& sources, unsigned mode,
-                             unsigned extra_flags, hs_database_t** db,
-                             std::vector<PatternRef>* refs, hs_scratch_t** prototype) {
+                             unsigned extra_flags, MarkingDatabaseCache* cache,
+                             hs_database_t** db, std::vector<PatternRef>* refs,
+                             hs_scratch_t** prototype) {
   *db = nullptr;
   if (sources.empty()) return {};
   std::vector<std::string> escaped;
@@ -99,6 +180,18 @@ Result<void> CompileDatabase(const std::vector<PatternSource>& sources, unsigned
     refs->push_back(sources[i].ref);
   }
   for (const std::string& expression : escaped) expressions.push_back(expression.c_str());
+  std::string key, name;
+  if (cache != nullptr) {
+    key = CacheKey(mode, escaped, flags);
+    name = CacheName(key);
+    *db = LoadCached(cache, name, key);
+    if (*db != nullptr) {
+      if (hs_alloc_scratch(*db, prototype) != HS_SUCCESS) {
+        return MakeError(ErrorCode::kInternal, "Hyperscan could not allocate scratch space");
+      }
+      return {};
+    }
+  }
   hs_compile_error_t* error = nullptr;
   hs_error_t status =
       hs_compile_multi(expressions.data(), flags.data(), ids.data(),
@@ -123,6 +216,7 @@ Result<void> CompileDatabase(const std::vector<PatternSource>& sources, unsigned
     }
     return CompileError(sources.front(), message + " (all patterns of this location together)");
   }
+  if (cache != nullptr) StoreCached(cache, name, key, *db);
   if (hs_alloc_scratch(*db, prototype) != HS_SUCCESS) {
     return MakeError(ErrorCode::kInternal, "Hyperscan could not allocate scratch space");
   }
@@ -139,7 +233,7 @@ MarkingScanner::MarkingScanner(std::vector<MarkingSpec> markings, MarkingScanOpt
 MarkingScanner::~MarkingScanner() = default;
 
 Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
-    std::vector<MarkingSpec> markings, MarkingScanOptions options) {
+    std::vector<MarkingSpec> markings, MarkingScanOptions options, MarkingDatabaseCache* cache) {
   if (options.edge_lines < 1) {
     return MakeError(ErrorCode::kConfig, "edge_lines must be at least 1");
   }
@@ -194,8 +288,8 @@ Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
                      std::vector<PatternRef>* refs) {
     // Label headers are written by machines in any case: matched caselessly.
     unsigned extra = location == MarkingLocation::kHeader ? HS_FLAG_CASELESS : 0;
-    return CompileDatabase(by_location[static_cast<size_t>(location)], mode, extra, out, refs,
-                           &db.prototype);
+    return CompileDatabase(by_location[static_cast<size_t>(location)], mode, extra, cache, out,
+                           refs, &db.prototype);
   };
   if (auto ok = compile(MarkingLocation::kSubject, HS_MODE_BLOCK, &db.subject, &db.subject_refs);
       !ok) {

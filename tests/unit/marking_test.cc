@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -105,6 +107,79 @@ TEST(MarkingScanner, PatternBeyondHyperscansLimitsNamesTheMarkingAndPattern) {
   EXPECT_NE(got.find("marking 'HUGE': pattern '^SECRET [ab]{70000}':"), std::string::npos)
       << "got " << got;
   EXPECT_NE(got.find("too large"), std::string::npos) << "got " << got;
+}
+
+// A cache in memory that counts what it is asked.
+class CountingCache : public MarkingDatabaseCache {
+ public:
+  std::optional<std::string> Load(std::string_view name) override {
+    ++loads;
+    auto it = entries.find(std::string(name));
+    if (it == entries.end()) return std::nullopt;
+    ++hits;
+    return it->second;
+  }
+  void Store(std::string_view name, std::string_view bytes) override {
+    ++stores;
+    entries[std::string(name)] = std::string(bytes);
+  }
+  std::map<std::string, std::string> entries;
+  int loads = 0, hits = 0, stores = 0;
+};
+
+TEST(MarkingScanner, CompiledDatabasesAreReusedFromTheCache) {
+  CountingCache cache;
+  const std::string message =
+      "Subject: OFFICIAL-SENSITIVE\nX-Protective-Marking: SEC=PROTECTED\n\nSECRET\n\n"
+      "CONFIDENTIAL\n";
+  auto first = MarkingScanner::Compile(Banners(), {}, &cache);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  // Subject, header, edges, body (block) and body (stream).
+  EXPECT_EQ(cache.stores, 5) << "got " << cache.stores << " entries stored, want 5";
+  EXPECT_EQ(cache.hits, 0);
+  auto second = MarkingScanner::Compile(Banners(), {}, &cache);
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  EXPECT_EQ(cache.hits, 5) << "got " << cache.hits << " databases from the cache, want 5";
+  EXPECT_EQ(cache.stores, 5) << "nothing is compiled again";
+  EXPECT_EQ(Names(ScanMessage(*second, message)), Names(ScanMessage(*first, message)));
+  EXPECT_EQ(Names(ScanMessage(*second, message)),
+            "OS@subject;AU@header X-Protective-Marking;SECRET@body;EDGE@body");
+}
+
+TEST(MarkingScanner, ABadOrForeignCacheEntryIsCompiledAgain) {
+  struct Case {
+    const char* name;
+    void (*spoil)(std::string* entry);
+  };
+  const Case cases[] = {
+      {"truncated", [](std::string* e) { e->resize(e->size() / 2); }},
+      {"a flipped byte in the database", [](std::string* e) { e->back() ^= 0x55; }},
+      {"empty", [](std::string* e) { e->clear(); }},
+      {"another pattern's key", [](std::string* e) { (*e)[e->find("SECRET")] = 'Z'; }},
+  };
+  for (const Case& c : cases) {
+    CountingCache cache;
+    ASSERT_TRUE(MarkingScanner::Compile(Banners(), {}, &cache).has_value()) << c.name;
+    for (auto& [name, entry] : cache.entries) {
+      if (entry.find("SECRET") != std::string::npos) c.spoil(&entry);
+    }
+    int stores_before = cache.stores;
+    auto again = MarkingScanner::Compile(Banners(), {}, &cache);
+    ASSERT_TRUE(again.has_value()) << c.name;
+    EXPECT_GT(cache.stores, stores_before) << c.name << ": the spoilt entry was used";
+    EXPECT_EQ(Names(ScanMessage(*again, "Subject: x\n\nSECRET\n")), "SECRET@body") << c.name;
+    EXPECT_EQ(Names(ScanMessage(*again, "Subject: x\n\nZECRET\n")), "") << c.name;
+  }
+}
+
+TEST(MarkingScanner, OtherPatternsGetOtherEntries) {
+  CountingCache cache;
+  ASSERT_TRUE(MarkingScanner::Compile(Banners(), {}, &cache).has_value());
+  auto other = MarkingScanner::Compile(
+      {Spec("SECRET", 40, {MarkingLocation::kBody}, {"^TOP SECRET[ \\t\\r]*$"})}, {}, &cache);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(Names(ScanMessage(*other, "Subject: x\n\nSECRET\n")), "");
+  EXPECT_EQ(Names(ScanMessage(*other, "Subject: x\n\nTOP SECRET\n")), "SECRET@body");
 }
 
 TEST(MarkingScanner, PatternMatchingEmptyIsRefused) {
