@@ -294,6 +294,7 @@ void MarkingSession::Header(std::string_view name, std::string_view value) {
   s.budget -= size;
   s.result.bytes_scanned += size;
   s.mime.AppendHeader(name, value);
+  if (s.mime.capped()) s.result.truncated = true;
   if (EqualsIgnoreCase(name, "content-type")) {
     s.structure_conflict |= s.content_type_seen;
     s.content_type_seen = true;
@@ -350,8 +351,10 @@ void MarkingSession::Body(std::string_view chunk) {
   chunk = s.Take(chunk);
   if (chunk.empty()) return;
   if (!s.plain) {
-    if (!s.mime.AppendBody(chunk) && s.mime.store() != nullptr) {
-      s.result.truncated = true;  // the caller's store failed: the rest is unseen
+    if (!s.mime.AppendBody(chunk) && (s.mime.store() != nullptr || s.mime.capped())) {
+      // The caller's store failed, or the message has more parts or fields
+      // than GMime may make objects of: the rest is unseen.
+      s.result.truncated = true;
       s.budget = 0;
     }
     return;

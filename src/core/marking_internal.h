@@ -97,6 +97,30 @@ size_t EndOfFirstLines(std::string_view text, int n);
 // (0 when there are fewer).
 size_t StartOfLastLines(std::string_view text, int n);
 
+// Counts, as the bytes of a MIME message are kept, what GMime will make an
+// object of: lines that may be a boundary (they start with "--") and lines
+// that may be a header field ("Name:"). Over-counting is safe (prose lines
+// such as "-----Original Message-----" count too); what matters is that the
+// count bounds GMime's objects, whose memory (about 1.3 KB a part, a few
+// hundred bytes a field) would otherwise be up to 190 times the message's.
+class MimeObjectCounter {
+ public:
+  // At most this many of each; docs/markings.md gives the memory they bound.
+  static constexpr size_t kMaxParts = 10000;
+  static constexpr size_t kMaxFields = 50000;
+  // How many bytes of `chunk` are within the caps: chunk.size(), or the
+  // offset of the line that went over (0 when it began in an earlier chunk).
+  size_t Feed(std::string_view chunk);
+  // Counts one header field given whole; false when it goes over the cap.
+  bool AddField() { return ++fields_ <= kMaxFields; }
+
+ private:
+  enum class State { kLineStart, kDash, kName, kRest };
+  State state_ = State::kLineStart;
+  size_t parts_ = 0;
+  size_t fields_ = 0;
+};
+
 // The raw message kept for GMime: the header fields that describe the body
 // (Content-*, MIME-Version) rebuilt from the milter's, then the body. A
 // GByteArray so that GMime's memory stream can take it over without a copy.
@@ -111,8 +135,12 @@ class MimeBuffer {
   // needs GMime at all (plain text never allocates the byte array).
   void AppendHeader(std::string_view name, std::string_view value);
   void EndHeaders(bool keep);
-  // Returns false when the store failed (the rest is not kept).
+  // Returns false when the store failed or a cap of MimeObjectCounter was
+  // reached (the rest is not kept; capped() says which).
   bool AppendBody(std::string_view chunk);
+  // The message had more parts or fields than MimeObjectCounter allows: only
+  // the bytes before the first one over were kept.
+  bool capped() const { return capped_; }
   MarkingMessageStore* store() const { return store_; }
   // Hands the bytes over (the caller frees them); null when not kept.
   GByteArray* Release();
@@ -120,9 +148,12 @@ class MimeBuffer {
   size_t header_size() const { return header_size_; }
 
  private:
+  bool Keep(std::string_view chunk);
   std::string headers_;
   MarkingMessageStore* store_ = nullptr;
   bool kept_ = false;  // EndHeaders(true) was called and the store took the headers
+  bool capped_ = false;
+  MimeObjectCounter counter_;
   GByteArray* bytes_ = nullptr;
   size_t header_size_ = 0;
 };

@@ -333,6 +333,10 @@ void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
   if (!StartsWithIgnoreCase(name, "content-") && !StartsWithIgnoreCase(name, "mime-version")) {
     return;
   }
+  if (!counter_.AddField()) {
+    capped_ = true;
+    return;
+  }
   headers_.append(name);
   headers_.append(": ");
   headers_.append(value);
@@ -355,6 +359,16 @@ void MimeBuffer::EndHeaders(bool keep) {
 }
 
 bool MimeBuffer::AppendBody(std::string_view chunk) {
+  if (capped_) return false;
+  if (size_t within = counter_.Feed(chunk); within < chunk.size()) {
+    if (within > 0) Keep(chunk.substr(0, within));
+    capped_ = true;
+    return false;
+  }
+  return Keep(chunk);
+}
+
+bool MimeBuffer::Keep(std::string_view chunk) {
   if (store_ != nullptr) {
     if (kept_ && !store_->Append(chunk)) kept_ = false;
     return kept_;
@@ -366,6 +380,59 @@ bool MimeBuffer::AppendBody(std::string_view chunk) {
 }
 
 GByteArray* MimeBuffer::Release() { return std::exchange(bytes_, nullptr); }
+
+namespace {
+
+// RFC 5322 ftext: printable ASCII but ':' and space.
+bool IsFieldNameByte(char c) { return c >= 33 && c <= 126 && c != ':'; }
+
+}  // namespace
+
+size_t MimeObjectCounter::Feed(std::string_view chunk) {
+  const char* data = chunk.data();
+  const size_t size = chunk.size();
+  size_t line_start = 0;  // where the line being read began in this chunk
+  size_t i = 0;
+  while (i < size) {
+    char c = data[i];
+    switch (state_) {
+      case State::kRest: {
+        // Most of the bytes: the rest of a line already classified.
+        const void* eol = std::memchr(data + i, '\n', size - i);
+        if (eol == nullptr) return size;
+        i = static_cast<size_t>(static_cast<const char*>(eol) - data) + 1;
+        line_start = i;
+        state_ = State::kLineStart;
+        continue;
+      }
+      case State::kLineStart:
+        line_start = i;
+        state_ = c == '-'               ? State::kDash
+                 : c == '\n'            ? State::kLineStart
+                 : IsFieldNameByte(c)    ? State::kName
+                                         : State::kRest;
+        break;
+      case State::kDash:
+        if (c == '-') {
+          if (++parts_ > kMaxParts) return line_start;
+          state_ = State::kRest;
+        } else {
+          state_ = c == '\n' ? State::kLineStart : IsFieldNameByte(c) ? State::kName : State::kRest;
+        }
+        break;
+      case State::kName:
+        if (c == ':') {
+          if (++fields_ > kMaxFields) return line_start;
+          state_ = State::kRest;
+        } else if (!IsFieldNameByte(c)) {
+          state_ = c == '\n' ? State::kLineStart : State::kRest;
+        }
+        break;
+    }
+    ++i;
+  }
+  return size;
+}
 
 std::optional<TransferDecoder::Kind> TransferDecoder::KindOf(std::string_view transfer_encoding) {
   std::string_view value = Trim(transfer_encoding);

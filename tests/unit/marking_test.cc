@@ -442,6 +442,76 @@ TEST(MarkingSession, AFailingStoreMakesTheResultTruncated) {
   EXPECT_EQ(Names(result), "SECRET@body");
 }
 
+// A multipart message of `parts` tiny parts, SECRET in the 5th and
+// CONFIDENTIAL (an edge banner) in the last.
+std::string ManyParts(size_t parts, size_t fields_per_part = 0) {
+  std::string message =
+      "Subject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n";
+  for (size_t i = 1; i <= parts; ++i) {
+    message += "--b\nContent-Type: text/plain\n";
+    for (size_t f = 0; f < fields_per_part; ++f) message += "X-F: v\n";
+    message += i == 5 ? "\nSECRET\n" : i == parts ? "\nCONFIDENTIAL\n" : "\nx\n";
+  }
+  return message + "--b--\n";
+}
+
+TEST(MarkingSession, PartsAndFieldsPerMessageAreCapped) {
+  struct Case {
+    const char* name;
+    size_t parts, fields_per_part;
+    bool want_truncated;
+    std::string want_names;
+  };
+  const Case cases[] = {
+      {"under the part cap", 9000, 0, false, "SECRET@body;EDGE@body"},
+      {"over the part cap", 12000, 0, true, "SECRET@body"},
+      {"over the field cap", 100, 600, true, "SECRET@body"},
+  };
+  auto scanner = Scanner(Banners(), MarkingScanOptions{64 << 20, 10});
+  for (const Case& c : cases) {
+    for (size_t chunk : {size_t{1} << 20, size_t{4096}, size_t{7}}) {
+      std::string message = ManyParts(c.parts, c.fields_per_part);
+      std::vector<RawHeader> headers;
+      std::string_view body;
+      SplitMessage(message, &headers, &body);
+      MarkingSession session(scanner);
+      for (const RawHeader& header : headers) session.Header(header.name, header.value);
+      for (size_t at = 0; at < body.size(); at += chunk) session.Body(body.substr(at, chunk));
+      MarkingResult result = session.End();
+      EXPECT_EQ(result.truncated, c.want_truncated)
+          << c.name << " in chunks of " << chunk << ": got truncated=" << result.truncated;
+      EXPECT_EQ(Names(result), c.want_names)
+          << c.name << " in chunks of " << chunk << ": got " << Names(result) << ", want "
+          << c.want_names;
+    }
+  }
+}
+
+TEST(MimeObjectCounter, CountsLineStartsAcrossChunks) {
+  MimeObjectCounter whole;
+  std::string boundaries;
+  for (size_t i = 0; i <= MimeObjectCounter::kMaxParts; ++i) boundaries += "--b\nbody line\n";
+  size_t within = whole.Feed(boundaries);
+  // The line that goes over is the last "--b" line; nothing of it is kept.
+  EXPECT_EQ(within, boundaries.size() - std::string("--b\nbody line\n").size())
+      << "got " << within;
+  MimeObjectCounter bytewise;
+  size_t kept = 0;
+  for (char c : boundaries) {
+    size_t n = bytewise.Feed(std::string_view(&c, 1));
+    kept += n;
+    if (n == 0) break;
+  }
+  // Fed a byte at a time, the bytes of the line over the cap that came in
+  // earlier chunks ("--") were kept already; no more.
+  EXPECT_GE(kept, within) << "one byte at a time: got " << kept;
+  EXPECT_LE(kept, within + 2) << "one byte at a time: got " << kept << ", want " << within;
+  MimeObjectCounter prose;
+  std::string text(1 << 20, 'A');  // base64-like lines: no colon, no dash
+  for (size_t i = 76; i < text.size(); i += 77) text[i] = '\n';
+  EXPECT_EQ(prose.Feed(text), text.size());
+}
+
 TEST(MarkingResult, SummaryNamesEachMarkingOnceHighestFirst) {
   MarkingResult result;
   EXPECT_EQ(result.Summary(), "none");
