@@ -115,8 +115,12 @@ class MimeObjectCounter {
   bool AddField() { return ++fields_ <= kMaxFields; }
 
  private:
-  enum class State { kLineStart, kDash, kName, kRest };
-  State state_ = State::kLineStart;
+  // A field name longer than this is not counted: such a field costs more
+  // bytes of mail than GMime spends on it.
+  static constexpr size_t kLook = 64;
+  // Counts the line that starts with `head`; false when over a cap.
+  bool Count(std::string_view head);
+  std::string head_;  // the start of a line that began in an earlier chunk
   size_t parts_ = 0;
   size_t fields_ = 0;
 };

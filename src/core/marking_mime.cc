@@ -388,50 +388,44 @@ bool IsFieldNameByte(char c) { return c >= 33 && c <= 126 && c != ':'; }
 
 }  // namespace
 
-size_t MimeObjectCounter::Feed(std::string_view chunk) {
-  const char* data = chunk.data();
-  const size_t size = chunk.size();
-  size_t line_start = 0;  // where the line being read began in this chunk
-  size_t i = 0;
-  while (i < size) {
-    char c = data[i];
-    switch (state_) {
-      case State::kRest: {
-        // Most of the bytes: the rest of a line already classified.
-        const void* eol = std::memchr(data + i, '\n', size - i);
-        if (eol == nullptr) return size;
-        i = static_cast<size_t>(static_cast<const char*>(eol) - data) + 1;
-        line_start = i;
-        state_ = State::kLineStart;
-        continue;
-      }
-      case State::kLineStart:
-        line_start = i;
-        state_ = c == '-'               ? State::kDash
-                 : c == '\n'            ? State::kLineStart
-                 : IsFieldNameByte(c)    ? State::kName
-                                         : State::kRest;
-        break;
-      case State::kDash:
-        if (c == '-') {
-          if (++parts_ > kMaxParts) return line_start;
-          state_ = State::kRest;
-        } else {
-          state_ = c == '\n' ? State::kLineStart : IsFieldNameByte(c) ? State::kName : State::kRest;
-        }
-        break;
-      case State::kName:
-        if (c == ':') {
-          if (++fields_ > kMaxFields) return line_start;
-          state_ = State::kRest;
-        } else if (!IsFieldNameByte(c)) {
-          state_ = c == '\n' ? State::kLineStart : State::kRest;
-        }
-        break;
-    }
-    ++i;
+bool MimeObjectCounter::Count(std::string_view head) {
+  if (head.size() >= 2 && head[0] == '-' && head[1] == '-') return ++parts_ <= kMaxParts;
+  size_t colon = head.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return true;
+  for (size_t k = 0; k < colon; ++k) {
+    if (!IsFieldNameByte(head[k])) return true;
   }
-  return size;
+  return ++fields_ <= kMaxFields;
+}
+
+size_t MimeObjectCounter::Feed(std::string_view chunk) {
+  // Line by line with memchr: most lines (base64, prose) are classified by
+  // their first bytes and skipped at memory speed.
+  size_t pos = 0;
+  while (pos < chunk.size()) {
+    const void* found = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
+    size_t end = found == nullptr ? chunk.size()
+                                  : static_cast<size_t>(static_cast<const char*>(found) - chunk.data());
+    std::string_view line = chunk.substr(pos, end - pos);
+    if (found == nullptr) {
+      // The line goes on in the next chunk: keep what classifies it.
+      head_.append(line.substr(0, kLook - std::min(kLook, head_.size())));
+      return chunk.size();
+    }
+    bool within;
+    size_t line_start = pos;
+    if (head_.empty()) {
+      within = Count(line.substr(0, kLook));
+    } else {
+      head_.append(line.substr(0, kLook - std::min(kLook, head_.size())));
+      within = Count(head_);
+      head_.clear();
+      line_start = 0;  // the line began in an earlier chunk
+    }
+    if (!within) return line_start;
+    pos = end + 1;
+  }
+  return chunk.size();
 }
 
 std::optional<TransferDecoder::Kind> TransferDecoder::KindOf(std::string_view transfer_encoding) {
