@@ -140,7 +140,8 @@ void MarkingScanState::ScanBlock(const hs_database_t* db, const std::vector<Patt
 
 void MarkingScanState::ScanText(std::string_view raw, std::string_view where) {
   const MarkingDatabases& db = *scanner->db_;
-  std::string text = MarkingNormalizer::Normalize(raw);
+  std::string buffer;
+  std::string_view text = MarkingNormalizer::Normalize(raw, &buffer);
   ScanBlock(db.body_block, db.body_refs, text, where, {});
   ScanEdges(text, where);
 }
@@ -191,7 +192,8 @@ size_t StartOfLastLines(std::string_view text, int n) {
 
 void MarkingScanState::ScanSubject(std::string_view subject, std::string_view where) {
   const MarkingDatabases& db = *scanner->db_;
-  ScanBlock(db.subject, db.subject_refs, MarkingNormalizer::Normalize(subject), where, {});
+  std::string buffer;
+  ScanBlock(db.subject, db.subject_refs, MarkingNormalizer::Normalize(subject, &buffer), where, {});
 }
 
 bool MarkingScanState::WantsHeader(std::string_view lower_name) const {
@@ -205,7 +207,9 @@ void MarkingScanState::ScanHeader(std::string_view lower_name, std::string_view 
   std::string where(prefix);
   where += "header ";
   where += display_name;
-  ScanBlock(db.header, db.header_refs, MarkingNormalizer::Normalize(value), where, lower_name);
+  std::string buffer;
+  ScanBlock(db.header, db.header_refs, MarkingNormalizer::Normalize(value, &buffer), where,
+            lower_name);
 }
 
 // ---------------------------------------------------------------------------
@@ -365,9 +369,7 @@ void MarkingSession::Body(std::string_view chunk) {
     chunk = s.decoded;
     if (chunk.empty()) return;
   }
-  s.normalized.clear();
-  s.normalizer.Append(chunk, &s.normalized);
-  chunk = s.normalized;
+  chunk = s.normalizer.Next(chunk, &s.normalized);
   if (chunk.empty()) return;
   if (s.stream != nullptr && s.scratch != nullptr) {
     const MarkingDatabases& db = *s.scanner->db_;

@@ -77,14 +77,21 @@ class MarkingNormalizer {
   static MarkingNormalizer ForCharset(std::string_view charset);
   // Appends the normal form of the next chunk to *out.
   void Append(std::string_view chunk, std::string* out);
+  // The normal form of the next chunk: `chunk` itself when nothing in it
+  // changes (no copy: most chunks of most mail), else *buffer (overwritten).
+  std::string_view Next(std::string_view chunk, std::string* buffer);
   // Appends what is still carried (an incomplete sequence at the end).
   void Finish(std::string* out);
   // The normal form of a whole text.
   static std::string Normalize(std::string_view text);
+  // Likewise without a copy: `text` itself when nothing changes, else *buffer.
+  static std::string_view Normalize(std::string_view text, std::string* buffer);
 
  private:
   void Emit(char c, std::string* out);
-  void Process(std::string_view chunk, std::string* out, bool may_carry);
+  // `whole` (may be null): set, and nothing appended, when the output would
+  // be `chunk` unchanged.
+  void Process(std::string_view chunk, std::string* out, bool may_carry, bool* whole = nullptr);
   bool single_byte_;
   char last_ = '\n';
   std::string carry_;  // an incomplete UTF-8 sequence from the previous chunk

@@ -101,7 +101,19 @@ void MarkingNormalizer::Append(std::string_view chunk, std::string* out) {
   Process(chunk, out, true);
 }
 
-void MarkingNormalizer::Process(std::string_view chunk, std::string* out, bool may_carry) {
+std::string_view MarkingNormalizer::Next(std::string_view chunk, std::string* buffer) {
+  buffer->clear();
+  if (!carry_.empty()) {
+    Append(chunk, buffer);
+    return *buffer;
+  }
+  bool whole = false;
+  Process(chunk, buffer, true, &whole);
+  return whole ? chunk : std::string_view(*buffer);
+}
+
+void MarkingNormalizer::Process(std::string_view chunk, std::string* out, bool may_carry,
+                                bool* whole) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(chunk.data());
   const size_t size = chunk.size();
   // Text that stays as it is is appended in runs, not byte by byte: most
@@ -159,6 +171,10 @@ void MarkingNormalizer::Process(std::string_view chunk, std::string* out, bool m
       replace(static_cast<size_t>(at), folded);
     }
   }
+  if (whole != nullptr && copied == 0 && out->empty()) {
+    *whole = true;  // nothing changed: the caller reads the chunk itself
+    return;
+  }
   out->append(chunk.data() + copied, size - copied);
 }
 
@@ -166,6 +182,14 @@ void MarkingNormalizer::Finish(std::string* out) {
   std::string pending;
   pending.swap(carry_);
   Process(pending, out, false);
+}
+
+std::string_view MarkingNormalizer::Normalize(std::string_view text, std::string* buffer) {
+  MarkingNormalizer normalizer;
+  buffer->clear();
+  bool whole = false;
+  normalizer.Process(text, buffer, false, &whole);  // nothing is carried
+  return whole ? text : std::string_view(*buffer);
 }
 
 std::string MarkingNormalizer::Normalize(std::string_view text) {
