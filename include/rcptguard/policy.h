@@ -135,8 +135,8 @@ class Policy {
   // Builds the detector and compiles the rules. Errors name the rule's location.
   // `marking_cache` (may be null) keeps compiled marking patterns between runs.
   static Result<std::shared_ptr<const Policy>> Compile(
-      const PolicySpec& spec, std::shared_ptr<const SuffixList> suffixes,
-      const TypoData& typo_data, MarkingDatabaseCache* marking_cache = nullptr);
+      const PolicySpec& spec, std::shared_ptr<const SuffixList> suffixes, const TypoData& typo_data,
+      MarkingDatabaseCache* marking_cache = nullptr);
 
   // The verdict for one recipient as written (any form ParseAddress accepts).
   // `sender` may be null (no sender known: only rules from "*" apply, and

@@ -158,7 +158,6 @@ void MarkingScanState::ScanEdges(std::string_view text, std::string_view where) 
   ScanBlock(db.edges, db.edge_refs, text.substr(tail_start), where, {});
 }
 
-
 size_t EndOfFirstLines(std::string_view text, int n) {
   size_t pos = 0;
   int lines = 0;

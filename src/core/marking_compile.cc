@@ -74,8 +74,8 @@ std::string HyperscanExpression(std::string_view pattern) {
 
 Result<void> CompileError(const PatternSource& bad, std::string_view message) {
   return MakeError(ErrorCode::kConfig,
-                   "marking '" + bad.spec->name + "': pattern '" +
-                       PatternExcerpt(bad.expression) + "': " + std::string(message),
+                   "marking '" + bad.spec->name + "': pattern '" + PatternExcerpt(bad.expression) +
+                       "': " + std::string(message),
                    bad.spec->where);
 }
 
@@ -158,9 +158,8 @@ void StoreCached(MarkingDatabaseCache* cache, const std::string& name, const std
 // or takes them from `cache` (may be null) when it holds them, and grows the
 // prototype scratch to fit. `extra_flags` are added to every pattern's.
 Result<void> CompileDatabase(const std::vector<PatternSource>& sources, unsigned mode,
-                             unsigned extra_flags, MarkingDatabaseCache* cache,
-                             hs_database_t** db, std::vector<PatternRef>* refs,
-                             hs_scratch_t** prototype) {
+                             unsigned extra_flags, MarkingDatabaseCache* cache, hs_database_t** db,
+                             std::vector<PatternRef>* refs, hs_scratch_t** prototype) {
   *db = nullptr;
   if (sources.empty()) return {};
   std::vector<std::string> escaped;
@@ -291,29 +290,14 @@ Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
     return CompileDatabase(by_location[static_cast<size_t>(location)], mode, extra, cache, out,
                            refs, &db.prototype);
   };
-  if (auto ok = compile(MarkingLocation::kSubject, HS_MODE_BLOCK, &db.subject, &db.subject_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  if (auto ok = compile(MarkingLocation::kHeader, HS_MODE_BLOCK, &db.header, &db.header_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  if (auto ok = compile(MarkingLocation::kBodyEdges, HS_MODE_BLOCK, &db.edges, &db.edge_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  if (auto ok = compile(MarkingLocation::kBody, HS_MODE_BLOCK, &db.body_block, &db.body_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
+  RCPTGUARD_TRY(compile(MarkingLocation::kSubject, HS_MODE_BLOCK, &db.subject, &db.subject_refs));
+  RCPTGUARD_TRY(compile(MarkingLocation::kHeader, HS_MODE_BLOCK, &db.header, &db.header_refs));
+  RCPTGUARD_TRY(compile(MarkingLocation::kBodyEdges, HS_MODE_BLOCK, &db.edges, &db.edge_refs));
+  RCPTGUARD_TRY(compile(MarkingLocation::kBody, HS_MODE_BLOCK, &db.body_block, &db.body_refs));
   // The same body patterns again for streaming: plain text is scanned chunk by
   // chunk as the milter receives it, matches spanning chunks included.
   std::vector<PatternRef> stream_refs;
-  if (auto ok = compile(MarkingLocation::kBody, HS_MODE_STREAM, &db.body_stream, &stream_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
+  RCPTGUARD_TRY(compile(MarkingLocation::kBody, HS_MODE_STREAM, &db.body_stream, &stream_refs));
   return std::shared_ptr<const MarkingScanner>(std::move(scanner));
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/code_points.h"
 #include "core/marking_internal.h"
 #include "rcptguard/ascii.h"
 
@@ -22,25 +23,6 @@ bool IsBlockTag(std::string_view name) {
     if (name == block) return true;
   }
   return false;
-}
-
-void AppendUtf8(uint32_t code, std::string* out) {
-  if (code == 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) code = 0xfffd;
-  if (code < 0x80) {
-    out->push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (code >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else if (code < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (code >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (code >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  }
 }
 
 // Decodes the character reference at html[i] ('&'); returns the bytes used, 0
@@ -79,7 +61,9 @@ size_t DecodeEntity(std::string_view html, size_t i, std::string* out) {
     // editors write the '-' and ' ' of a banner.
     if (code == 0xa0) code = ' ';
     if (code >= 0x2010 && code <= 0x2015) code = '-';
-    AppendUtf8(code, out);
+    // Not a character (NUL, a surrogate, beyond U+10FFFF): the replacement.
+    if (code == 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) code = 0xfffd;
+    AppendUtf8(static_cast<char32_t>(code), out);
     return semicolon - i + 1;
   }
   return 0;

@@ -404,8 +404,9 @@ size_t MimeObjectCounter::Feed(std::string_view chunk) {
   size_t pos = 0;
   while (pos < chunk.size()) {
     const void* found = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
-    size_t end = found == nullptr ? chunk.size()
-                                  : static_cast<size_t>(static_cast<const char*>(found) - chunk.data());
+    size_t end = found == nullptr
+                     ? chunk.size()
+                     : static_cast<size_t>(static_cast<const char*>(found) - chunk.data());
     std::string_view line = chunk.substr(pos, end - pos);
     if (found == nullptr) {
       // The line goes on in the next chunk: keep what classifies it.
@@ -430,9 +431,7 @@ size_t MimeObjectCounter::Feed(std::string_view chunk) {
 
 std::optional<TransferDecoder::Kind> TransferDecoder::KindOf(std::string_view transfer_encoding) {
   std::string_view value = Trim(transfer_encoding);
-  auto is = [&](std::string_view name) {
-    return EqualsIgnoreCase(value, name);
-  };
+  auto is = [&](std::string_view name) { return EqualsIgnoreCase(value, name); };
   if (value.empty() || is("7bit") || is("8bit") || is("binary")) return Kind::kIdentity;
   if (is("base64")) return Kind::kBase64;
   if (is("quoted-printable")) return Kind::kQuotedPrintable;
@@ -468,8 +467,7 @@ ContentTypeFacts ParseContentType(std::string_view value) {
   std::string_view media = Trim(value.substr(0, semicolon));
   size_t slash = media.find('/');
   facts.type = AsciiLower(Trim(media.substr(0, slash)));
-  facts.subtype =
-      AsciiLower(slash == std::string_view::npos ? "" : Trim(media.substr(slash + 1)));
+  facts.subtype = AsciiLower(slash == std::string_view::npos ? "" : Trim(media.substr(slash + 1)));
   // Parameters: only charset matters here; quoted or not.
   while (semicolon != std::string_view::npos) {
     std::string_view rest = value.substr(semicolon + 1);

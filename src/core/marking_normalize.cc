@@ -44,8 +44,9 @@ size_t UntouchedPrefix(const unsigned char* p, size_t n, unsigned char before) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     unsigned char last = i == 0 ? before : p[i - 1];
     __m128i previous = _mm_or_si128(_mm_slli_si128(v, 1), _mm_cvtsi32_si128(last));
-    __m128i repeated = _mm_and_si128(
-        _mm_cmpeq_epi8(v, previous), _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, dash)));
+    __m128i repeated =
+        _mm_and_si128(_mm_cmpeq_epi8(v, previous),
+                      _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, dash)));
     if ((_mm_movemask_epi8(v) | _mm_movemask_epi8(repeated)) != 0) break;
   }
 #else

@@ -480,9 +480,8 @@ TEST(MarkingSession, PartsAndFieldsPerMessageAreCapped) {
       MarkingResult result = session.End();
       EXPECT_EQ(result.truncated, c.want_truncated)
           << c.name << " in chunks of " << chunk << ": got truncated=" << result.truncated;
-      EXPECT_EQ(Names(result), c.want_names)
-          << c.name << " in chunks of " << chunk << ": got " << Names(result) << ", want "
-          << c.want_names;
+      EXPECT_EQ(Names(result), c.want_names) << c.name << " in chunks of " << chunk << ": got "
+                                             << Names(result) << ", want " << c.want_names;
     }
   }
 }
@@ -493,8 +492,7 @@ TEST(MimeObjectCounter, CountsLineStartsAcrossChunks) {
   for (size_t i = 0; i <= MimeObjectCounter::kMaxParts; ++i) boundaries += "--b\nbody line\n";
   size_t within = whole.Feed(boundaries);
   // The line that goes over is the last "--b" line; nothing of it is kept.
-  EXPECT_EQ(within, boundaries.size() - std::string("--b\nbody line\n").size())
-      << "got " << within;
+  EXPECT_EQ(within, boundaries.size() - std::string("--b\nbody line\n").size()) << "got " << within;
   MimeObjectCounter bytewise;
   size_t kept = 0;
   for (char c : boundaries) {
@@ -548,7 +546,11 @@ TEST(MarkingNormalizer, DashesSpacesAndIgnorablesTakeOneForm) {
       {"truncated sequence at the end", "A\xe2\x80", "A\xe2\x80"},
       {"windows-1252 en dash", "OFFICIAL\x96SENSITIVE", "OFFICIAL-SENSITIVE", true},
       {"windows-1252 em dash and nbsp", "TOP\xa0SECRET\x97UK", "TOP SECRET-UK", true},
-      {"0x96 outside a single-byte charset", "A\x96" "B", "A\x96" "B"},
+      {"0x96 outside a single-byte charset",
+       "A\x96"
+       "B",
+       "A\x96"
+       "B"},
       {"U+0096 from a Latin-1 header", "OFFICIAL\u0096SENSITIVE", "OFFICIAL-SENSITIVE"},
   };
   // Runs at every offset of the 8-byte words the fast path reads.
@@ -580,15 +582,21 @@ TEST(MarkingNormalizer, CharsetDecidesTheSingleByteForms) {
     const char* charset;
     bool maps;
   };
-  const Case cases[] = {{"windows-1252", true}, {"Windows-1250", true}, {"ISO-8859-1", true},
-                        {"iso-8859-15", true},  {"utf-8", false},       {"us-ascii", false},
-                        {"", false}};
+  const Case cases[] = {
+      {"windows-1252", true}, {"Windows-1250", true}, {"ISO-8859-1", true}, {"iso-8859-15", true},
+      {"utf-8", false},       {"us-ascii", false},    {"", false}};
   for (const Case& c : cases) {
     MarkingNormalizer normalizer = MarkingNormalizer::ForCharset(c.charset);
     std::string got;
-    normalizer.Append("A\x96" "B", &got);
+    normalizer.Append(
+        "A\x96"
+        "B",
+        &got);
     normalizer.Finish(&got);
-    EXPECT_EQ(got, c.maps ? "A-B" : "A\x96" "B") << c.charset;
+    EXPECT_EQ(got, c.maps ? "A-B"
+                          : "A\x96"
+                            "B")
+        << c.charset;
   }
 }
 
