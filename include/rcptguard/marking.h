@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +109,24 @@ class MarkingMessageStore {
   virtual uint64_t size() const = 0;
 };
 
+// Where compiled pattern databases are kept between processes, so that a
+// start-up or a reload does not compile again the patterns it compiled
+// before (compiling every shipped pack costs a third of a second; loading
+// them, about a millisecond). The scanner names each entry (16 hex digits)
+// and checks on load that the entry is for exactly its patterns and this
+// Hyperscan; a bad or stale entry is compiled again and replaced. Used from
+// the thread that compiles; an implementation shared between threads must
+// be safe for that.
+class MarkingDatabaseCache {
+ public:
+  virtual ~MarkingDatabaseCache() = default;
+  // The bytes stored under `name`, or nullopt when there are none.
+  virtual std::optional<std::string> Load(std::string_view name) = 0;
+  // Keeps `bytes` under `name`. Best effort: a failure only means the next
+  // start compiles again.
+  virtual void Store(std::string_view name, std::string_view bytes) = 0;
+};
+
 class MarkingScratch;
 struct MarkingDatabases;
 struct MarkingScanState;
@@ -120,9 +139,12 @@ class MarkingScanner {
  public:
   // Fails (kConfig, with the definition's `where`) on an empty name, a pattern
   // Hyperscan cannot compile (or that matches the empty string), a kHeader
-  // match without header names, or a bad action.
-  static Result<std::shared_ptr<const MarkingScanner>> Compile(std::vector<MarkingSpec> markings,
-                                                               MarkingScanOptions options);
+  // match without header names, or a bad action. `cache` (may be null:
+  // compile everything) is asked first for each database and given what had
+  // to be compiled.
+  static Result<std::shared_ptr<const MarkingScanner>> Compile(
+      std::vector<MarkingSpec> markings, MarkingScanOptions options,
+      MarkingDatabaseCache* cache = nullptr);
   ~MarkingScanner();
   MarkingScanner(const MarkingScanner&) = delete;
   MarkingScanner& operator=(const MarkingScanner&) = delete;

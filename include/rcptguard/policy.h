@@ -136,9 +136,10 @@ struct PolicySpec {
 class Policy {
  public:
   // Builds the detector and compiles the rules. Errors name the rule's location.
-  static Result<std::shared_ptr<const Policy>> Compile(const PolicySpec& spec,
-                                                       std::shared_ptr<const SuffixList> suffixes,
-                                                       const TypoData& typo_data);
+  // `marking_cache` (may be null) keeps compiled marking patterns between runs.
+  static Result<std::shared_ptr<const Policy>> Compile(
+      const PolicySpec& spec, std::shared_ptr<const SuffixList> suffixes, const TypoData& typo_data,
+      MarkingDatabaseCache* marking_cache = nullptr);
 
   // The verdict for one recipient as written (any form ParseAddress accepts).
   // `sender` may be null (no sender known: only rules from "*" apply, and
@@ -165,7 +166,7 @@ class Policy {
   Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
          Action invalid_address_action, Action unfamiliar_recipient_action, bool audit);
 
-  Result<void> CompileMarkings(const PolicySpec& spec);
+  Result<void> CompileMarkings(const PolicySpec& spec, MarkingDatabaseCache* cache);
   // A recipient's marking-destination reason, if any (`markings` as found).
   void CheckMarkings(const Address& recipient, const MarkingResult& markings,
                      std::vector<Reason>* reasons) const;

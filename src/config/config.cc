@@ -7,6 +7,7 @@
 
 #include "config/marking_packs.h"
 #include "platform/files.h"
+#include "platform/marking_cache_dir.h"
 #include "platform/suffix_list_file.h"
 #include "rcptguard/domain_list.h"
 #include "rcptguard/typo_data.h"
@@ -902,7 +903,7 @@ Result<std::shared_ptr<const Policy>> CompilePolicy(const Config& config,
     with_learned.expected.insert(with_learned.expected.end(), learned.begin(), learned.end());
     spec = &with_learned;
   }
-  auto policy = Policy::Compile(*spec, LoadSystemSuffixList(), *typo_data);
+  auto policy = Policy::Compile(*spec, LoadSystemSuffixList(), *typo_data, DefaultMarkingCache());
   if (!policy) {
     Error error = policy.error();
     if (error.where.empty()) error.where = config.source;

@@ -1,55 +1,31 @@
 // The marking scanner: Hyperscan databases compiled from the marking
 // definitions, and the per-message session that streams plain text straight
-// through them or hands MIME to marking_mime.cc at the end.
+// through them or hands MIME to marking_mime.cc at the end. Compilation is
+// in marking_compile.cc, the normal form text takes in marking_normalize.cc.
 #include "rcptguard/marking.h"
 
 #include <hs/hs.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <optional>
 #include <utility>
 
 #include "core/marking_internal.h"
+#include "rcptguard/ascii.h"
 
 namespace rcptguard {
 namespace {
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool IsBlankLine(std::string_view line) { return Trim(line).empty(); }
 
 // A charset whose bytes for ASCII are ASCII: the patterns (ASCII banners)
 // match its raw bytes as they are, so plain text in it needs no conversion.
 bool AsciiCompatible(std::string_view charset) {
-  std::string c = Lower(charset);
+  std::string c = AsciiLower(charset);
   return c.empty() || c == "us-ascii" || c == "ascii" || c == "utf-8" || c == "utf8" ||
          c.rfind("iso-8859-", 0) == 0 || c.rfind("windows-125", 0) == 0 || c == "latin1";
 }
-
-constexpr std::array<std::string_view, 4> kActions = {"allow", "warn", "hold", "reject"};
 
 // The bytes kept from the end of a streamed plain-text body, to find its last
 // lines at the end. Banner lines are short; a longer last line is cut.
@@ -101,186 +77,6 @@ std::string MarkingResult::Summary() const {
     out += marking->name + " (" + marking->where + ")";
   }
   return out.empty() ? "none" : out;
-}
-
-// ---------------------------------------------------------------------------
-// Compilation
-
-MarkingDatabases::~MarkingDatabases() {
-  for (hs_database_t* db : {subject, header, edges, body_block, body_stream}) {
-    if (db != nullptr) hs_free_database(db);
-  }
-  if (prototype != nullptr) hs_free_scratch(prototype);
-}
-
-namespace {
-
-struct PatternSource {
-  std::string expression;
-  PatternRef ref;
-  const MarkingSpec* spec;
-};
-
-// Compiles one location's patterns into `*db` (null when there are none) and
-// grows the prototype scratch to fit it.
-Result<void> CompileDatabase(const std::vector<PatternSource>& sources, unsigned mode,
-                             hs_database_t** db, std::vector<PatternRef>* refs,
-                             hs_scratch_t** prototype) {
-  *db = nullptr;
-  if (sources.empty()) return {};
-  std::vector<const char*> expressions;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    expressions.push_back(sources[i].expression.c_str());
-    // MULTILINE: banners are whole lines, so '^' and '$' mean line ends.
-    // SINGLEMATCH: one report per pattern is all a marking needs, and it lets
-    // Hyperscan stop tracking a pattern once it has matched. No UTF8 flag:
-    // mail is often not valid UTF-8, and Hyperscan leaves results on invalid
-    // UTF-8 undefined in that mode; patterns match bytes.
-    flags.push_back(HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH);
-    ids.push_back(static_cast<unsigned>(i));
-    refs->push_back(sources[i].ref);
-  }
-  hs_compile_error_t* error = nullptr;
-  hs_error_t status =
-      hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(expressions.size()), mode, nullptr, db, &error);
-  if (status != HS_SUCCESS) {
-    std::string message = error && error->message ? error->message : "cannot compile";
-    std::string where;
-    if (error && error->expression >= 0 &&
-        static_cast<size_t>(error->expression) < sources.size()) {
-      const PatternSource& bad = sources[static_cast<size_t>(error->expression)];
-      message = "marking '" + bad.spec->name + "': pattern '" + bad.expression + "': " + message;
-      where = bad.spec->where;
-    }
-    hs_free_compile_error(error);
-    return MakeError(ErrorCode::kConfig, message, where);
-  }
-  if (hs_alloc_scratch(*db, prototype) != HS_SUCCESS) {
-    return MakeError(ErrorCode::kInternal, "Hyperscan could not allocate scratch space");
-  }
-  return {};
-}
-
-}  // namespace
-
-MarkingScanner::MarkingScanner(std::vector<MarkingSpec> markings, MarkingScanOptions options)
-    : markings_(std::move(markings)),
-      options_(options),
-      db_(std::make_unique<MarkingDatabases>()) {}
-
-MarkingScanner::~MarkingScanner() = default;
-
-Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
-    std::vector<MarkingSpec> markings, MarkingScanOptions options) {
-  if (options.edge_lines < 1) {
-    return MakeError(ErrorCode::kConfig, "edge_lines must be at least 1");
-  }
-  for (const MarkingSpec& spec : markings) {
-    if (spec.name.empty())
-      return MakeError(ErrorCode::kConfig, "a marking needs a name", spec.where);
-    if (std::find(kActions.begin(), kActions.end(), spec.action) == kActions.end()) {
-      return MakeError(ErrorCode::kConfig,
-                       "marking '" + spec.name + "': action must be allow, warn, hold or reject",
-                       spec.where);
-    }
-    for (const MarkingMatchSpec& match : spec.matches) {
-      bool header = std::find(match.where.begin(), match.where.end(), MarkingLocation::kHeader) !=
-                    match.where.end();
-      if (header && match.headers.empty()) {
-        return MakeError(ErrorCode::kConfig,
-                         "marking '" + spec.name + "': 'header' needs the header names to look in",
-                         spec.where);
-      }
-      if (match.where.empty() || match.patterns.empty()) {
-        return MakeError(ErrorCode::kConfig,
-                         "marking '" + spec.name + "': a match needs 'where' and 'patterns'",
-                         spec.where);
-      }
-    }
-  }
-  std::shared_ptr<MarkingScanner> scanner(new MarkingScanner(std::move(markings), options));
-  MarkingDatabases& db = *scanner->db_;
-  std::array<std::vector<PatternSource>, 4> by_location;
-  for (size_t m = 0; m < scanner->markings_.size(); ++m) {
-    const MarkingSpec& spec = scanner->markings_[m];
-    for (const MarkingMatchSpec& match : spec.matches) {
-      std::vector<std::string> headers;
-      for (const std::string& name : match.headers) {
-        headers.push_back(Lower(name));
-        if (std::find(db.header_names.begin(), db.header_names.end(), headers.back()) ==
-            db.header_names.end()) {
-          db.header_names.push_back(headers.back());
-        }
-      }
-      for (MarkingLocation location : match.where) {
-        for (const std::string& pattern : match.patterns) {
-          PatternRef ref{
-              m, location == MarkingLocation::kHeader ? headers : std::vector<std::string>{}};
-          by_location[static_cast<size_t>(location)].push_back(
-              PatternSource{pattern, std::move(ref), &spec});
-        }
-      }
-    }
-  }
-  auto compile = [&](MarkingLocation location, unsigned mode, hs_database_t** out,
-                     std::vector<PatternRef>* refs) {
-    return CompileDatabase(by_location[static_cast<size_t>(location)], mode, out, refs,
-                           &db.prototype);
-  };
-  if (auto ok = compile(MarkingLocation::kSubject, HS_MODE_BLOCK, &db.subject, &db.subject_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  if (auto ok = compile(MarkingLocation::kHeader, HS_MODE_BLOCK, &db.header, &db.header_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  if (auto ok = compile(MarkingLocation::kBodyEdges, HS_MODE_BLOCK, &db.edges, &db.edge_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  if (auto ok = compile(MarkingLocation::kBody, HS_MODE_BLOCK, &db.body_block, &db.body_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  // The same body patterns again for streaming: plain text is scanned chunk by
-  // chunk as the milter receives it, matches spanning chunks included.
-  std::vector<PatternRef> stream_refs;
-  if (auto ok = compile(MarkingLocation::kBody, HS_MODE_STREAM, &db.body_stream, &stream_refs);
-      !ok) {
-    return Unexpected(ok.error());
-  }
-  return std::shared_ptr<const MarkingScanner>(std::move(scanner));
-}
-
-MarkingScratch MarkingScanner::NewScratch() const {
-  MarkingScratch scratch;
-  scratch.scanner_ = this;
-  if (db_->prototype != nullptr) {
-    hs_scratch_t* clone = nullptr;
-    if (hs_clone_scratch(db_->prototype, &clone) == HS_SUCCESS) scratch.scratch_ = clone;
-  }
-  return scratch;
-}
-
-MarkingScratch::MarkingScratch(MarkingScratch&& other) noexcept
-    : scratch_(std::exchange(other.scratch_, nullptr)),
-      scanner_(std::exchange(other.scanner_, nullptr)) {}
-
-MarkingScratch& MarkingScratch::operator=(MarkingScratch&& other) noexcept {
-  if (this != &other) {
-    if (scratch_ != nullptr) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_));
-    scratch_ = std::exchange(other.scratch_, nullptr);
-    scanner_ = std::exchange(other.scanner_, nullptr);
-  }
-  return *this;
-}
-
-MarkingScratch::~MarkingScratch() {
-  if (scratch_ != nullptr) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_));
 }
 
 // ---------------------------------------------------------------------------
@@ -342,8 +138,10 @@ void MarkingScanState::ScanBlock(const hs_database_t* db, const std::vector<Patt
   }
 }
 
-void MarkingScanState::ScanText(std::string_view text, std::string_view where) {
+void MarkingScanState::ScanText(std::string_view raw, std::string_view where) {
   const MarkingDatabases& db = *scanner->db_;
+  std::string buffer;
+  std::string_view text = MarkingNormalizer::Normalize(raw, &buffer);
   ScanBlock(db.body_block, db.body_refs, text, where, {});
   ScanEdges(text, where);
 }
@@ -393,7 +191,8 @@ size_t StartOfLastLines(std::string_view text, int n) {
 
 void MarkingScanState::ScanSubject(std::string_view subject, std::string_view where) {
   const MarkingDatabases& db = *scanner->db_;
-  ScanBlock(db.subject, db.subject_refs, subject, where, {});
+  std::string buffer;
+  ScanBlock(db.subject, db.subject_refs, MarkingNormalizer::Normalize(subject, &buffer), where, {});
 }
 
 bool MarkingScanState::WantsHeader(std::string_view lower_name) const {
@@ -407,7 +206,9 @@ void MarkingScanState::ScanHeader(std::string_view lower_name, std::string_view 
   std::string where(prefix);
   where += "header ";
   where += display_name;
-  ScanBlock(db.header, db.header_refs, value, where, lower_name);
+  std::string buffer;
+  ScanBlock(db.header, db.header_refs, MarkingNormalizer::Normalize(value, &buffer), where,
+            lower_name);
 }
 
 // ---------------------------------------------------------------------------
@@ -422,6 +223,9 @@ struct MarkingSession::State : MarkingScanState {
   // streams and then read like plain text; decoded is the reused buffer.
   std::optional<TransferDecoder> decoder;
   std::string decoded;
+  // Then normalised (MarkingNormalizer) into `normalized`, reused likewise.
+  MarkingNormalizer normalizer;
+  std::string normalized;
   std::string content_type;
   std::string transfer_encoding;  // as written
   bool content_type_seen = false;
@@ -493,6 +297,7 @@ void MarkingSession::Header(std::string_view name, std::string_view value) {
   s.budget -= size;
   s.result.bytes_scanned += size;
   s.mime.AppendHeader(name, value);
+  if (s.mime.capped()) s.result.truncated = true;
   if (EqualsIgnoreCase(name, "content-type")) {
     s.structure_conflict |= s.content_type_seen;
     s.content_type_seen = true;
@@ -505,11 +310,11 @@ void MarkingSession::Header(std::string_view name, std::string_view value) {
   }
   if (EqualsIgnoreCase(name, "content-disposition")) {
     // "inline" alone (mutt writes it on every message) changes nothing.
-    std::string disposition = Lower(Trim(value));
+    std::string disposition = AsciiLower(Trim(value));
     s.attachment |=
         disposition.rfind("inline", 0) != 0 || disposition.find("filename") != std::string::npos;
   }
-  std::string lower = Lower(name);
+  std::string lower = AsciiLower(name);
   bool subject = lower == "subject";
   bool named = s.WantsHeader(lower);
   if (!subject && !named) return;
@@ -531,6 +336,7 @@ void MarkingSession::EndHeaders() {
             (s.content_type.empty() || (facts.type == "text" && facts.subtype == "plain")) &&
             AsciiCompatible(facts.charset);
   if (s.plain && *encoding != TransferDecoder::Kind::kIdentity) s.decoder.emplace(*encoding);
+  s.normalizer = MarkingNormalizer::ForCharset(facts.charset);
   s.mime.EndHeaders(!s.plain);
   if (s.plain) {
     const MarkingDatabases& db = *s.scanner->db_;
@@ -548,8 +354,10 @@ void MarkingSession::Body(std::string_view chunk) {
   chunk = s.Take(chunk);
   if (chunk.empty()) return;
   if (!s.plain) {
-    if (!s.mime.AppendBody(chunk) && s.mime.store() != nullptr) {
-      s.result.truncated = true;  // the caller's store failed: the rest is unseen
+    if (!s.mime.AppendBody(chunk) && (s.mime.store() != nullptr || s.mime.capped())) {
+      // The caller's store failed, or the message has more parts or fields
+      // than GMime may make objects of: the rest is unseen.
+      s.result.truncated = true;
       s.budget = 0;
     }
     return;
@@ -560,6 +368,8 @@ void MarkingSession::Body(std::string_view chunk) {
     chunk = s.decoded;
     if (chunk.empty()) return;
   }
+  chunk = s.normalizer.Next(chunk, &s.normalized);
+  if (chunk.empty()) return;
   if (s.stream != nullptr && s.scratch != nullptr) {
     const MarkingDatabases& db = *s.scanner->db_;
     MatchContext context{&s, &db.body_refs, "body", {}};

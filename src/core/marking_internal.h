@@ -57,12 +57,80 @@ struct MarkingScanState {
                   std::string_view value, std::string_view prefix);
 };
 
+// Rewrites text the way people and mail clients vary a marking into one
+// form before the patterns see it: every Unicode dash and hyphen (ICU's Dash
+// property: en dash, non-breaking hyphen, minus sign, ...) becomes '-',
+// every space separator (no-break space, narrow and figure spaces, ...)
+// becomes ' ', default-ignorable characters (zero-width space, soft hyphen,
+// BOM) are dropped, and runs of ' ' or of '-' become one. Case, tabs and
+// line breaks stay (the patterns decide where case matters). Streams: a
+// UTF-8 sequence split between chunks is carried over, so chunking never
+// changes the output. Bytes that are not valid UTF-8 pass through unchanged,
+// except in a single-byte charset (windows-125x, ISO 8859), where 0x96/0x97
+// (en and em dash) and 0xA0 (no-break space) are mapped too. Code in
+// marking_normalize.cc.
+class MarkingNormalizer {
+ public:
+  explicit MarkingNormalizer(bool single_byte = false) : single_byte_(single_byte) {}
+  // For text in `charset` as a Content-Type names it (any case; empty or
+  // unknown: UTF-8 and ASCII only).
+  static MarkingNormalizer ForCharset(std::string_view charset);
+  // Appends the normal form of the next chunk to *out.
+  void Append(std::string_view chunk, std::string* out);
+  // The normal form of the next chunk: `chunk` itself when nothing in it
+  // changes (no copy: most chunks of most mail), else *buffer (overwritten).
+  std::string_view Next(std::string_view chunk, std::string* buffer);
+  // Appends what is still carried (an incomplete sequence at the end).
+  void Finish(std::string* out);
+  // The normal form of a whole text.
+  static std::string Normalize(std::string_view text);
+  // Likewise without a copy: `text` itself when nothing changes, else *buffer.
+  static std::string_view Normalize(std::string_view text, std::string* buffer);
+
+ private:
+  void Emit(char c, std::string* out);
+  // `whole` (may be null): set, and nothing appended, when the output would
+  // be `chunk` unchanged.
+  void Process(std::string_view chunk, std::string* out, bool may_carry, bool* whole = nullptr);
+  bool single_byte_;
+  char last_ = '\n';
+  std::string carry_;  // an incomplete UTF-8 sequence from the previous chunk
+};
+
 // The offset just past the '\n' that ends the n-th non-empty line of `text`,
 // or npos when `text` has fewer complete non-empty lines.
 size_t EndOfFirstLines(std::string_view text, int n);
 // The offset where the n-th non-empty line from the end of `text` starts
 // (0 when there are fewer).
 size_t StartOfLastLines(std::string_view text, int n);
+
+// Counts, as the bytes of a MIME message are kept, what GMime will make an
+// object of: lines that may be a boundary (they start with "--") and lines
+// that may be a header field ("Name:"). Over-counting is safe (prose lines
+// such as "-----Original Message-----" count too); what matters is that the
+// count bounds GMime's objects, whose memory (about 1.3 KB a part, a few
+// hundred bytes a field) would otherwise be up to 190 times the message's.
+class MimeObjectCounter {
+ public:
+  // At most this many of each; docs/markings.md gives the memory they bound.
+  static constexpr size_t kMaxParts = 10000;
+  static constexpr size_t kMaxFields = 50000;
+  // How many bytes of `chunk` are within the caps: chunk.size(), or the
+  // offset of the line that went over (0 when it began in an earlier chunk).
+  size_t Feed(std::string_view chunk);
+  // Counts one header field given whole; false when it goes over the cap.
+  bool AddField() { return ++fields_ <= kMaxFields; }
+
+ private:
+  // A field name longer than this is not counted: such a field costs more
+  // bytes of mail than GMime spends on it.
+  static constexpr size_t kLook = 64;
+  // Counts the line that starts with `head`; false when over a cap.
+  bool Count(std::string_view head);
+  std::string head_;  // the start of a line that began in an earlier chunk
+  size_t parts_ = 0;
+  size_t fields_ = 0;
+};
 
 // The raw message kept for GMime: the header fields that describe the body
 // (Content-*, MIME-Version) rebuilt from the milter's, then the body. A
@@ -78,8 +146,12 @@ class MimeBuffer {
   // needs GMime at all (plain text never allocates the byte array).
   void AppendHeader(std::string_view name, std::string_view value);
   void EndHeaders(bool keep);
-  // Returns false when the store failed (the rest is not kept).
+  // Returns false when the store failed or a cap of MimeObjectCounter was
+  // reached (the rest is not kept; capped() says which).
   bool AppendBody(std::string_view chunk);
+  // The message had more parts or fields than MimeObjectCounter allows: only
+  // the bytes before the first one over were kept.
+  bool capped() const { return capped_; }
   MarkingMessageStore* store() const { return store_; }
   // Hands the bytes over (the caller frees them); null when not kept.
   GByteArray* Release();
@@ -87,9 +159,12 @@ class MimeBuffer {
   size_t header_size() const { return header_size_; }
 
  private:
+  bool Keep(std::string_view chunk);
   std::string headers_;
   MarkingMessageStore* store_ = nullptr;
   bool kept_ = false;  // EndHeaders(true) was called and the store took the headers
+  bool capped_ = false;
+  MimeObjectCounter counter_;
   GByteArray* bytes_ = nullptr;
   size_t header_size_ = 0;
 };

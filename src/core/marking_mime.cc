@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/marking_internal.h"
+#include "rcptguard/ascii.h"
 
 namespace rcptguard {
 namespace {
@@ -20,23 +21,6 @@ namespace {
 void EnsureGMime() {
   static std::once_flag once;
   std::call_once(once, [] { g_mime_init(); });
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view Trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (AsciiLower(text[i]) != prefix[i]) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -263,8 +247,7 @@ void WalkMessage(Walk* walk, GMimeMessage* message, const std::string& prefix, i
       const char* name = g_mime_header_get_name(header);
       const char* value = g_mime_header_get_value(header);
       if (name == nullptr || value == nullptr) continue;
-      std::string lower(name);
-      for (char& c : lower) c = AsciiLower(c);
+      std::string lower = AsciiLower(name);
       if (state.WantsHeader(lower)) state.ScanHeader(lower, SanitizeWhere(name), value, prefix);
     }
   }
@@ -350,6 +333,10 @@ void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
   if (!StartsWithIgnoreCase(name, "content-") && !StartsWithIgnoreCase(name, "mime-version")) {
     return;
   }
+  if (!counter_.AddField()) {
+    capped_ = true;
+    return;
+  }
   headers_.append(name);
   headers_.append(": ");
   headers_.append(value);
@@ -372,6 +359,16 @@ void MimeBuffer::EndHeaders(bool keep) {
 }
 
 bool MimeBuffer::AppendBody(std::string_view chunk) {
+  if (capped_) return false;
+  if (size_t within = counter_.Feed(chunk); within < chunk.size()) {
+    if (within > 0) Keep(chunk.substr(0, within));
+    capped_ = true;
+    return false;
+  }
+  return Keep(chunk);
+}
+
+bool MimeBuffer::Keep(std::string_view chunk) {
   if (store_ != nullptr) {
     if (kept_ && !store_->Append(chunk)) kept_ = false;
     return kept_;
@@ -384,11 +381,57 @@ bool MimeBuffer::AppendBody(std::string_view chunk) {
 
 GByteArray* MimeBuffer::Release() { return std::exchange(bytes_, nullptr); }
 
+namespace {
+
+// RFC 5322 ftext: printable ASCII but ':' and space.
+bool IsFieldNameByte(char c) { return c >= 33 && c <= 126 && c != ':'; }
+
+}  // namespace
+
+bool MimeObjectCounter::Count(std::string_view head) {
+  if (head.size() >= 2 && head[0] == '-' && head[1] == '-') return ++parts_ <= kMaxParts;
+  size_t colon = head.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return true;
+  for (size_t k = 0; k < colon; ++k) {
+    if (!IsFieldNameByte(head[k])) return true;
+  }
+  return ++fields_ <= kMaxFields;
+}
+
+size_t MimeObjectCounter::Feed(std::string_view chunk) {
+  // Line by line with memchr: most lines (base64, prose) are classified by
+  // their first bytes and skipped at memory speed.
+  size_t pos = 0;
+  while (pos < chunk.size()) {
+    const void* found = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
+    size_t end = found == nullptr
+                     ? chunk.size()
+                     : static_cast<size_t>(static_cast<const char*>(found) - chunk.data());
+    std::string_view line = chunk.substr(pos, end - pos);
+    if (found == nullptr) {
+      // The line goes on in the next chunk: keep what classifies it.
+      head_.append(line.substr(0, kLook - std::min(kLook, head_.size())));
+      return chunk.size();
+    }
+    bool within;
+    size_t line_start = pos;
+    if (head_.empty()) {
+      within = Count(line.substr(0, kLook));
+    } else {
+      head_.append(line.substr(0, kLook - std::min(kLook, head_.size())));
+      within = Count(head_);
+      head_.clear();
+      line_start = 0;  // the line began in an earlier chunk
+    }
+    if (!within) return line_start;
+    pos = end + 1;
+  }
+  return chunk.size();
+}
+
 std::optional<TransferDecoder::Kind> TransferDecoder::KindOf(std::string_view transfer_encoding) {
   std::string_view value = Trim(transfer_encoding);
-  auto is = [&](std::string_view name) {
-    return value.size() == name.size() && StartsWithIgnoreCase(value, name);
-  };
+  auto is = [&](std::string_view name) { return EqualsIgnoreCase(value, name); };
   if (value.empty() || is("7bit") || is("8bit") || is("binary")) return Kind::kIdentity;
   if (is("base64")) return Kind::kBase64;
   if (is("quoted-printable")) return Kind::kQuotedPrintable;
@@ -423,12 +466,8 @@ ContentTypeFacts ParseContentType(std::string_view value) {
   size_t semicolon = value.find(';');
   std::string_view media = Trim(value.substr(0, semicolon));
   size_t slash = media.find('/');
-  std::string type(Trim(media.substr(0, slash)));
-  std::string subtype(slash == std::string_view::npos ? "" : Trim(media.substr(slash + 1)));
-  for (char& c : type) c = AsciiLower(c);
-  for (char& c : subtype) c = AsciiLower(c);
-  facts.type = type;
-  facts.subtype = subtype;
+  facts.type = AsciiLower(Trim(media.substr(0, slash)));
+  facts.subtype = AsciiLower(slash == std::string_view::npos ? "" : Trim(media.substr(slash + 1)));
   // Parameters: only charset matters here; quoted or not.
   while (semicolon != std::string_view::npos) {
     std::string_view rest = value.substr(semicolon + 1);
@@ -522,157 +561,6 @@ void ScanMime(MarkingScanState* state, MimeBuffer* buffer) {
   g_mime_parser_options_free(options);
   g_object_unref(parser);
   g_object_unref(stream);
-}
-
-// ---------------------------------------------------------------------------
-// HTML
-
-namespace {
-
-bool IsBlockTag(std::string_view name) {
-  static constexpr std::string_view kBlocks[] = {
-      "br",      "p",          "div", "tr",    "td",   "th",     "li",     "ul",
-      "ol",      "table",      "h1",  "h2",    "h3",   "h4",     "h5",     "h6",
-      "hr",      "blockquote", "pre", "title", "body", "header", "footer", "section",
-      "article", "center",     "dd",  "dt",    "dl"};
-  for (std::string_view block : kBlocks) {
-    if (name == block) return true;
-  }
-  return false;
-}
-
-void AppendUtf8(uint32_t code, std::string* out) {
-  if (code == 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) code = 0xfffd;
-  if (code < 0x80) {
-    out->push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (code >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else if (code < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (code >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (code >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  }
-}
-
-// Decodes the character reference at html[i] ('&'); returns the bytes used, 0
-// when it is not one (the '&' is then kept as it is).
-size_t DecodeEntity(std::string_view html, size_t i, std::string* out) {
-  size_t semicolon = html.find(';', i);
-  if (semicolon == std::string_view::npos || semicolon - i > 10) return 0;
-  std::string_view name = html.substr(i + 1, semicolon - i - 1);
-  static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
-      {"amp", "&"},  {"lt", "<"},    {"gt", ">"},    {"quot", "\""},  {"apos", "'"},
-      {"nbsp", " "}, {"ndash", "-"}, {"mdash", "-"}, {"hyphen", "-"}, {"sol", "/"},
-      {"lsqb", "["}, {"rsqb", "]"},  {"colon", ":"}, {"equals", "="}};
-  for (const auto& [entity, text] : kNamed) {
-    if (name == entity) {
-      out->append(text);
-      return semicolon - i + 1;
-    }
-  }
-  if (name.size() >= 2 && name[0] == '#') {
-    uint32_t code = 0;
-    bool hex = name[1] == 'x' || name[1] == 'X';
-    std::string_view digits = name.substr(hex ? 2 : 1);
-    if (digits.empty() || digits.size() > 7) return 0;
-    for (char c : digits) {
-      int digit;
-      if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (hex && AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f') {
-        digit = AsciiLower(c) - 'a' + 10;
-      } else {
-        return 0;
-      }
-      code = code * (hex ? 16 : 10) + static_cast<uint32_t>(digit);
-    }
-    // U+2010..U+2015 (hyphens and dashes) and U+00A0 (no-break space) are how
-    // editors write the '-' and ' ' of a banner.
-    if (code == 0xa0) code = ' ';
-    if (code >= 0x2010 && code <= 0x2015) code = '-';
-    AppendUtf8(code, out);
-    return semicolon - i + 1;
-  }
-  return 0;
-}
-
-}  // namespace
-
-void StripHtml(std::string_view html, std::string* out) {
-  size_t i = 0;
-  while (i < html.size()) {
-    char c = html[i];
-    if (c == '&') {
-      size_t used = DecodeEntity(html, i, out);
-      if (used > 0) {
-        i += used;
-        continue;
-      }
-      out->push_back(c);
-      ++i;
-      continue;
-    }
-    if (c != '<') {
-      out->push_back(c);
-      ++i;
-      continue;
-    }
-    if (html.substr(i, 4) == "<!--") {
-      size_t end = html.find("-->", i + 4);
-      i = end == std::string_view::npos ? html.size() : end + 3;
-      continue;
-    }
-    size_t end = html.find('>', i + 1);
-    if (end == std::string_view::npos) {
-      // An unclosed '<': the rest is text, as a browser would show it.
-      out->append(html.substr(i));
-      break;
-    }
-    std::string_view tag = html.substr(i + 1, end - i - 1);
-    bool closing = !tag.empty() && tag.front() == '/';
-    if (closing) tag.remove_prefix(1);
-    size_t name_end = 0;
-    while (name_end < tag.size() && (std::isalnum(static_cast<unsigned char>(tag[name_end])))) {
-      ++name_end;
-    }
-    std::string name(tag.substr(0, name_end));
-    for (char& ch : name) ch = AsciiLower(ch);
-    i = end + 1;
-    if (!closing && (name == "script" || name == "style" || name == "head")) {
-      // Not shown to the reader: skipped up to the closing tag.
-      std::string close = "</" + name;
-      size_t pos = i;
-      size_t found = std::string_view::npos;
-      while (pos < html.size()) {
-        size_t lt = html.find("</", pos);
-        if (lt == std::string_view::npos) break;
-        std::string_view candidate = html.substr(lt, close.size());
-        bool same = candidate.size() == close.size();
-        for (size_t k = 0; same && k < close.size(); ++k) {
-          if (AsciiLower(candidate[k]) != close[k]) same = false;
-        }
-        if (same) {
-          found = lt;
-          break;
-        }
-        pos = lt + 2;
-      }
-      if (found == std::string_view::npos) {
-        i = html.size();
-      } else {
-        size_t gt = html.find('>', found);
-        i = gt == std::string_view::npos ? html.size() : gt + 1;
-      }
-      continue;
-    }
-    if (IsBlockTag(name)) out->push_back('\n');
-  }
 }
 
 }  // namespace rcptguard

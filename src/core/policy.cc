@@ -160,7 +160,8 @@ Policy::Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<
 
 Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
                                                       std::shared_ptr<const SuffixList> suffixes,
-                                                      const TypoData& typo_data) {
+                                                      const TypoData& typo_data,
+                                                      MarkingDatabaseCache* marking_cache) {
   std::vector<Rule> rules;
   for (const RuleSpec& rule_spec : spec.rules) {
     auto from = AddressPattern::Parse(rule_spec.from);
@@ -189,12 +190,12 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
   std::shared_ptr<Policy> policy(new Policy(std::move(*detector), std::move(rules),
                                             std::move(bands), spec.invalid_address_action,
                                             spec.unfamiliar_recipient_action, spec.audit));
-  if (auto ok = policy->CompileMarkings(spec); !ok) return Unexpected(ok.error());
+  if (auto ok = policy->CompileMarkings(spec, marking_cache); !ok) return Unexpected(ok.error());
   return std::shared_ptr<const Policy>(std::move(policy));
 }
 
-Result<void> Policy::CompileMarkings(const PolicySpec& spec) {
-  auto scanner = MarkingScanner::Compile(spec.markings, spec.marking_options);
+Result<void> Policy::CompileMarkings(const PolicySpec& spec, MarkingDatabaseCache* cache) {
+  auto scanner = MarkingScanner::Compile(spec.markings, spec.marking_options, cache);
   if (!scanner) return Unexpected(scanner.error());
   marking_scanner_ = std::move(*scanner);
   marking_limit_action_ = spec.marking_limit_action;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -59,6 +61,125 @@ TEST(MarkingScanner, BadPatternIsAConfigErrorNamingMarkingAndPlace) {
   EXPECT_EQ(scanner.error().code, ErrorCode::kConfig);
   EXPECT_EQ(scanner.error().where, "test.toml:1");
   EXPECT_NE(scanner.error().message.find("BAD"), std::string::npos) << scanner.error().message;
+}
+
+TEST(MarkingScanner, CompileErrorsQuoteThePatternShortAndEscaped) {
+  struct Case {
+    const char* name;
+    std::string pattern;
+    std::string want_in_message;  // the excerpt the message must quote
+  };
+  const Case cases[] = {
+      {"nul is escaped, not cut", std::string("SECRET\0(", 8), "pattern 'SECRET\\x00(':"},
+      {"long pattern is an excerpt", "(" + std::string(200000, 'a'),
+       "pattern '(" + std::string(59, 'a') + "...':"},
+      {"control bytes escaped", "\x1b[31m(", "pattern '\\x1b[31m(':"},
+  };
+  for (const Case& c : cases) {
+    auto scanner =
+        MarkingScanner::Compile({Spec("BAD", 1, {MarkingLocation::kBody}, {c.pattern})}, {});
+    ASSERT_FALSE(scanner.has_value()) << c.name;
+    const std::string& got = scanner.error().message;
+    EXPECT_NE(got.find("marking 'BAD'"), std::string::npos) << c.name << ": got " << got;
+    EXPECT_NE(got.find(c.want_in_message), std::string::npos)
+        << c.name << ": got " << got << ", want it to contain " << c.want_in_message;
+    EXPECT_LT(got.size(), 300u) << c.name << ": got " << got.size() << " bytes";
+    EXPECT_EQ(scanner.error().where, "test.toml:1") << c.name;
+  }
+}
+
+TEST(MarkingScanner, NulInAPatternMatchesANul) {
+  auto scanner = Scanner({Spec("NUL", 1, {MarkingLocation::kBody}, {std::string("A\0B", 3)})});
+  std::string with_nul = std::string("Subject: x\n\nA") + '\0' + "B\n";
+  EXPECT_EQ(Names(ScanMessage(scanner, with_nul)), "NUL@body");
+  EXPECT_EQ(Names(ScanMessage(scanner, "Subject: x\n\nA\n")), "");
+}
+
+TEST(MarkingScanner, PatternBeyondHyperscansLimitsNamesTheMarkingAndPattern) {
+  // Hyperscan refuses a bounded repeat larger than it can build; the other
+  // marking of the same location is not blamed.
+  std::vector<MarkingSpec> specs = {
+      Spec("FINE", 1, {MarkingLocation::kBody}, {"^SECRET$"}),
+      Spec("HUGE", 2, {MarkingLocation::kBody}, {"^SECRET [ab]{70000}"})};
+  auto scanner = MarkingScanner::Compile(specs, {});
+  ASSERT_FALSE(scanner.has_value());
+  const std::string& got = scanner.error().message;
+  EXPECT_NE(got.find("marking 'HUGE': pattern '^SECRET [ab]{70000}':"), std::string::npos)
+      << "got " << got;
+  EXPECT_NE(got.find("too large"), std::string::npos) << "got " << got;
+}
+
+// A cache in memory that counts what it is asked.
+class CountingCache : public MarkingDatabaseCache {
+ public:
+  std::optional<std::string> Load(std::string_view name) override {
+    ++loads;
+    auto it = entries.find(std::string(name));
+    if (it == entries.end()) return std::nullopt;
+    ++hits;
+    return it->second;
+  }
+  void Store(std::string_view name, std::string_view bytes) override {
+    ++stores;
+    entries[std::string(name)] = std::string(bytes);
+  }
+  std::map<std::string, std::string> entries;
+  int loads = 0, hits = 0, stores = 0;
+};
+
+TEST(MarkingScanner, CompiledDatabasesAreReusedFromTheCache) {
+  CountingCache cache;
+  const std::string message =
+      "Subject: OFFICIAL-SENSITIVE\nX-Protective-Marking: SEC=PROTECTED\n\nSECRET\n\n"
+      "CONFIDENTIAL\n";
+  auto first = MarkingScanner::Compile(Banners(), {}, &cache);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  // Subject, header, edges, body (block) and body (stream).
+  EXPECT_EQ(cache.stores, 5) << "got " << cache.stores << " entries stored, want 5";
+  EXPECT_EQ(cache.hits, 0);
+  auto second = MarkingScanner::Compile(Banners(), {}, &cache);
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  EXPECT_EQ(cache.hits, 5) << "got " << cache.hits << " databases from the cache, want 5";
+  EXPECT_EQ(cache.stores, 5) << "nothing is compiled again";
+  EXPECT_EQ(Names(ScanMessage(*second, message)), Names(ScanMessage(*first, message)));
+  EXPECT_EQ(Names(ScanMessage(*second, message)),
+            "OS@subject;AU@header X-Protective-Marking;SECRET@body;EDGE@body");
+}
+
+TEST(MarkingScanner, ABadOrForeignCacheEntryIsCompiledAgain) {
+  struct Case {
+    const char* name;
+    void (*spoil)(std::string* entry);
+  };
+  const Case cases[] = {
+      {"truncated", [](std::string* e) { e->resize(e->size() / 2); }},
+      {"a flipped byte in the database", [](std::string* e) { e->back() ^= 0x55; }},
+      {"empty", [](std::string* e) { e->clear(); }},
+      {"another pattern's key", [](std::string* e) { (*e)[e->find("SECRET")] = 'Z'; }},
+  };
+  for (const Case& c : cases) {
+    CountingCache cache;
+    ASSERT_TRUE(MarkingScanner::Compile(Banners(), {}, &cache).has_value()) << c.name;
+    for (auto& [name, entry] : cache.entries) {
+      if (entry.find("SECRET") != std::string::npos) c.spoil(&entry);
+    }
+    int stores_before = cache.stores;
+    auto again = MarkingScanner::Compile(Banners(), {}, &cache);
+    ASSERT_TRUE(again.has_value()) << c.name;
+    EXPECT_GT(cache.stores, stores_before) << c.name << ": the spoilt entry was used";
+    EXPECT_EQ(Names(ScanMessage(*again, "Subject: x\n\nSECRET\n")), "SECRET@body") << c.name;
+    EXPECT_EQ(Names(ScanMessage(*again, "Subject: x\n\nZECRET\n")), "") << c.name;
+  }
+}
+
+TEST(MarkingScanner, OtherPatternsGetOtherEntries) {
+  CountingCache cache;
+  ASSERT_TRUE(MarkingScanner::Compile(Banners(), {}, &cache).has_value());
+  auto other = MarkingScanner::Compile(
+      {Spec("SECRET", 40, {MarkingLocation::kBody}, {"^TOP SECRET[ \\t\\r]*$"})}, {}, &cache);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(Names(ScanMessage(*other, "Subject: x\n\nSECRET\n")), "");
+  EXPECT_EQ(Names(ScanMessage(*other, "Subject: x\n\nTOP SECRET\n")), "SECRET@body");
 }
 
 TEST(MarkingScanner, PatternMatchingEmptyIsRefused) {
@@ -321,6 +442,74 @@ TEST(MarkingSession, AFailingStoreMakesTheResultTruncated) {
   EXPECT_EQ(Names(result), "SECRET@body");
 }
 
+// A multipart message of `parts` tiny parts, SECRET in the 5th and
+// CONFIDENTIAL (an edge banner) in the last.
+std::string ManyParts(size_t parts, size_t fields_per_part = 0) {
+  std::string message =
+      "Subject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n";
+  for (size_t i = 1; i <= parts; ++i) {
+    message += "--b\nContent-Type: text/plain\n";
+    for (size_t f = 0; f < fields_per_part; ++f) message += "X-F: v\n";
+    message += i == 5 ? "\nSECRET\n" : i == parts ? "\nCONFIDENTIAL\n" : "\nx\n";
+  }
+  return message + "--b--\n";
+}
+
+TEST(MarkingSession, PartsAndFieldsPerMessageAreCapped) {
+  struct Case {
+    const char* name;
+    size_t parts, fields_per_part;
+    bool want_truncated;
+    std::string want_names;
+  };
+  const Case cases[] = {
+      {"under the part cap", 9000, 0, false, "SECRET@body;EDGE@body"},
+      {"over the part cap", 12000, 0, true, "SECRET@body"},
+      {"over the field cap", 100, 600, true, "SECRET@body"},
+  };
+  auto scanner = Scanner(Banners(), MarkingScanOptions{64 << 20, 10});
+  for (const Case& c : cases) {
+    for (size_t chunk : {size_t{1} << 20, size_t{4096}, size_t{7}}) {
+      std::string message = ManyParts(c.parts, c.fields_per_part);
+      std::vector<RawHeader> headers;
+      std::string_view body;
+      SplitMessage(message, &headers, &body);
+      MarkingSession session(scanner);
+      for (const RawHeader& header : headers) session.Header(header.name, header.value);
+      for (size_t at = 0; at < body.size(); at += chunk) session.Body(body.substr(at, chunk));
+      MarkingResult result = session.End();
+      EXPECT_EQ(result.truncated, c.want_truncated)
+          << c.name << " in chunks of " << chunk << ": got truncated=" << result.truncated;
+      EXPECT_EQ(Names(result), c.want_names) << c.name << " in chunks of " << chunk << ": got "
+                                             << Names(result) << ", want " << c.want_names;
+    }
+  }
+}
+
+TEST(MimeObjectCounter, CountsLineStartsAcrossChunks) {
+  MimeObjectCounter whole;
+  std::string boundaries;
+  for (size_t i = 0; i <= MimeObjectCounter::kMaxParts; ++i) boundaries += "--b\nbody line\n";
+  size_t within = whole.Feed(boundaries);
+  // The line that goes over is the last "--b" line; nothing of it is kept.
+  EXPECT_EQ(within, boundaries.size() - std::string("--b\nbody line\n").size()) << "got " << within;
+  MimeObjectCounter bytewise;
+  size_t kept = 0;
+  for (char c : boundaries) {
+    size_t n = bytewise.Feed(std::string_view(&c, 1));
+    kept += n;
+    if (n == 0) break;
+  }
+  // Fed a byte at a time, the bytes of the line over the cap that came in
+  // earlier chunks ("--b") were kept already; no more.
+  EXPECT_GE(kept, within) << "one byte at a time: got " << kept;
+  EXPECT_LE(kept, within + 3) << "one byte at a time: got " << kept << ", want " << within;
+  MimeObjectCounter prose;
+  std::string text(1 << 20, 'A');  // base64-like lines: no colon, no dash
+  for (size_t i = 76; i < text.size(); i += 77) text[i] = '\n';
+  EXPECT_EQ(prose.Feed(text), text.size());
+}
+
 TEST(MarkingResult, SummaryNamesEachMarkingOnceHighestFirst) {
   MarkingResult result;
   EXPECT_EQ(result.Summary(), "none");
@@ -328,6 +517,87 @@ TEST(MarkingResult, SummaryNamesEachMarkingOnceHighestFirst) {
                   {"SECRET", "uk-gsc", 40, "body"},
                   {"OFFICIAL", "uk-gsc", 10, "body"}};
   EXPECT_EQ(result.Summary(), "SECRET (body), OFFICIAL (subject)");
+}
+
+TEST(MarkingNormalizer, DashesSpacesAndIgnorablesTakeOneForm) {
+  struct Case {
+    const char* name;
+    std::string in, want;
+    bool single_byte = false;
+  };
+  const Case cases[] = {
+      {"en dash (Outlook autocorrect)", "OFFICIAL\u2013SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"em dash", "OFFICIAL\u2014SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"non-breaking hyphen U+2011", "OFFICIAL\u2011SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"minus sign U+2212", "OFFICIAL\u2212SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"fullwidth hyphen-minus", "OFFICIAL\uff0dSENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"no-break space", "OFFICIAL\u00a0SENSITIVE", "OFFICIAL SENSITIVE"},
+      {"narrow no-break space", "TOP\u202fSECRET", "TOP SECRET"},
+      {"zero-width space dropped", "OFFICIAL-\u200bSENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"soft hyphen dropped", "OFFI\u00adCIAL", "OFFICIAL"},
+      {"byte order mark dropped", "\ufeffSECRET", "SECRET"},
+      {"runs of spaces collapse", "OFFICIAL   SENSITIVE", "OFFICIAL SENSITIVE"},
+      {"runs of dashes collapse", "OFFICIAL--\u2013SENSITIVE", "OFFICIAL-SENSITIVE"},
+      {"space and dash are kept apart", "SECRET - UK", "SECRET - UK"},
+      {"tabs and line breaks stay", "A\t\tB\r\n\r\nC", "A\t\tB\r\n\r\nC"},
+      {"case stays", "Official-Sensitive", "Official-Sensitive"},
+      {"other text stays", "caf\u00e9 \u00dcber \u4e2d\u6587", "caf\u00e9 \u00dcber \u4e2d\u6587"},
+      {"invalid UTF-8 passes through", "A\xff\xc3(B\x80", "A\xff\xc3(B\x80"},
+      {"truncated sequence at the end", "A\xe2\x80", "A\xe2\x80"},
+      {"windows-1252 en dash", "OFFICIAL\x96SENSITIVE", "OFFICIAL-SENSITIVE", true},
+      {"windows-1252 em dash and nbsp", "TOP\xa0SECRET\x97UK", "TOP SECRET-UK", true},
+      {"0x96 outside a single-byte charset",
+       "A\x96"
+       "B",
+       "A\x96"
+       "B"},
+      {"U+0096 from a Latin-1 header", "OFFICIAL\u0096SENSITIVE", "OFFICIAL-SENSITIVE"},
+  };
+  // Runs at every offset of the 8-byte words the fast path reads.
+  std::string long_in, long_want;
+  for (int shift = 0; shift < 16; ++shift) {
+    std::string pad(static_cast<size_t>(shift), 'x');
+    long_in += pad + "SECRET  --  UK\u2013\u2013EYES ONLY\n";
+    long_want += pad + "SECRET - UK-EYES ONLY\n";
+  }
+  std::vector<Case> all(std::begin(cases), std::end(cases));
+  all.push_back({"runs at every word offset", long_in, long_want});
+  for (const Case& c : all) {
+    MarkingNormalizer whole(c.single_byte);
+    std::string got;
+    whole.Append(c.in, &got);
+    whole.Finish(&got);
+    EXPECT_EQ(got, c.want) << c.name;
+    // Chunked at every byte, the output is the same.
+    MarkingNormalizer bytewise(c.single_byte);
+    std::string pieces;
+    for (char b : c.in) bytewise.Append(std::string_view(&b, 1), &pieces);
+    bytewise.Finish(&pieces);
+    EXPECT_EQ(pieces, c.want) << c.name << " (one byte at a time)";
+  }
+}
+
+TEST(MarkingNormalizer, CharsetDecidesTheSingleByteForms) {
+  struct Case {
+    const char* charset;
+    bool maps;
+  };
+  const Case cases[] = {
+      {"windows-1252", true}, {"Windows-1250", true}, {"ISO-8859-1", true}, {"iso-8859-15", true},
+      {"utf-8", false},       {"us-ascii", false},    {"", false}};
+  for (const Case& c : cases) {
+    MarkingNormalizer normalizer = MarkingNormalizer::ForCharset(c.charset);
+    std::string got;
+    normalizer.Append(
+        "A\x96"
+        "B",
+        &got);
+    normalizer.Finish(&got);
+    EXPECT_EQ(got, c.maps ? "A-B"
+                          : "A\x96"
+                            "B")
+        << c.charset;
+  }
 }
 
 TEST(MarkingEdges, FirstAndLastNonEmptyLines) {
