@@ -58,7 +58,8 @@ int RunMilterCommand(MilterCommandOptions options) {
   }
   // The check runs in a child: a file that crashes the parser is a clear
   // error, not a crash of this command.
-  auto checked = CheckInChild([&] { return CheckMilterConfiguration(process, options.check_only); });
+  auto checked = CheckInChild(
+      [&] { return CheckMilterConfiguration(process, options.check_only); }, process.config.path);
   if (!checked) {
     ReportError("milter", checked.error().ToString());
     return EX_CONFIG;
@@ -76,6 +77,7 @@ int RunMilterCommand(MilterCommandOptions options) {
   DaemonOptions daemon_options;
   daemon_options.name = "milter";
   daemon_options.pid_file = options.pid_file;
+  daemon_options.config_path = process.config.path;
   daemon_options.check = [&] { return CheckMilterConfiguration(process, false); };
   daemon_options.serve = [&] { return RunMilterProcess(process, logger); };
   return RunDaemon(daemon_options, logger);

@@ -83,8 +83,8 @@ bool ReadUntilEnd(int fd, std::chrono::steady_clock::time_point deadline, std::s
   }
 }
 
-Failure CheckFailed(const std::string& why) {
-  return MakeError(ErrorCode::kConfig, "the configuration check " + why);
+Failure CheckFailed(const std::string& where, const std::string& why) {
+  return MakeError(ErrorCode::kConfig, "the configuration check " + why, where);
 }
 
 // Waits for SIGHUP (true: check again) or SIGTERM/SIGINT (false: stop).
@@ -100,7 +100,7 @@ bool WaitForHangup(const sigset_t& handled) {
 }  // namespace
 
 Result<std::string> CheckInChild(const std::function<Result<std::string>()>& check,
-                                 std::chrono::seconds timeout) {
+                                 const std::string& where, std::chrono::seconds timeout) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     return MakeError(ErrorCode::kIo, std::string("cannot start the configuration check: pipe: ") +
@@ -137,14 +137,14 @@ Result<std::string> CheckInChild(const std::function<Result<std::string>()>& che
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!ended) {
-    return CheckFailed("took longer than " + std::to_string(timeout.count()) + " s and was stopped");
+    return CheckFailed(where, "took longer than " + std::to_string(timeout.count()) + " s and was stopped");
   }
   if (WIFSIGNALED(status)) {
-    return CheckFailed("crashed (signal " + std::to_string(WTERMSIG(status)) + ", " +
+    return CheckFailed(where, "crashed (signal " + std::to_string(WTERMSIG(status)) + ", " +
                        strsignal(WTERMSIG(status)) + ")");
   }
   if (answer.empty()) {
-    return CheckFailed("ended without an answer (exit " + std::to_string(WEXITSTATUS(status)) +
+    return CheckFailed(where, "ended without an answer (exit " + std::to_string(WEXITSTATUS(status)) +
                        ")");
   }
   return DecodeAnswer(answer);
@@ -172,7 +172,7 @@ int RunDaemon(const DaemonOptions& options, Logger& logger) {
     // only once a check in a child has passed, so that a file that crashes the
     // parser cannot crash the supervisor nor loop a crashing child.
     while (!first) {
-      auto checked = CheckInChild(options.check);
+      auto checked = CheckInChild(options.check, options.config_path);
       if (checked) break;
       logger.Error("cannot start a new " + process + ": " + checked.error().ToString() +
                    "; fix the configuration and send SIGHUP");
@@ -189,9 +189,11 @@ int RunDaemon(const DaemonOptions& options, Logger& logger) {
       return finish(EX_OSERR);
     }
     if (child == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      pthread_sigmask(SIG_SETMASK, &none, nullptr);
+      // Stop signals stay blocked in every thread the serving process starts,
+      // so that none of them dies of one: the serving process takes them with
+      // sigwait (libmilter's signal thread does), and stops cleanly.
+      sigset_t stops = SignalSet({SIGHUP, SIGTERM, SIGINT});
+      pthread_sigmask(SIG_SETMASK, &stops, nullptr);
       if (!WatchSupervisor()) _exit(EX_OK);
       std::exit(options.serve());
     }
@@ -201,7 +203,7 @@ int RunDaemon(const DaemonOptions& options, Logger& logger) {
       if (signal == SIGHUP) {
         // A file that fails the check, however it fails, never reaches the
         // serving process.
-        auto checked = CheckInChild(options.check);
+        auto checked = CheckInChild(options.check, options.config_path);
         if (!checked) {
           logger.Error("reload failed, keeping the running configuration: " +
                        checked.error().ToString());

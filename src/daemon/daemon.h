@@ -28,23 +28,28 @@ inline constexpr std::chrono::seconds kConfigCheckTimeout{60};
 
 // Runs `check` in a forked child and returns what it returned: its success
 // text, or its error. A child that dies by a signal, exits without a word or
-// outlives `timeout` is an error (kConfig) that says so. The calling process
+// outlives `timeout` is an error (kConfig) that says so, naming `where` (the
+// configuration file, if known). The calling process
 // runs nothing of `check`, so nothing in it can crash the caller. Call it
 // from a process with one thread (the child of a multi-threaded process may
 // find a lock held by a thread that did not follow it).
 Result<std::string> CheckInChild(const std::function<Result<std::string>()>& check,
+                                 const std::string& where = {},
                                  std::chrono::seconds timeout = kConfigCheckTimeout);
 
 struct DaemonOptions {
   std::string name = "daemon";  // "milter": log lines say "milter process"
   std::string pid_file;         // empty: none
+  std::string config_path;      // named when a check crashes (empty: unknown)
   // Checks the configuration as the serving process would load it; run in a
   // child (CheckInChild) before each reload and before each new serving
   // process. The success text goes to the log.
   std::function<Result<std::string>()> check;
   // The serving process: loads the configuration, serves until SIGTERM,
   // reloads on SIGUSR1 (see StartReloadThread), returns its exit status. Runs
-  // in a child of the supervisor with every signal unblocked.
+  // in a child of the supervisor with SIGHUP, SIGTERM and SIGINT blocked, so
+  // that every thread it starts inherits the mask: it takes them with sigwait
+  // (libmilter's signal thread does), and a SIGTERM that comes early waits.
   std::function<int()> serve;
 };
 
