@@ -395,7 +395,7 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   }
   // The socket's group must be able to connect: owner and group get read and
   // write, others nothing.
-  mode_t old_mask = umask(007);
+  mode_t old_mask = umask(0117);
   errno = 0;
   bool opened = smfi_opensocket(/*rmsocket=*/true) == MI_SUCCESS;
   int saved = errno;
