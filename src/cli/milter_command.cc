@@ -1,7 +1,6 @@
-// `rcptguard milter`: the flags, then a hand-off to the daemon skeleton
-// (src/daemon/daemon.h), which supervises the milter's serving process
-// (src/milter/milter_process.h), as Postfix's main() hands off to
-// single_server_main.
+// `rcptguard milter`: the flags, then a hand-off to the daemon skeleton (src/daemon/daemon.h)
+// that supervises the milter's serving process (src/milter/milter_process.h), the way
+// Postfix's main() hands off to single_server_main.
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -26,7 +25,7 @@ struct MilterCommandOptions {
   bool check_only = false;
   bool version = false;
   std::string pid_file;
-  std::string log;  // empty: syslog, or stderr with -f
+  std::string log;  // --log; empty: syslog, or stderr with -f
   std::string log_facility = "mail";
   std::string log_ident = "rcptguard";
 };
@@ -43,18 +42,18 @@ int RunMilterCommand(MilterCommandOptions options) {
     return EX_OK;
   }
   MilterProcessOptions& process = options.process;
+  process.resolve_store = ResolveStoreOptions;
   MakeAbsolute(process.config.path);
   for (std::string& file : process.config.trusted_files) MakeAbsolute(file);
   MakeAbsolute(process.hold_directory);
   MakeAbsolute(options.pid_file);
-  process.resolve_store = ResolveStoreOptions;
   auto sink = ParseLogSink(options.log.empty() ? (options.foreground ? "stderr" : "syslog")
                                                : options.log);
   auto facility = ParseLogFacility(options.log_facility);
   if (!sink || !facility) {
     ReportError("milter", !sink ? "--log must be syslog, stderr or json"
                                 : "unknown --log-facility '" + options.log_facility + "'");
-    return EX_USAGE;
+    return EX_USAGE;  // 64, as a bad flag is
   }
   // The check runs in a child: a file that crashes the parser is a clear
   // error, not a crash of this command.
@@ -92,22 +91,18 @@ CommandRunner AddMilterCommand(CLI::App& app) {
   milter->add_option("-c,--config", process.config.path,
                      "Configuration file (default /etc/rcptguard/rcptguard.toml if present)");
   milter->add_option("--trusted-file", process.config.trusted_files,
-                     "File of expected domains, one per line; repeatable")
-      ->allow_extra_args(false);
+                     "Expected domains, one per line; repeatable")->allow_extra_args(false);
   milter->add_flag("-f,--foreground", options->foreground, "Stay in the foreground");
   milter->add_flag("-n,--check-config", options->check_only,
                    "Check the configuration, socket, store and files, and exit");
   milter->add_option("-p,--socket", process.socket,
-                     "Socket: unix:/path, inet:port@host or inet6:port@host (default from the "
-                     "config)");
+                     "unix:/path, inet:port@host or inet6:port@host (default: [milter] socket)");
   milter->add_option("-P,--pid-file", options->pid_file, "Write the supervisor's process id here");
   milter->add_option("-u,--user", process.user,
                      "Once the socket is open, give it to this user and run as it (and its group)");
   milter->add_option("--socket-group", process.socket_group,
                      "Group of the unix socket (the MTA's, e.g. postfix; default: -u's group)");
-  milter->add_option("--store", process.store,
-                     "History store URL (sqlite:///path, postgresql://...), overriding [history] "
-                     "store");
+  milter->add_option("--store", process.store, "History store URL, overriding [history] store");
   milter->add_option("--hold-directory", process.hold_directory,
                      "Where held messages' records go, overriding [milter] hold_directory");
   milter->add_option("--log", options->log,

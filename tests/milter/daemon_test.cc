@@ -275,6 +275,27 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"DeepKeys", "-c DIR/deep.toml", "deep.toml"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+// A socket that cannot be opened is reported with the OS's reason.
+TEST(Daemon, AFailedListenNamesTheOsError) {
+  MilterDaemon daemon;
+  int taken = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  ASSERT_EQ(getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::string spec = "inet:" + std::to_string(ntohs(address.sin_port)) + "@127.0.0.1";
+  int status = RunShell(kBinary + " milter -f -p " + spec, daemon.Path("out"));
+  close(taken);
+  std::string out = ReadAll(daemon.Path("out"));
+  EXPECT_EQ(status, 69) << "got " << status << ", want EX_UNAVAILABLE: " << out;
+  EXPECT_NE(out.find("cannot listen on milter socket '" + spec + "': Address already in use"),
+            std::string::npos)
+      << out;
+}
+
 // Relative -c and --trusted-file paths still work after the daemon has moved
 // to / : a SIGHUP reads the new partner list.
 TEST(Daemon, RelativePathsWorkForAReloadAfterDaemonizing) {
