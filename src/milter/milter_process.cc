@@ -2,7 +2,6 @@
 // service, reloads on SIGUSR1 (see milter_process.h).
 #include "milter/milter_process.h"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -173,13 +172,13 @@ Result<SocketSpec> MilterSocket(const MilterProcessOptions& options, const Confi
 }
 
 Result<std::string> CheckMilterConfiguration(const MilterProcessOptions& options, bool deep) {
+  // The serving process reads the files again on reload as the daemon user:
+  // so does the check.
+  if (!options.user.empty() && geteuid() == 0) RCPTGUARD_TRY(DropPrivileges(options.user));
   RCPTGUARD_ASSIGN_OR_RETURN(Config config, LoadMilterSettings(options));
   RCPTGUARD_ASSIGN_OR_RETURN(auto built, MilterConfig::FromConfig(config));
   RCPTGUARD_ASSIGN_OR_RETURN(SocketSpec socket, MilterSocket(options, config));
   if (deep) {
-    if (!options.user.empty() && getpwnam(options.user.c_str()) == nullptr) {
-      return MakeError(ErrorCode::kConfig, "unknown user '" + options.user + "' (-u)");
-    }
     errno = 0;
     if (!config.milter.spool_directory.empty() && !IsDirectory(config.milter.spool_directory)) {
       return NotADirectory("milter.spool_directory", config.milter.spool_directory);

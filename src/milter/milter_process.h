@@ -36,8 +36,10 @@ Result<SocketSpec> MilterSocket(const MilterProcessOptions& options, const Confi
 // What start-up checks: the configuration loads and compiles (every file it
 // names a regular, readable file), and the socket spec is valid. With `deep`
 // (`milter -n`) also what start-up tolerates but an admin wants to know: the
-// history store is reachable, the spool and hold directories are directories,
-// and -u names a user. Returns "configuration OK (...)".
+// history store is reachable, and the spool and hold directories are
+// directories. Returns "configuration OK (...)". Run as root with -u, it
+// first becomes that user (the serving process reads the files again as that
+// user on reload): call it only in a child (CheckInChild).
 Result<std::string> CheckMilterConfiguration(const MilterProcessOptions& options, bool deep);
 
 // The serving process: loads the configuration, opens the socket, drops

@@ -244,6 +244,8 @@ TEST_P(CheckConfig, RefusesWithExConfigNamingTheProblem) {
   MilterDaemon daemon;
   mkdir(daemon.Path("a-directory").c_str(), 0700);
   DeepKeys(daemon.Path("deep.toml"));
+  WriteAll(daemon.Path("private.toml"), "audit = false\n");
+  chmod(daemon.Path("private.toml").c_str(), 0600);
   WriteAll(daemon.Path("a-file"), "x\n");
   WriteAll(daemon.Path("spool.toml"), "[milter]\nspool_directory = \"" + daemon.Path("a-file") +
                                           "\"\n");
@@ -272,6 +274,8 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"SpoolDirectoryIsAFile", "-c DIR/spool.toml",
                   "milter.spool_directory '"},
         CheckCase{"UnknownUser", "-u no-such-user-rcptguard", "unknown user"},
+        CheckCase{"UnreadableByTheDaemonUser", "-u nobody -c DIR/private.toml",
+                  "Permission denied"},
         CheckCase{"DeepKeys", "-c DIR/deep.toml", "deep.toml"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
