@@ -30,8 +30,7 @@ struct MilterCommandOptions {
   std::string log_ident = "rcptguard";
 };
 
-// The daemon runs in /, and SIGHUP reads the files again: relative paths are
-// made absolute now.
+// The daemon runs in / and SIGHUP reads the files again: paths are made absolute.
 void MakeAbsolute(std::string& path) {
   if (!path.empty() && path.front() != '/') path = std::filesystem::absolute(path).string();
 }
@@ -47,18 +46,17 @@ int RunMilterCommand(MilterCommandOptions options) {
   for (std::string& file : process.config.trusted_files) MakeAbsolute(file);
   MakeAbsolute(process.hold_directory);
   MakeAbsolute(options.pid_file);
-  auto sink = ParseLogSink(options.log.empty() ? (options.foreground ? "stderr" : "syslog")
-                                               : options.log);
+  auto sink =
+      ParseLogSink(options.log.empty() ? (options.foreground ? "stderr" : "syslog") : options.log);
   auto facility = ParseLogFacility(options.log_facility);
   if (!sink || !facility) {
     ReportError("milter", !sink ? "--log must be syslog, stderr or json"
                                 : "unknown --log-facility '" + options.log_facility + "'");
     return EX_USAGE;  // 64, as a bad flag is
   }
-  // The check runs in a child: a file that crashes the parser is a clear
-  // error, not a crash of this command.
-  auto checked = CheckInChild(
-      [&] { return CheckMilterConfiguration(process, options.check_only); }, process.config.path);
+  // In a child: a file that crashes the parser is an error, not a crash here.
+  auto checked = CheckInChild([&] { return CheckMilterConfiguration(process, options.check_only); },
+                              process.config.path);
   if (!checked) {
     ReportError("milter", checked.error().ToString());
     return EX_CONFIG;
@@ -90,8 +88,10 @@ CommandRunner AddMilterCommand(CLI::App& app) {
   CLI::App* milter = app.add_subcommand("milter", "Run the milter daemon in front of Postfix");
   milter->add_option("-c,--config", process.config.path,
                      "Configuration file (default /etc/rcptguard/rcptguard.toml if present)");
-  milter->add_option("--trusted-file", process.config.trusted_files,
-                     "Expected domains, one per line; repeatable")->allow_extra_args(false);
+  milter
+      ->add_option("--trusted-file", process.config.trusted_files,
+                   "Expected domains, one per line; repeatable")
+      ->allow_extra_args(false);
   milter->add_flag("-f,--foreground", options->foreground, "Stay in the foreground");
   milter->add_flag("-n,--check-config", options->check_only,
                    "Check the configuration, socket, store and files, and exit");

@@ -137,15 +137,16 @@ Result<std::string> CheckInChild(const std::function<Result<std::string>()>& che
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!ended) {
-    return CheckFailed(where, "took longer than " + std::to_string(timeout.count()) + " s and was stopped");
+    return CheckFailed(
+        where, "took longer than " + std::to_string(timeout.count()) + " s and was stopped");
   }
   if (WIFSIGNALED(status)) {
     return CheckFailed(where, "crashed (signal " + std::to_string(WTERMSIG(status)) + ", " +
-                       strsignal(WTERMSIG(status)) + ")");
+                                  strsignal(WTERMSIG(status)) + ")");
   }
   if (answer.empty()) {
-    return CheckFailed(where, "ended without an answer (exit " + std::to_string(WEXITSTATUS(status)) +
-                       ")");
+    return CheckFailed(
+        where, "ended without an answer (exit " + std::to_string(WEXITSTATUS(status)) + ")");
   }
   return DecodeAnswer(answer);
 }

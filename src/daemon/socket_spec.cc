@@ -59,7 +59,8 @@ Result<SocketSpec> ParseSocketSpec(std::string_view text) {
   if (spec.port < 1 || spec.port > 65535) return Refuse(text, "the port must be 1 to 65535");
   if (at == std::string_view::npos) return Refuse(text, "no host (inet:port@host)");
   std::string_view host = rest.substr(at + 1);
-  if (host.empty() || host.size() > 253) return Refuse(text, "the host must be 1 to 253 characters");
+  if (host.empty() || host.size() > 253)
+    return Refuse(text, "the host must be 1 to 253 characters");
   for (char c : host) {
     if (!IsHostCharacter(c)) return Refuse(text, "the host holds a character no host name has");
   }

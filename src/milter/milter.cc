@@ -401,8 +401,9 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   int saved = errno;
   umask(old_mask);
   if (!opened) {
-    return MakeError(ErrorCode::kIo, "cannot listen on milter socket '" + socket + "': " +
-                                         (saved != 0 ? std::strerror(saved) : "libmilter gave no reason"));
+    return MakeError(ErrorCode::kIo,
+                     "cannot listen on milter socket '" + socket +
+                         "': " + (saved != 0 ? std::strerror(saved) : "libmilter gave no reason"));
   }
   if (auto ok = after_open(); !ok) return ok;
   DisableNagleOnListeningSockets();

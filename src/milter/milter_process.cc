@@ -58,8 +58,8 @@ std::shared_ptr<HistoryService> StartHistory(const MilterProcessOptions& options
   service_options.refresh = std::chrono::seconds(settings.refresh_seconds);
   service_options.rebuild = std::chrono::seconds(settings.rebuild_seconds);
   service_options.retention_days = settings.retention_days;
-  auto service = HistoryService::Start(service_options, &logger,
-                                       [] { return int64_t{std::time(nullptr)}; });
+  auto service =
+      HistoryService::Start(service_options, &logger, [] { return int64_t{std::time(nullptr)}; });
   if (!service) {
     logger.Error("history: " + service.error().ToString() + "; running without history");
     return nullptr;
@@ -159,9 +159,9 @@ Result<Config> LoadMilterSettings(const MilterProcessOptions& options) {
 }
 
 Result<SocketSpec> MilterSocket(const MilterProcessOptions& options, const Config& config) {
-  RCPTGUARD_ASSIGN_OR_RETURN(SocketSpec socket,
-                             ParseSocketSpec(options.socket.empty() ? config.milter.socket
-                                                                    : options.socket));
+  RCPTGUARD_ASSIGN_OR_RETURN(
+      SocketSpec socket,
+      ParseSocketSpec(options.socket.empty() ? config.milter.socket : options.socket));
   if (socket.family == SocketSpec::Family::kUnix) {
     std::string directory = socket.path.substr(0, socket.path.rfind('/'));
     if (directory.empty()) directory = "/";

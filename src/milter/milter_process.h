@@ -15,12 +15,12 @@
 namespace rcptguard {
 
 struct MilterProcessOptions {
-  ConfigRequest config;         // absolute paths (the daemon runs in /)
-  std::string socket;           // -p; empty: [milter] socket
-  std::string hold_directory;   // --hold-directory; empty: [milter] hold_directory
-  std::string store;            // --store; empty: [history] store
-  std::string user;             // -u: drop to this user once the socket is open
-  std::string socket_group;     // --socket-group: the unix socket's group
+  ConfigRequest config;        // absolute paths (the daemon runs in /)
+  std::string socket;          // -p; empty: [milter] socket
+  std::string hold_directory;  // --hold-directory; empty: [milter] hold_directory
+  std::string store;           // --store; empty: [history] store
+  std::string user;            // -u: drop to this user once the socket is open
+  std::string socket_group;    // --socket-group: the unix socket's group
   // --store and [history] into what the store opens (the CLI's rule, injected).
   std::function<Result<StoreOptions>(const std::string& flag, const HistorySettings&)>
       resolve_store;

@@ -9,10 +9,9 @@
 #include <libpsl.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <toml++/impl/version.h>
 #include <unicode/uversion.h>
 #include <zlib.h>
-
-#include <toml++/impl/version.h>
 
 namespace rcptguard {
 namespace {
@@ -50,7 +49,8 @@ std::vector<std::pair<std::string, std::string>> LibraryVersions() {
 
 std::string VersionReport(const std::string& version) {
   std::string report = "rcptguard " + version + "\n";
-  for (const auto& [name, library] : LibraryVersions()) report += "  " + name + " " + library + "\n";
+  for (const auto& [name, library] : LibraryVersions())
+    report += "  " + name + " " + library + "\n";
   return report;
 }
 

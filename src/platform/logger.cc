@@ -12,8 +12,7 @@
 
 namespace rcptguard {
 
-Logger::Logger(Sink sink, std::string ident, int facility)
-    : sink_(sink), ident_(std::move(ident)) {
+Logger::Logger(Sink sink, std::string ident, int facility) : sink_(sink), ident_(std::move(ident)) {
   if (sink_ == Sink::kSyslog) openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, facility);
 }
 
@@ -32,9 +31,8 @@ void Logger::Write(Level level, const std::string& line) {
   std::string out;
   if (sink_ == Sink::kJson) {
     // One object a line: time (unix seconds, fractional), level, ident, pid, message.
-    double now = std::chrono::duration<double>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+    double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     char head[64];
     std::snprintf(head, sizeof(head), "{\"time\":%.3f,\"level\":", now);
     out = head;

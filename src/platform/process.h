@@ -30,8 +30,7 @@ bool AskForParentDeathSignal(int signal, pid_t parent);
 // Gives the file at `path` (a unix socket, for one) to `user` and `group`
 // (either may be empty: unchanged; a user alone also gives its group).
 // Errors name the path, the name and the OS error.
-Result<void> GiveFileTo(const std::string& path, const std::string& user,
-                        const std::string& group);
+Result<void> GiveFileTo(const std::string& path, const std::string& user, const std::string& group);
 
 }  // namespace rcptguard
 

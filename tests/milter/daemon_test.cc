@@ -3,7 +3,6 @@
 // after daemonizing, `milter -n`'s checks, -V and the log options. The real
 // binary, our own milter client (tests/support/milter_client.h).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -203,8 +203,8 @@ TEST_P(SocketSpecs, AreRefusedByTheCheckAndByStartUpAlike) {
   MilterDaemon daemon;
   for (const char* mode : {"-n", "-f"}) {
     // Run in the test folder, so a spec taken as a file name would show there.
-    std::string command = "cd '" + daemon.Path("") + "' && " + kBinary + " milter " + mode +
-                          " -p '" + c.spec + "'";
+    std::string command =
+        "cd '" + daemon.Path("") + "' && " + kBinary + " milter " + mode + " -p '" + c.spec + "'";
     int status = RunShell(command, daemon.Path("out"));
     std::string out = ReadAll(daemon.Path("out"));
     EXPECT_EQ(status, 78) << c.name << " " << mode << ": got " << status << ", want 78: " << out;
@@ -247,17 +247,18 @@ TEST_P(CheckConfig, RefusesWithExConfigNamingTheProblem) {
   WriteAll(daemon.Path("private.toml"), "audit = false\n");
   chmod(daemon.Path("private.toml").c_str(), 0600);
   WriteAll(daemon.Path("a-file"), "x\n");
-  WriteAll(daemon.Path("spool.toml"), "[milter]\nspool_directory = \"" + daemon.Path("a-file") +
-                                          "\"\n");
+  WriteAll(daemon.Path("spool.toml"),
+           "[milter]\nspool_directory = \"" + daemon.Path("a-file") + "\"\n");
   std::string args = c.args;
   for (size_t at; (at = args.find("DIR")) != std::string::npos;) {
     args.replace(at, 3, daemon.Path("").substr(0, daemon.Path("").size() - 1));
   }
-  int status = RunShell(kBinary + " milter -n -p unix:" + daemon.socket() + " " + args,
-                   daemon.Path("out"));
+  int status =
+      RunShell(kBinary + " milter -n -p unix:" + daemon.socket() + " " + args, daemon.Path("out"));
   std::string out = ReadAll(daemon.Path("out"));
   EXPECT_EQ(status, 78) << c.name << ": got " << status << ", want 78: " << out;
-  EXPECT_NE(out.find(c.want), std::string::npos) << c.name << ": want '" << c.want << "' in " << out;
+  EXPECT_NE(out.find(c.want), std::string::npos)
+      << c.name << ": want '" << c.want << "' in " << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -271,8 +272,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "the history store's directory '/nonexistent/dir' is not a directory"},
         CheckCase{"PostgresqlStoreUnreachable", "--store postgresql://nobody@127.0.0.1:1/x",
                   "the history store is not reachable"},
-        CheckCase{"SpoolDirectoryIsAFile", "-c DIR/spool.toml",
-                  "milter.spool_directory '"},
+        CheckCase{"SpoolDirectoryIsAFile", "-c DIR/spool.toml", "milter.spool_directory '"},
         CheckCase{"UnknownUser", "-u no-such-user-rcptguard", "unknown user"},
         CheckCase{"UnreadableByTheDaemonUser", "-u nobody -c DIR/private.toml",
                   "Permission denied"},
@@ -306,9 +306,10 @@ TEST(Daemon, RelativePathsWorkForAReloadAfterDaemonizing) {
   MilterDaemon daemon;
   WriteAll(daemon.Path("rcptguard.toml"), "audit = false\n");
   WriteAll(daemon.Path("partners.txt"), "nato.int\n");
-  std::string command = "cd '" + daemon.Path("") + "' && " + kBinary +
-                        " milter -c rcptguard.toml --trusted-file partners.txt -p unix:" +
-                        daemon.socket() + " -P " + daemon.Path("milter.pid");
+  std::string command =
+      "cd '" + daemon.Path("") + "' && " + kBinary +
+      " milter -c rcptguard.toml --trusted-file partners.txt -p unix:" + daemon.socket() + " -P " +
+      daemon.Path("milter.pid");
   ASSERT_EQ(RunShell(command, daemon.Path("out")), 0) << ReadAll(daemon.Path("out"));
   pid_t supervisor = 0;
   ASSERT_TRUE(WaitFor([&] {
@@ -318,8 +319,7 @@ TEST(Daemon, RelativePathsWorkForAReloadAfterDaemonizing) {
   EXPECT_EQ(RcptReply(daemon.socket(), "alice@fortexample.ml"), 'c');
   WriteAll(daemon.Path("partners.txt"), "nato.int\nfortexample.mil\n");
   kill(supervisor, SIGHUP);
-  bool refused =
-      WaitFor([&] { return RcptReply(daemon.socket(), "alice@fortexample.ml") == 'y'; });
+  bool refused = WaitFor([&] { return RcptReply(daemon.socket(), "alice@fortexample.ml") == 'y'; });
   kill(supervisor, SIGTERM);
   EXPECT_TRUE(refused) << "the reload never took the new partner list";
   EXPECT_TRUE(WaitFor([&] { return access(daemon.Path("milter.pid").c_str(), F_OK) != 0; }));
@@ -334,15 +334,16 @@ TEST(Daemon, VersionListsTheLibrariesWithTheirVersions) {
   EXPECT_EQ(top, ReadAll(daemon.Path("milter")));
   EXPECT_EQ(top.rfind("rcptguard ", 0), 0u) << top;
   const std::pair<const char*, const char*> kLibraries[] = {
-      {"ICU", "icu-uc"},       {"Hyperscan", "libhs"}, {"GMime", "gmime-3.0"},
-      {"libidn2", "libidn2"},  {"SQLite", "sqlite3"},  {"libsodium", "libsodium"},
+      {"ICU", "icu-uc"},      {"Hyperscan", "libhs"}, {"GMime", "gmime-3.0"},
+      {"libidn2", "libidn2"}, {"SQLite", "sqlite3"},  {"libsodium", "libsodium"},
       {"zlib", "zlib"}};
   for (const auto& [name, module] : kLibraries) {
     RunShell(std::string("pkg-config --modversion ") + module, daemon.Path("pc"));
     std::string want = ReadAll(daemon.Path("pc"));
     want = want.substr(0, want.find('\n'));
     EXPECT_NE(top.find(std::string("  ") + name + " " + want + "\n"), std::string::npos)
-        << name << ": want version " << want << " in\n" << top;
+        << name << ": want version " << want << " in\n"
+        << top;
   }
   for (const char* name : {"libpsl", "libpq", "libmilter", "toml++"}) {
     EXPECT_NE(top.find(std::string("  ") + name + " "), std::string::npos) << name << "\n" << top;
