@@ -25,6 +25,8 @@ packages=(
   # the store contract tests: the sqlite3 shell to inspect test databases and a
   # real PostgreSQL server, which the tests start privately on a unix socket
   sqlite3 postgresql
+  # systemd-analyze, which checks the shipped unit (contrib/rcptguard-milter.service)
+  systemd
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "platform/library_versions.h"
 #include "rcptguard/session.h"
 
 namespace rcptguard {
@@ -20,7 +21,11 @@ int main(int argc, char** argv) {
   // Nothing may unwind out of main: any exception is reported as an internal error.
   try {
     CLI::App app{"rcptguard: stops outbound e-mail from going to the wrong place"};
-    app.set_version_flag("-V,--version", std::string("rcptguard ") + RCPTGUARD_VERSION);
+    // The version, and the versions of the libraries it runs with (for bug reports).
+    app.set_version_flag("-V,--version", [] {
+      std::string report = rcptguard::VersionReport(RCPTGUARD_VERSION);
+      return report.substr(0, report.size() - 1);  // CLI11 adds the last newline
+    });
     app.require_subcommand(1);
     rcptguard::CommandRunner check = rcptguard::AddCheckCommand(app);
     rcptguard::CommandRunner eval = rcptguard::AddEvalCommand(app);

@@ -509,9 +509,9 @@ class Parser {
       if (key == "daemon_names") spec.daemon_names = std::move(*values);
     }
     // Checked here so the error names this file and section.
-    if (auto rules = OutboundRules::Compile(spec); !rules) {
-      return Fail(outbound, rules.error().message);
-    }
+    auto rules = OutboundRules::Compile(spec);
+    if (!rules) return Fail(outbound, rules.error().message);
+    config_.outbound_rules = std::make_shared<const OutboundRules>(std::move(*rules));
     return {};
   }
 

@@ -61,6 +61,8 @@ struct HistorySettings {
 struct Config {
   PolicySpec policy;
   OutboundSpec outbound;
+  // `outbound` compiled by the loader, which checks it (null: no [outbound]).
+  std::shared_ptr<const OutboundRules> outbound_rules;
   MilterSettings milter;
   HistorySettings history;
   std::string source;  // the file it came from, or "embedded defaults"

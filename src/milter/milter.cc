@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <exception>
 #include <optional>
@@ -367,7 +369,7 @@ void DisableNagleOnListeningSockets() {
 }  // namespace
 
 Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
-                       const std::function<Result<void>()>& before_listen) {
+                       const std::function<Result<void>()>& after_open) {
   g_live = live;
   g_logger = logger;
   smfiDesc description = {};
@@ -391,15 +393,19 @@ Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger
   if (smfi_register(description) != MI_SUCCESS) {
     return MakeError(ErrorCode::kInternal, "libmilter refused to register the filter");
   }
-  if (auto ok = before_listen(); !ok) return ok;
   // The socket's group must be able to connect: owner and group get read and
   // write, others nothing.
-  mode_t old_mask = umask(007);
+  mode_t old_mask = umask(0117);
+  errno = 0;
   bool opened = smfi_opensocket(/*rmsocket=*/true) == MI_SUCCESS;
+  int saved = errno;
   umask(old_mask);
   if (!opened) {
-    return MakeError(ErrorCode::kIo, "cannot listen on milter socket '" + socket + "'");
+    return MakeError(ErrorCode::kIo,
+                     "cannot listen on milter socket '" + socket +
+                         "': " + (saved != 0 ? std::strerror(saved) : "libmilter gave no reason"));
   }
+  if (auto ok = after_open(); !ok) return ok;
   DisableNagleOnListeningSockets();
   logger->Info("listening on " + socket);
   if (smfi_main() != MI_SUCCESS) {

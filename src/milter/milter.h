@@ -19,8 +19,17 @@
 
 namespace rcptguard {
 
+struct Config;
+
 // Everything a message is checked with. Immutable; a reload builds a new one.
 struct MilterConfig {
+  // Builds it from a loaded configuration (see milter_config.cc): compiles the
+  // policy (with `history`'s learned domains, if any) and takes the outbound
+  // rules the loader compiled (compiling them only if it did not). `history`
+  // may be null.
+  static Result<std::shared_ptr<const MilterConfig>> FromConfig(
+      const Config& config, std::shared_ptr<HistoryService> history = nullptr);
+
   // The policy, the outbound rules and the sendmail(1) service names: what
   // every MessageSession of a connection is built on.
   std::shared_ptr<const SessionSettings> session;
@@ -52,14 +61,16 @@ class LiveMilterConfig {
 };
 
 // Listens on `socket` ("unix:/path", "inet:port@host") and serves until
-// libmilter is told to stop (SIGTERM). `before_listen` runs before the socket
-// is opened: the place to drop privileges, so that a unix socket belongs to
-// the daemon's user and group (mode 0660: add the MTA's user to that group).
-// Returns an error if the socket cannot be opened or libmilter fails.
+// libmilter is told to stop (SIGTERM). The socket is opened (a unix socket
+// with mode 0660) by the process as it was started, root under systemd, so it
+// may live in a directory only root can write; `after_open` runs next, before
+// any connection is served: the place to give the socket to the daemon's user
+// and the MTA's group and to drop privileges. Returns an error (with the OS
+// error) if the socket cannot be opened, or if `after_open` or libmilter fails.
 // One per process: libmilter's callbacks reach `live` and `logger` through a
 // process-wide pointer, since libmilter passes no user data to them.
 Result<void> RunMilter(const std::string& socket, LiveMilterConfig* live, Logger* logger,
-                       const std::function<Result<void>()>& before_listen);
+                       const std::function<Result<void>()>& after_open);
 
 }  // namespace rcptguard
 

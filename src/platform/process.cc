@@ -1,8 +1,9 @@
-// Privilege drop and pid files.
+// Privilege drop, pid files, the parent-death signal and file owners.
 #include "platform/process.h"
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,6 +42,34 @@ Result<void> WritePidFile(const std::string& path) {
   if (!out) return SystemError("cannot write pid file " + path);
   out << getpid() << "\n";
   if (!out) return SystemError("cannot write pid file " + path);
+  return {};
+}
+
+bool AskForParentDeathSignal(int signal, pid_t parent) {
+  // Without the request (an old kernel) the parent is still checked here.
+  prctl(PR_SET_PDEATHSIG, signal);
+  return getppid() == parent;
+}
+
+Result<void> GiveFileTo(const std::string& path, const std::string& user,
+                        const std::string& group) {
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  if (!user.empty()) {
+    struct passwd* entry = getpwnam(user.c_str());
+    if (entry == nullptr) return MakeError(ErrorCode::kConfig, "unknown user '" + user + "'");
+    uid = entry->pw_uid;
+    gid = entry->pw_gid;
+  }
+  if (!group.empty()) {
+    struct group* entry = getgrnam(group.c_str());
+    if (entry == nullptr) return MakeError(ErrorCode::kConfig, "unknown group '" + group + "'");
+    gid = entry->gr_gid;
+  }
+  if (chown(path.c_str(), uid, gid) != 0) {
+    return SystemError("cannot give " + path + " to " + (user.empty() ? "" : user) +
+                       (group.empty() ? "" : ":" + group));
+  }
   return {};
 }
 

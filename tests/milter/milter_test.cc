@@ -296,7 +296,9 @@ TEST(MilterCommand, ConfigErrorAtStartExitsWithExConfigNamingFileAndLine) {
             std::string::npos)
       << "got " << ReadAll(daemon.Path("out"))
       << "want bad.toml:2: 'milter.on_error' must be tempfail";
-  command = std::string(RCPTGUARD_BINARY) + " milter -n > " + daemon.Path("out") + " 2>&1";
+  // The defaults, on a socket whose directory exists (-n checks that too).
+  command = std::string(RCPTGUARD_BINARY) + " milter -n -p unix:" + daemon.socket() + " > " +
+            daemon.Path("out") + " 2>&1";
   EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0)
       << "want exit 0; printed: " << ReadAll(daemon.Path("out"));
   EXPECT_NE(ReadAll(daemon.Path("out")).find("configuration OK"), std::string::npos)
