@@ -49,8 +49,6 @@ bool AsciiCompatible(std::string_view charset) {
          c.rfind("iso-8859-", 0) == 0 || c.rfind("windows-125", 0) == 0 || c == "latin1";
 }
 
-constexpr std::array<std::string_view, 4> kActions = {"allow", "warn", "hold", "reject"};
-
 // The bytes kept from the end of a streamed plain-text body, to find its last
 // lines at the end. Banner lines are short; a longer last line is cut.
 constexpr size_t kTailKeep = 16 << 10;
@@ -181,11 +179,6 @@ Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
   for (const MarkingSpec& spec : markings) {
     if (spec.name.empty())
       return MakeError(ErrorCode::kConfig, "a marking needs a name", spec.where);
-    if (std::find(kActions.begin(), kActions.end(), spec.action) == kActions.end()) {
-      return MakeError(ErrorCode::kConfig,
-                       "marking '" + spec.name + "': action must be allow, warn, hold or reject",
-                       spec.where);
-    }
     for (const MarkingMatchSpec& match : spec.matches) {
       bool header = std::find(match.where.begin(), match.where.end(), MarkingLocation::kHeader) !=
                     match.where.end();
