@@ -12,7 +12,8 @@
 namespace {
 
 std::string Sample() {
-  auto text = rcptguard::ReadFile(std::string(RCPTGUARD_SOURCE_DIR) + "/conf/rcptguard.toml.sample");
+  auto text =
+      rcptguard::ReadFile(std::string(RCPTGUARD_SOURCE_DIR) + "/conf/rcptguard.toml.sample");
   return text ? *text : std::string();
 }
 
@@ -26,7 +27,8 @@ BENCHMARK(BM_PreScanSample);
 // The largest file the pre-scan lets through: 1 MiB of key = value lines.
 void BM_PreScanOneMebibyte(benchmark::State& state) {
   std::string text;
-  while (text.size() < (1 << 20) - 64) text += "key_" + std::to_string(text.size()) + " = [1, \"a.b\"]\n";
+  while (text.size() < (1 << 20) - 64)
+    text += "key_" + std::to_string(text.size()) + " = [1, \"a.b\"]\n";
   for (auto _ : state) benchmark::DoNotOptimize(rcptguard::CheckTomlShape(text, "big"));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
