@@ -21,8 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!config) {
     const rcptguard::Error& error = config.error();
     FUZZ_CONTRACT(error.code == rcptguard::ErrorCode::kConfig, "a config error has kConfig");
-    FUZZ_CONTRACT(error.where.rfind("fuzz.toml:", 0) == 0 || error.where.rfind("data/markings/", 0) == 0,
-                  "a config error names the file and line");
+    FUZZ_CONTRACT(
+        error.where.rfind("fuzz.toml:", 0) == 0 || error.where.rfind("data/markings/", 0) == 0,
+        "a config error names the file and line");
     for (char c : error.message) {
       auto byte = static_cast<unsigned char>(c);
       FUZZ_CONTRACT(byte >= 0x20 && byte != 0x7f, "an error message holds no raw control byte");
