@@ -15,7 +15,7 @@ fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${RCPTGUARD_FUZZ_BUILD_DIR:-${repo}/build-fuzz}"
-fuzzers=(address_fuzzer detector_fuzzer marking_fuzzer mbox_fuzzer postfix_log_fuzzer
+fuzzers=(address_fuzzer config_fuzzer detector_fuzzer marking_fuzzer mbox_fuzzer postfix_log_fuzzer
          verdict_format_fuzzer)
 
 for tool in clang clang++ cmake ninja; do

@@ -46,6 +46,47 @@ constexpr std::string_view Trim(std::string_view text) {
   return text;
 }
 
+// `text` made safe to quote in an error message, cut to about `max_bytes`:
+// control bytes (ESC, NUL, C1 controls), backslashes and bytes that
+// are not valid UTF-8 are written as \xNN; a cut is marked "...". Valid UTF-8
+// letters stay as they are. Quote only text that is not secret.
+inline std::string EscapedExcerpt(std::string_view text, size_t max_bytes = 40) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  size_t i = 0;
+  while (i < text.size() && out.size() < max_bytes) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    // The length of a well-formed UTF-8 sequence starting here, else 0.
+    size_t length = 0;
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      length = 1;
+    } else if (byte >= 0xc2 && byte <= 0xf4) {
+      size_t want = byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4;
+      bool ok = i + want <= text.size();
+      for (size_t k = 1; ok && k < want; ++k) {
+        ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+      }
+      auto second = ok ? static_cast<unsigned char>(text[i + 1]) : 0;
+      // Not overlong, no surrogates, nothing above U+10FFFF, no C1 controls.
+      ok = ok && !(byte == 0xe0 && second < 0xa0) && !(byte == 0xed && second >= 0xa0) &&
+           !(byte == 0xf0 && second < 0x90) && !(byte == 0xf4 && second >= 0x90) &&
+           !(byte == 0xc2 && second < 0xa0);
+      if (ok) length = want;
+    }
+    if (length == 0) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  if (i < text.size()) out += "...";
+  return out;
+}
+
 }  // namespace rcptguard
 
 #endif  // RCPTGUARD_ASCII_H_

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rcptguard/action.h"
 #include "rcptguard/result.h"
 
 namespace rcptguard {
@@ -49,8 +50,8 @@ struct MarkingSpec {
   // that may receive a message carrying this marking. The organisation's own
   // domains are always accredited. Empty: only the own domains.
   std::vector<std::string> accredited;
-  std::string action = "hold";  // for any other recipient: allow, warn, hold, reject
-  std::string where;            // "file:line" of the definition, for errors
+  Action action = Action::kHold;  // for any other recipient
+  std::string where;              // "file:line" of the definition, for errors
 };
 
 // How a message is scanned.
@@ -139,7 +140,7 @@ class MarkingScanner {
  public:
   // Fails (kConfig, with the definition's `where`) on an empty name, a pattern
   // Hyperscan cannot compile (or that matches the empty string), a kHeader
-  // match without header names, or a bad action. `cache` (may be null:
+  // match without header names, or a match without where or patterns. `cache` (may be null:
   // compile everything) is asked first for each database and given what had
   // to be compiled.
   static Result<std::shared_ptr<const MarkingScanner>> Compile(

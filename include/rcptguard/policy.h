@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rcptguard/action.h"
 #include "rcptguard/address.h"
 #include "rcptguard/detector.h"
 #include "rcptguard/history.h"
@@ -17,11 +18,6 @@
 #include "rcptguard/result.h"
 
 namespace rcptguard {
-
-// Ordered by severity: the verdict for a recipient is its most severe reason.
-enum class Action : uint8_t { kAllow, kWarn, kHold, kReject };
-std::string_view ActionName(Action action);
-std::optional<Action> ActionFromName(std::string_view name);
 
 // Stable machine codes of reasons (part of the output contract).
 inline constexpr std::string_view kReasonLookalike = "lookalike-domain";

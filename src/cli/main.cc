@@ -57,6 +57,16 @@ int main(int argc, char** argv) {
       // CLI11 returns 0 for --help and --version; usage errors map to our 2.
       return status == 0 ? 0 : rcptguard::kExitUsage;
     }
+    // `-c ''` names no file: it must not quietly mean the defaults.
+    for (const CLI::App* command : app.get_subcommands()) {
+      const CLI::Option* config = command->get_option_no_throw("--config");
+      if (config != nullptr && config->count() > 0 && config->as<std::string>().empty()) {
+        rcptguard::ReportError(command->get_name(),
+                               "-c: an empty file name (leave -c out for the default "
+                               "/etc/rcptguard/rcptguard.toml)");
+        return command->get_name() == "milter" ? 78 : rcptguard::kExitUsage;  // EX_CONFIG
+      }
+    }
     if (app.got_subcommand("check")) return check();
     if (app.got_subcommand("eval")) return eval();
     if (app.got_subcommand("history")) return history();

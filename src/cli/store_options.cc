@@ -34,6 +34,14 @@ Result<std::shared_ptr<const CorrespondentHistory>> LoadCorrespondentHistory(
   if (!options) return Unexpected(options.error());
   options->read_only = true;  // a check never writes history
   auto store = OpenHistoryStore(*options);
+  if (!store && store_flag.empty() && !settings.store_where.empty()) {
+    // Named in the configuration: the error says where.
+    Error error = store.error();
+    error.message =
+        "'history.store' " + (error.where.empty() ? "" : "(" + error.where + ") ") + error.message;
+    error.where = settings.store_where;
+    return Unexpected(std::move(error));
+  }
   if (!store) return Unexpected(store.error());
   auto snapshot = (*store)->Load(now);
   if (!snapshot) return Unexpected(snapshot.error());

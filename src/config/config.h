@@ -1,11 +1,11 @@
-// The rcptguard configuration file (TOML): loading, validation, and the table of
-// keys it accepts. Every key is documented in conf/rcptguard.toml.sample.
+// The rcptguard configuration file (TOML) and its conf.d drop-ins: loading and
+// validation. Every key is in the key table (config/config_keys.h), documented
+// in rcptguard.toml(5) and conf/rcptguard.toml.sample.
 #ifndef RCPTGUARD_CONFIG_CONFIG_H_
 #define RCPTGUARD_CONFIG_CONFIG_H_
 
 #include <functional>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,10 +19,11 @@ namespace rcptguard {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/rcptguard/rcptguard.toml";
 inline constexpr std::string_view kDefaultHoldDirectory = "/var/lib/rcptguard/held";
-
-// Every key the configuration accepts, as dotted paths; arrays of tables are
-// written like tables ("rule.action"). An unknown key is an error.
-std::span<const std::string_view> ConfigKeys();
+// At most this many drop-ins are read from conf.d/.
+inline constexpr size_t kMaxDropIns = 256;
+// The largest domain list (trusted.files, detector.known_files, --trusted-file)
+// read: about four million names.
+inline constexpr size_t kMaxDomainFileBytes = 64u << 20;
 
 // The [milter] section: how `rcptguard milter` listens and fails.
 struct MilterSettings {
@@ -48,6 +49,7 @@ struct HistorySettings {
   // Storage URL (see src/store/history_store.h). Empty: no history is kept or
   // used. The sample configuration sets sqlite:///var/lib/rcptguard/rcptguard.db.
   std::string store;
+  std::string store_where;  // "file:line" of history.store, for errors; empty: not set
   // A file holding the secret for hashed mode (addresses stored as keyed
   // hashes); empty: addresses are stored as they are.
   std::string secret_file;
@@ -66,7 +68,8 @@ struct Config {
   MilterSettings milter;
   HistorySettings history;
   std::string source;  // the file it came from, or "embedded defaults"
-  // Every key seen in the file (dotted, as in ConfigKeys), for the sample test.
+  std::vector<std::string> drop_ins;  // the conf.d files merged into it, in order
+  // Every key seen in the files (dotted, as in the key table), for the sample test.
   std::vector<std::string> keys_seen;
 };
 
@@ -75,9 +78,21 @@ using FileReader = std::function<Result<std::string>(const std::string& path)>;
 
 // Parses configuration text. `path` names it in errors ("path:line: ..."). Domain
 // files named by trusted.files are read with `read_file`; relative paths are
-// taken from the configuration file's directory.
+// taken from the directory of the file that names them. The text is bounded
+// (TomlLimits: size, key depth and length, nesting) before toml++ sees it.
 Result<Config> ParseConfig(std::string_view text, const std::string& path,
                            const FileReader& read_file);
+
+struct ConfigText {
+  std::string path;
+  std::string text;
+};
+
+// Parses the main file (first) and its drop-ins (in order), merged as
+// rcptguard.toml(5) says: tables key by key; [[rule]] and [[marking]] tables
+// are appended; any other value (scalar or array) replaces the earlier one.
+// Errors name the file (main or drop-in) and line. No files: the defaults.
+Result<Config> ParseConfigFiles(const std::vector<ConfigText>& files, const FileReader& read_file);
 
 struct ConfigRequest {
   std::string path;                        // empty: kDefaultConfigPath if it exists
@@ -85,8 +100,10 @@ struct ConfigRequest {
 };
 
 // Loads the configuration for a command: the file asked for (it must exist), or
-// the default path if present, else the embedded defaults; then adds the
-// --trusted-file lists.
+// the default path if present, else the embedded defaults; then the drop-ins
+// conf.d/*.toml beside it; then adds the --trusted-file lists. Every file
+// named (config, drop-ins, trusted and known files, secret_file) must be a
+// regular, readable file, or it is an error that names it.
 Result<Config> LoadConfig(const ConfigRequest& request);
 
 // Compiles the configuration's policy with the system Public Suffix List and the

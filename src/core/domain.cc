@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "rcptguard/ascii.h"
+
 namespace rcptguard {
 namespace {
 
@@ -41,16 +43,14 @@ Result<void> CheckAsciiLabels(std::string_view name) {
                                                        : "the domain has two dots in a row");
     }
     if (label.size() > kMaxLabelLength) {
-      return MakeError(ErrorCode::kInvalidAddress, "the domain part '" +
-                                                       std::string(label.substr(0, 20)) +
-                                                       "...' is longer than 63 characters");
+      return MakeError(ErrorCode::kInvalidAddress, "the domain part '" + EscapedExcerpt(label, 20) +
+                                                       "' is longer than 63 characters");
     }
     for (char c : label) {
       if (!IsLdh(c)) {
         return MakeError(ErrorCode::kInvalidAddress,
-                         std::string("the domain contains a character not allowed in a "
-                                     "host name: '") +
-                             c + "'");
+                         "the domain contains a character not allowed in a host name: '" +
+                             EscapedExcerpt(std::string_view(&c, 1)) + "'");
       }
     }
     if (label.front() == '-' || label.back() == '-') {

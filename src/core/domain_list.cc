@@ -5,9 +5,33 @@
 #include <string>
 
 #include "core/text_lines.h"
+#include "rcptguard/ascii.h"
 #include "rcptguard/typo_data.h"
 
 namespace rcptguard {
+namespace {
+
+// What an error may say about a line that is not a domain. A domain list
+// named by mistake can be any file (/etc/shadow), so the line is quoted only
+// when it is short and made of what domains are made of; otherwise the error
+// names the first byte no domain has, escaped, and nothing else (`why` may
+// quote part of it).
+std::string DescribeNonDomain(std::string_view token, std::string_view why) {
+  constexpr size_t kMaxQuoted = 64;
+  for (char c : token) {
+    bool domain_byte = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '-' || c == '*' || c == '_' ||
+                       static_cast<unsigned char>(c) >= 0x80;
+    if (!domain_byte) {
+      return "the line is not a domain: it contains '" + EscapedExcerpt(std::string_view(&c, 1)) +
+             "'";
+    }
+  }
+  if (token.size() > kMaxQuoted) return "the line is not a domain: it is too long";
+  return "'" + EscapedExcerpt(token, kMaxQuoted) + "' is not a domain: " + std::string(why);
+}
+
+}  // namespace
 
 Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::string_view name,
                                                     DomainSource source) {
@@ -25,10 +49,9 @@ Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::
       auto [end, ec] = std::from_chars(weight.data(), weight.data() + weight.size(), domain.weight);
       if (ec != std::errc() || end != weight.data() + weight.size() ||
           !(domain.weight > 0 && domain.weight <= 1)) {
+        // The line is not quoted: it may come from any file (see DescribeNonDomain).
         status = MakeError(ErrorCode::kConfig,
-                           "expected 'domain' or 'domain weight' with a weight in (0, 1], got '" +
-                               std::string(line) + "'",
-                           where);
+                           "expected 'domain' or 'domain weight' with a weight in (0, 1]", where);
         return;
       }
     }
@@ -36,8 +59,7 @@ Result<std::vector<ExpectedDomain>> ParseDomainList(std::string_view text, std::
     if (bare.size() > 2 && bare.substr(0, 2) == "*.") bare.remove_prefix(2);
     if (auto normalized = NormalizeDomain(bare); !normalized) {
       status = MakeError(ErrorCode::kConfig,
-                         "'" + domain.domain + "' is not a domain: " + normalized.error().message,
-                         where);
+                         DescribeNonDomain(domain.domain, normalized.error().message), where);
       return;
     }
     domains.push_back(std::move(domain));

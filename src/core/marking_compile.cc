@@ -17,11 +17,6 @@
 #include "rcptguard/marking.h"
 
 namespace rcptguard {
-namespace {
-
-constexpr std::array<std::string_view, 4> kActions = {"allow", "warn", "hold", "reject"};
-
-}  // namespace
 
 MarkingDatabases::~MarkingDatabases() {
   for (hs_database_t* db : {subject, header, edges, body_block, body_stream}) {
@@ -239,11 +234,6 @@ Result<std::shared_ptr<const MarkingScanner>> MarkingScanner::Compile(
   for (const MarkingSpec& spec : markings) {
     if (spec.name.empty())
       return MakeError(ErrorCode::kConfig, "a marking needs a name", spec.where);
-    if (std::find(kActions.begin(), kActions.end(), spec.action) == kActions.end()) {
-      return MakeError(ErrorCode::kConfig,
-                       "marking '" + spec.name + "': action must be allow, warn, hold or reject",
-                       spec.where);
-    }
     for (const MarkingMatchSpec& match : spec.matches) {
       bool header = std::find(match.where.begin(), match.where.end(), MarkingLocation::kHeader) !=
                     match.where.end();

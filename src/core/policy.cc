@@ -12,13 +12,6 @@
 namespace rcptguard {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 4> kActionNames = {{
-    {Action::kAllow, "allow"},
-    {Action::kWarn, "warn"},
-    {Action::kHold, "hold"},
-    {Action::kReject, "reject"},
-}};
-
 // History's part in scoring (DESIGN.md section 2): a look-alike of a domain the
 // sender writes to often, typed at a domain nobody here writes to, is far more
 // likely a slip than a new correspondent; its odds are multiplied by this.
@@ -89,20 +82,6 @@ std::string FormatScore(double score) {
 
 }  // namespace
 
-std::string_view ActionName(Action action) {
-  for (const auto& [value, name] : kActionNames) {
-    if (value == action) return name;
-  }
-  return "allow";
-}
-
-std::optional<Action> ActionFromName(std::string_view name) {
-  for (const auto& [value, action_name] : kActionNames) {
-    if (action_name == name) return value;
-  }
-  return std::nullopt;
-}
-
 Result<AddressPattern> AddressPattern::Parse(std::string_view text) {
   AddressPattern pattern;
   pattern.text_.assign(text);
@@ -111,7 +90,7 @@ Result<AddressPattern> AddressPattern::Parse(std::string_view text) {
     std::string_view local = text.substr(0, at);
     if (local.empty()) {
       return MakeError(ErrorCode::kConfig,
-                       "pattern '" + std::string(text) + "' has an empty local part");
+                       "pattern '" + EscapedExcerpt(text, 80) + "' has an empty local part");
     }
     if (local != "*") pattern.local_.assign(local);
     domain = text.substr(at + 1);
@@ -126,14 +105,14 @@ Result<AddressPattern> AddressPattern::Parse(std::string_view text) {
   }
   if (domain.find('*') != std::string_view::npos) {
     return MakeError(ErrorCode::kConfig,
-                     "pattern '" + std::string(text) +
+                     "pattern '" + EscapedExcerpt(text, 80) +
                          "': '*' is allowed only as the whole pattern, the local part, or a "
                          "leading '*.'");
   }
   auto normalized = NormalizeDomain(domain);
   if (!normalized) {
     return MakeError(ErrorCode::kConfig,
-                     "pattern '" + std::string(text) + "': " + normalized.error().message);
+                     "pattern '" + EscapedExcerpt(text, 80) + "': " + normalized.error().message);
   }
   pattern.domain_ = std::move(normalized->ascii);
   return pattern;
@@ -201,7 +180,7 @@ Result<void> Policy::CompileMarkings(const PolicySpec& spec, MarkingDatabaseCach
   marking_limit_action_ = spec.marking_limit_action;
   for (const MarkingSpec& marking : spec.markings) {
     Accreditation accreditation;
-    accreditation.action = ActionFromName(marking.action).value_or(Action::kHold);
+    accreditation.action = marking.action;
     for (const std::string& text : marking.accredited) {
       auto pattern = AddressPattern::Parse(text);
       if (!pattern) {

@@ -26,7 +26,7 @@ Error IoError(const std::string& what, const std::string& path) {
 Verdict VerdictFromJson(const nlohmann::json& object) {
   Verdict verdict;
   verdict.recipient = object.value("recipient", "");
-  verdict.action = ActionFromName(object.value("verdict", "")).value_or(Action::kHold);
+  verdict.action = ParseAction(object.value("verdict", "")).value_or(Action::kHold);
   verdict.score = object.value("score", 0.0);
   if (object.contains("suggestion") && object["suggestion"].is_string()) {
     verdict.suggestion = object["suggestion"].get<std::string>();
@@ -42,7 +42,7 @@ Verdict VerdictFromJson(const nlohmann::json& object) {
       reason.typo_class = item["class"].get<std::string>();
     }
     reason.detail = item.value("detail", "");
-    reason.action = ActionFromName(item.value("action", "")).value_or(Action::kHold);
+    reason.action = ParseAction(item.value("action", "")).value_or(Action::kHold);
     verdict.reasons.push_back(std::move(reason));
   }
   return verdict;

@@ -236,17 +236,17 @@ TEST(MarkingConfig, PackDefaultsAndRefinements) {
   for (const MarkingSpec& spec : config->policy.markings) {
     if (spec.name == "OFFICIAL") {
       EXPECT_EQ(spec.accredited, std::vector<std::string>{"*"}) << "the pack's own list stays";
-      EXPECT_EQ(spec.action, "allow");
+      EXPECT_EQ(ActionName(spec.action), "allow");
     }
     if (spec.name == "OFFICIAL-SENSITIVE") {
       EXPECT_EQ(spec.accredited, std::vector<std::string>{"*.gov.uk"});
-      EXPECT_EQ(spec.action, "warn");
+      EXPECT_EQ(ActionName(spec.action), "warn");
       EXPECT_EQ(spec.scheme, "uk-gsc");
     }
     if (spec.name == "SECRET") {
       ++secrets;
       bool us = spec.scheme == "us-classification";
-      EXPECT_EQ(spec.action, us ? "reject" : "warn") << spec.scheme;
+      EXPECT_EQ(ActionName(spec.action), us ? "reject" : "warn") << spec.scheme;
       EXPECT_EQ(spec.accredited, std::vector<std::string>{us ? "*.mil" : "*.gov.uk"});
     }
   }

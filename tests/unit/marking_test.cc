@@ -629,7 +629,7 @@ TEST(PolicyMarkings, UnaccreditedRecipientGetsTheMarkingsActionNamingIt) {
   MarkingSpec os =
       Spec("OFFICIAL-SENSITIVE", 20, {MarkingLocation::kSubject}, {"^OFFICIAL-SENSITIVE"});
   os.accredited = {"*.gov.uk", "*.mod.uk", "*.mil", "*.nato.int"};
-  os.action = "hold";
+  os.action = Action::kHold;
   auto policy = PolicyWith({os});
   MarkingResult result = ScanMessage(policy->marking_scanner(),
                                      "Subject: OFFICIAL-SENSITIVE: secret figures 42\n\nx\n");
@@ -676,7 +676,7 @@ TEST(PolicyMarkings, EveryMarkingFoundMustAccreditTheRecipient) {
   level.accredited = {"*.mil", "*.nato.int"};
   MarkingSpec caveat = Spec("NOFORN", 45, {MarkingLocation::kBody}, {"//NOFORN"});
   caveat.accredited = {"*.mil"};
-  caveat.action = "reject";
+  caveat.action = Action::kReject;
   auto policy = PolicyWith({level, caveat});
   MarkingResult result = ScanMessage(policy->marking_scanner(), "Subject: x\n\nSECRET//NOFORN\n");
   EvaluationContext context;
