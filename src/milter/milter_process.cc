@@ -158,15 +158,38 @@ Result<Config> LoadMilterSettings(const MilterProcessOptions& options) {
   return config;
 }
 
-Result<SocketSpec> MilterSocket(const MilterProcessOptions& options, const Config& config) {
+// The parent folder of `path` ("/" for a name at the top).
+std::string ParentOf(const std::string& path) {
+  std::string parent = path.substr(0, path.rfind('/'));
+  return parent.empty() ? "/" : parent;
+}
+
+// The socket the milter listens on. A unix socket's folder may be missing
+// when the folder above it exists (a fresh install's /run/rcptguard): start-up
+// (`make_directory`, still as root) makes it, mode 0750, and gives it to the
+// daemon user and the socket group, as it gives the socket; the check accepts it.
+Result<SocketSpec> MilterSocket(const MilterProcessOptions& options, const Config& config,
+                                bool make_directory) {
   RCPTGUARD_ASSIGN_OR_RETURN(
       SocketSpec socket,
       ParseSocketSpec(options.socket.empty() ? config.milter.socket : options.socket));
-  if (socket.family == SocketSpec::Family::kUnix) {
-    std::string directory = socket.path.substr(0, socket.path.rfind('/'));
-    if (directory.empty()) directory = "/";
-    errno = 0;
-    if (!IsDirectory(directory)) return NotADirectory("the socket's directory", directory);
+  if (socket.family != SocketSpec::Family::kUnix) return socket;
+  std::string directory = ParentOf(socket.path);
+  errno = 0;
+  if (IsDirectory(directory)) return socket;
+  errno = 0;
+  if (!IsDirectory(ParentOf(directory))) {
+    errno = ENOENT;
+    return NotADirectory("the socket's directory", directory);
+  }
+  if (make_directory) {
+    if (mkdir(directory.c_str(), 0750) != 0 && errno != EEXIST) {
+      return MakeError(ErrorCode::kIo, "cannot make the socket's directory '" + directory +
+                                           "': " + std::strerror(errno));
+    }
+    if (!options.user.empty() || !options.socket_group.empty()) {
+      RCPTGUARD_TRY(GiveFileTo(directory, options.user, options.socket_group));
+    }
   }
   return socket;
 }
@@ -177,7 +200,7 @@ Result<std::string> CheckMilterConfiguration(const MilterProcessOptions& options
   if (!options.user.empty() && geteuid() == 0) RCPTGUARD_TRY(DropPrivileges(options.user));
   RCPTGUARD_ASSIGN_OR_RETURN(Config config, LoadMilterSettings(options));
   RCPTGUARD_ASSIGN_OR_RETURN(auto built, MilterConfig::FromConfig(config));
-  RCPTGUARD_ASSIGN_OR_RETURN(SocketSpec socket, MilterSocket(options, config));
+  RCPTGUARD_ASSIGN_OR_RETURN(SocketSpec socket, MilterSocket(options, config, false));
   if (deep) {
     errno = 0;
     if (!config.milter.spool_directory.empty() && !IsDirectory(config.milter.spool_directory)) {
@@ -222,7 +245,7 @@ int RunMilterProcess(const MilterProcessOptions& options, Logger& logger) {
   auto loaded = LoadMilterSettings(options);
   Result<SocketSpec> socket = MakeError(ErrorCode::kInternal, "");
   Result<std::shared_ptr<const MilterConfig>> built = MakeError(ErrorCode::kInternal, "");
-  if (loaded) socket = MilterSocket(options, *loaded);
+  if (loaded) socket = MilterSocket(options, *loaded, /*make_directory=*/true);
   if (loaded && socket) built = MilterConfig::FromConfig(*loaded);
   if (!loaded || !socket || !built) {
     const Error& error = !loaded ? loaded.error() : !socket ? socket.error() : built.error();

@@ -325,6 +325,32 @@ TEST(Daemon, RelativePathsWorkForAReloadAfterDaemonizing) {
   EXPECT_TRUE(WaitFor([&] { return access(daemon.Path("milter.pid").c_str(), F_OK) != 0; }));
 }
 
+// A fresh install has no /run/rcptguard: `-n` accepts a missing socket
+// folder whose parent exists, and start-up makes it (mode 0750) and listens.
+TEST(Daemon, AMissingSocketFolderIsMadeAtStartUp) {
+  MilterDaemon daemon;
+  std::string folder = daemon.Path("run-rcptguard");
+  std::string socket_path = folder + "/milter.sock";
+  ASSERT_NE(access(folder.c_str(), F_OK), 0);
+  std::string check = kBinary + " milter -n -p unix:" + socket_path;
+  EXPECT_EQ(RunShell(check, daemon.Path("out")), 0) << ReadAll(daemon.Path("out"));
+  EXPECT_NE(access(folder.c_str(), F_OK), 0) << "-n must not make the folder";
+  std::string start = kBinary + " milter -p unix:" + socket_path + " -P " + daemon.Path("milter.pid");
+  ASSERT_EQ(RunShell(start, daemon.Path("out")), 0) << ReadAll(daemon.Path("out"));
+  pid_t supervisor = 0;
+  bool listening = WaitFor([&] {
+    supervisor = std::atoi(ReadAll(daemon.Path("milter.pid")).c_str());
+    return supervisor > 0 && RcptReply(socket_path, "a@example.org") != 'E';
+  });
+  struct stat info {};
+  bool made = stat(folder.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+  if (supervisor > 0) kill(supervisor, SIGTERM);
+  EXPECT_TRUE(listening) << ReadAll(daemon.Path("out"));
+  EXPECT_TRUE(made) << "got no folder " << folder << ", want one made at start-up";
+  EXPECT_EQ(info.st_mode & 0777, 0750u) << "got mode " << std::oct << (info.st_mode & 0777);
+  EXPECT_TRUE(WaitFor([&] { return access(daemon.Path("milter.pid").c_str(), F_OK) != 0; }));
+}
+
 // -V names each library with the version Debian's -dev package declares.
 TEST(Daemon, VersionListsTheLibrariesWithTheirVersions) {
   MilterDaemon daemon;
