@@ -17,6 +17,19 @@ namespace rcptguard {
 inline constexpr size_t kMaxDomainLength = 253;  // RFC 1035, without the trailing dot
 inline constexpr size_t kMaxLabelLength = 63;
 
+// Returns true iff `name` is a subdomain of `parent` ("mail.example.org" of
+// "example.org"; not "example.org" itself, nor "badexample.org"). Both in
+// the same form, canonical ASCII as DomainName::ascii.
+constexpr bool IsSubdomainOf(std::string_view name, std::string_view parent) {
+  return name.size() > parent.size() + 1 && name.ends_with(parent) &&
+         name[name.size() - parent.size() - 1] == '.';
+}
+
+// Returns true iff `name` is `parent` or a subdomain of it.
+constexpr bool IsInDomain(std::string_view name, std::string_view parent) {
+  return name == parent || IsSubdomainOf(name, parent);
+}
+
 struct DomainName {
   std::string ascii;    // canonical: lowercase, A-labels ("xn--..."), no trailing dot
   std::string unicode;  // the same name with U-labels, for messages; equals ascii if no IDN

@@ -93,13 +93,6 @@ std::string SenderDomain(std::string_view typed) {
   return domain ? domain->ascii : std::string();
 }
 
-// True iff `domain` is `parent` or a subdomain of it.
-bool InDomain(std::string_view domain, std::string_view parent) {
-  if (domain.size() == parent.size()) return domain == parent;
-  return domain.size() > parent.size() && domain.ends_with(parent) &&
-         domain[domain.size() - parent.size() - 1] == '.';
-}
-
 // Collects messages into batches for the store and keeps the figures.
 class Learner {
  public:
@@ -164,7 +157,7 @@ class Learner {
     auto address = ParseAddress(sender);
     if (!address) return false;
     for (const std::string& domain : domains_) {
-      if (InDomain(address->domain.ascii, domain)) return true;
+      if (IsInDomain(address->domain.ascii, domain)) return true;
     }
     return false;
   }

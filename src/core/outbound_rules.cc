@@ -35,12 +35,6 @@ bool ParseIp(std::string_view text, bool* v6, std::array<uint8_t, 16>* bytes) {
   return false;
 }
 
-bool IsUnder(std::string_view name, std::string_view domain) {
-  if (name == domain) return true;
-  return name.size() > domain.size() + 1 && name.substr(name.size() - domain.size()) == domain &&
-         name[name.size() - domain.size() - 1] == '.';
-}
-
 }  // namespace
 
 Result<OutboundRules> OutboundRules::Compile(const OutboundSpec& spec) {
@@ -115,7 +109,7 @@ bool OutboundRules::IsOutbound(const ConnectionFacts& facts, const Address* send
   if (InNetworks(facts.client_address)) return true;
   if (sender != nullptr) {
     for (const std::string& domain : sender_domains_) {
-      if (IsUnder(sender->domain.ascii, domain)) return true;
+      if (IsInDomain(sender->domain.ascii, domain)) return true;
     }
   }
   return false;

@@ -123,9 +123,7 @@ bool AddressPattern::Matches(std::string_view local_part, const DomainName& doma
   if (any_domain_) return true;
   const std::string& name = domain.ascii;
   if (!subdomains_) return name == domain_;
-  return name.size() > domain_.size() + 1 &&
-         name.compare(name.size() - domain_.size(), domain_.size(), domain_) == 0 &&
-         name[name.size() - domain_.size() - 1] == '.';
+  return IsSubdomainOf(name, domain_);
 }
 
 Policy::Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,

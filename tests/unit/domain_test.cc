@@ -130,5 +130,31 @@ TEST(ShippedLists, EveryLineIsADomain) {
   }
 }
 
+// The one "this domain or a subdomain of it" rule that rules, outbound
+// networks and learn's sender domains share.
+TEST(DomainSuffix, SubdomainMeansWholeLabelsUnderTheParent) {
+  struct Case {
+    const char* name;
+    const char* parent;
+    bool subdomain;
+    bool in_domain;
+  };
+  const Case cases[] = {
+      {"mail.example.org", "example.org", true, true},
+      {"a.b.example.org", "example.org", true, true},
+      {"example.org", "example.org", false, true},
+      {"badexample.org", "example.org", false, false},
+      {"example.org.evil", "example.org", false, false},
+      {".example.org", "example.org", false, false},
+      {"org", "example.org", false, false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(IsSubdomainOf(c.name, c.parent), c.subdomain)
+        << "IsSubdomainOf(" << c.name << ", " << c.parent << "): want " << c.subdomain;
+    EXPECT_EQ(IsInDomain(c.name, c.parent), c.in_domain)
+        << "IsInDomain(" << c.name << ", " << c.parent << "): want " << c.in_domain;
+  }
+}
+
 }  // namespace
 }  // namespace rcptguard
