@@ -47,7 +47,9 @@ void MergeTables(toml::table& base, toml::table& overlay, const std::string& pre
             [&](auto&& concrete) { existing->as_array()->push_back(std::move(concrete)); });
       }
     } else {
-      node.visit([&](auto&& concrete) { base.insert_or_assign(name, std::move(concrete)); });
+      // A structured binding cannot be captured before C++20's P1091 (clang 14).
+      const toml::key& entry = name;
+      node.visit([&](auto&& concrete) { base.insert_or_assign(entry, std::move(concrete)); });
     }
   }
 }
