@@ -13,13 +13,13 @@
 namespace rcptguard {
 namespace {
 
-const char* const kRecipients[] = {"alice@army.mil", "carol@hmrc.gov.uk", "dan@mod.co.uk",
-                                   "eve@nato.in",    "frank@gmail.com",   "gina@hmrc.gv.uk",
-                                   "harry@army.ml",  "ivy@example.com",   "jon@outlook.com",
-                                   "kim@mod.uk"};
+const char* const kRecipients[] = {
+    "alice@army.mil",  "carol@hmrc.gov.uk", "dan@mod.co.uk",   "eve@nato.in",     "frank@gmail.com",
+    "gina@hmrc.gv.uk", "harry@army.ml",     "ivy@example.com", "jon@outlook.com", "kim@mod.uk"};
 
 std::string Body(int recipients) {
-  std::string body = R"({"from": "bob@mod.uk", "subject": "OFFICIAL: weekly figures", "recipients": [)";
+  std::string body =
+      R"({"from": "bob@mod.uk", "subject": "OFFICIAL: weekly figures", "recipients": [)";
   for (int i = 0; i < recipients; ++i) {
     if (i > 0) body += ", ";
     body += "\"" + std::to_string(i / 10) + kRecipients[i % 10] + "\"";

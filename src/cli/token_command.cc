@@ -66,7 +66,8 @@ int List(const TokenOptions& options) {
     std::time_t created = static_cast<std::time_t>(token.created);
     char when[32] = "?";
     std::tm utc{};
-    if (gmtime_r(&created, &utc) != nullptr) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    if (gmtime_r(&created, &utc) != nullptr)
+      std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
     std::printf("%s\t%s\t%s\n", token.name.c_str(), std::string(TokenRoleName(token.role)).c_str(),
                 when);
   }

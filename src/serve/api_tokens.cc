@@ -73,8 +73,8 @@ bool IsValidTokenName(std::string_view name) {
 
 Result<ApiTokens> ApiTokens::Load(const std::string& path) {
   if (!FileExists(path)) {
-    return MakeError(ErrorCode::kIo, "tokens file " + path +
-                                         " does not exist (make it with rcptguard token add)");
+    return MakeError(ErrorCode::kIo,
+                     "tokens file " + path + " does not exist (make it with rcptguard token add)");
   }
   RCPTGUARD_ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxTokens * 256));
   return Parse(text, path);
@@ -140,8 +140,8 @@ Result<std::string> ApiTokens::Add(std::string_view name, TokenRole role, int64_
   if (sodium_init() < 0) return MakeError(ErrorCode::kInternal, "libsodium cannot start");
   std::array<unsigned char, kTokenRandomBytes> random{};
   randombytes_buf(random.data(), random.size());
-  std::string secret(sodium_base64_ENCODED_LEN(random.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                     '\0');
+  std::string secret(
+      sodium_base64_ENCODED_LEN(random.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
   sodium_bin2base64(secret.data(), secret.size(), random.data(), random.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   secret.resize(std::strlen(secret.c_str()));
@@ -176,8 +176,8 @@ Result<void> ApiTokens::Save(const std::string& path) const {
   auto io_error = [&](const std::string& what) {
     int saved = errno;
     unlink(temporary.c_str());
-    return MakeError(ErrorCode::kIo, "tokens file " + path + ": cannot " + what + ": " +
-                                         std::strerror(saved));
+    return MakeError(ErrorCode::kIo,
+                     "tokens file " + path + ": cannot " + what + ": " + std::strerror(saved));
   };
   int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("create " + temporary);

@@ -27,7 +27,8 @@ std::string_view TypeName(const nlohmann::ordered_json& value) { return value.ty
 
 Result<CheckRequest> ParseCheckRequest(std::string_view body, const CheckLimits& limits) {
   // No exceptions: a parse error gives a discarded value.
-  nlohmann::ordered_json json = nlohmann::ordered_json::parse(body.begin(), body.end(), nullptr, false);
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(body.begin(), body.end(), nullptr, false);
   if (json.is_discarded()) return BadRequest("the body is not valid JSON");
   if (!json.is_object()) return BadRequest("the body must be a JSON object");
   CheckRequest request;

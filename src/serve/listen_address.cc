@@ -39,7 +39,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
     size_t colon = text.rfind(':');
     if (colon == std::string_view::npos) return fail("no port");
     address.host = std::string(text.substr(0, colon));
-    if (address.host.find(':') != std::string::npos) return fail("write an IPv6 address in brackets");
+    if (address.host.find(':') != std::string::npos)
+      return fail("write an IPv6 address in brackets");
     port = text.substr(colon + 1);
   }
   if (address.host.empty()) return fail("no host");

@@ -86,8 +86,8 @@ void ApiMetrics::Append(std::string* out) const {
   {
     std::lock_guard lock(mutex_);
     for (const auto& [key, count] : verdicts_) {
-      verdicts.push_back({{{"verdict", key.first}, {"reason", key.second}},
-                          static_cast<double>(count), ""});
+      verdicts.push_back(
+          {{{"verdict", key.first}, {"reason", key.second}}, static_cast<double>(count), ""});
     }
     for (const auto& [status, count] : responses_) {
       responses.push_back({{{"code", std::to_string(status)}}, static_cast<double>(count), ""});

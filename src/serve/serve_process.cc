@@ -2,18 +2,18 @@
 // tokens in force, history, and cpp-httplib's server with four routes.
 #include "serve/serve_process.h"
 
+#include <httplib.h>
 #include <signal.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <ctime>
-#include <httplib.h>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -42,7 +42,7 @@ struct ServeSnapshot {
 // and history threads write it under `mutex`.
 struct ServeState {
   std::atomic<std::shared_ptr<const ServeSnapshot>> snapshot;
-  std::mutex mutex;                     // guards the three below
+  std::mutex mutex;                      // guards the three below
   std::shared_ptr<const Config> config;  // the last configuration that loaded
   std::shared_ptr<HistoryService> history;
   std::string history_problem;  // why history is not in force yet ("" once it is)
@@ -120,7 +120,8 @@ void EnsureHistory(const ServeProcessOptions& options, const std::shared_ptr<Ser
     if (held == nullptr) return;
     std::lock_guard lock(held->mutex);
     auto installed = Install(*held, *held->config, held->snapshot.load()->tokens);
-    if (!installed) logger.Error("history: keeping the running policy: " + installed.error().ToString());
+    if (!installed)
+      logger.Error("history: keeping the running policy: " + installed.error().ToString());
   });
   std::lock_guard lock(state->mutex);
   state->history = service;
@@ -240,8 +241,7 @@ void HandleCheck(const httplib::Request& req, httplib::Response& res, ServeState
 }
 
 // The process's own families beside the API's: store health and build info.
-void AppendProcessMetrics(const ServeProcessOptions& options, ServeState& state,
-                          std::string* out) {
+void AppendProcessMetrics(const ServeProcessOptions& options, ServeState& state, std::string* out) {
   std::shared_ptr<const Config> config;
   {
     std::lock_guard lock(state.mutex);
@@ -343,10 +343,10 @@ Result<std::string> CheckServeConfiguration(const ServeProcessOptions& options, 
       return MakeError(ErrorCode::kConfig, "the history store is not reachable: " + problem);
     }
   }
-  std::string token_text = FileExists(config.serve.tokens_file)
-                               ? std::to_string(tokens->tokens().size()) + " API tokens"
-                               : "no tokens file " + config.serve.tokens_file +
-                                     ": every API call is refused";
+  std::string token_text =
+      FileExists(config.serve.tokens_file)
+          ? std::to_string(tokens->tokens().size()) + " API tokens"
+          : "no tokens file " + config.serve.tokens_file + ": every API call is refused";
   return "configuration OK (" + config.source + "; " +
          std::to_string(built->session->policy->marking_scanner()->markings().size()) +
          " sensitivity markings; listen " + address.text + "; " + token_text + ")";

@@ -29,7 +29,8 @@ using testing_support::WaitFor;
 using Json = nlohmann::json;
 
 const std::string kBinary = RCPTGUARD_BINARY;
-const std::string kExample = std::string(RCPTGUARD_SOURCE_DIR) + "/conf/examples/uk-department.toml";
+const std::string kExample =
+    std::string(RCPTGUARD_SOURCE_DIR) + "/conf/examples/uk-department.toml";
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -74,9 +75,9 @@ class ServeDaemon {
       std::string log = Path("daemon.log");
       freopen(log.c_str(), "a", stdout);
       freopen(log.c_str(), "a", stderr);
-      std::vector<std::string> argv = {"rcptguard", "serve",          "-f",     "-c",
-                                       config(),    "--tokens-file", tokens(), "--listen",
-                                       "127.0.0.1:0", "-P",          Path("serve.pid")};
+      std::vector<std::string> argv = {
+          "rcptguard", "serve",    "-f",          "-c", config(),         "--tokens-file",
+          tokens(),    "--listen", "127.0.0.1:0", "-P", Path("serve.pid")};
       argv.insert(argv.end(), args.begin(), args.end());
       std::vector<char*> c_argv;
       for (std::string& arg : argv) c_argv.push_back(arg.data());
@@ -153,7 +154,8 @@ Json CheckBody(const std::vector<std::string>& recipients, const std::string& su
 }
 
 // `rcptguard check --format jsonl` for the same addresses: one object each.
-std::vector<Json> CheckCommand(const std::string& config, const std::vector<std::string>& addresses) {
+std::vector<Json> CheckCommand(const std::string& config,
+                               const std::vector<std::string>& addresses) {
   std::string command = kBinary + " check --format jsonl --from bob@mod.uk -c " + config;
   for (const std::string& address : addresses) command += " '" + address + "'";
   ProcessResult run = RunShell(command);
@@ -212,7 +214,8 @@ TEST_F(Serve, AMarkedSubjectGetsTheVerdictsScanAndTheMilterGive) {
   WriteFile(eml,
             "From: bob@mod.uk\nTo: j@example.com, a@army.mil\nSubject: OFFICIAL-SENSITIVE: "
             "contract\n\nBody.\n");
-  ProcessResult scan = RunShell(kBinary + " scan --format jsonl -c " + daemon_.config() + " " + eml);
+  ProcessResult scan =
+      RunShell(kBinary + " scan --format jsonl -c " + daemon_.config() + " " + eml);
   std::istringstream in(scan.out);
   size_t i = 0;
   for (std::string line; std::getline(in, line); ++i) {
@@ -247,8 +250,8 @@ TEST_F(Serve, ACheckWithoutAValidTokenIs401AndNeverCached) {
   for (const Case& c : cases) {
     httplib::Headers headers;
     if (!c.header.empty()) headers.emplace("Authorization", c.header);
-    auto res = daemon_.Client().Post("/api/v1/check", headers,
-                                     CheckBody({"alice@army.ml"}).dump(), "application/json");
+    auto res = daemon_.Client().Post("/api/v1/check", headers, CheckBody({"alice@army.ml"}).dump(),
+                                     "application/json");
     ASSERT_TRUE(res) << c.name;
     EXPECT_EQ(res->status, 401) << c.name << ": got " << res->status << ", want 401";
     EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store") << c.name;
@@ -277,13 +280,13 @@ TEST_F(Serve, BadInputIsAClearJsonErrorAndTheDaemonGoesOn) {
       {"a recipient a number", "{\"recipients\": [42]}", 400, "must be a string"},
       {"from a number", "{\"from\": 1, \"recipients\": [\"a@army.mil\"]}", 400, "'from'"},
       {"unknown field", "{\"recipient\": [\"a@army.mil\"]}", 400, "unknown field 'recipient'"},
-      {"headers an array", "{\"recipients\": [\"a@army.mil\"], \"headers\": []}", 400,
-       "'headers'"},
+      {"headers an array", "{\"recipients\": [\"a@army.mil\"], \"headers\": []}", 400, "'headers'"},
       {"bad header name", "{\"recipients\": [\"a@army.mil\"], \"headers\": {\"Sub ject\": \"x\"}}",
        400, "not a header field name"},
       {"too many recipients", Json{{"recipients", many}}.dump(), 400, "at most 20"},
-      {"too big a body", Json{{"recipients", {"a@army.mil"}}, {"subject", std::string(5000, 'x')}}.dump(),
-       413, "too large"},
+      {"too big a body",
+       Json{{"recipients", {"a@army.mil"}}, {"subject", std::string(5000, 'x')}}.dump(), 413,
+       "too large"},
   };
   for (const Case& c : cases) {
     auto res = daemon_.Check(c.body, token_);
@@ -318,7 +321,9 @@ TEST_F(Serve, MetricsCountTheChecksVerdictsAndLatency) {
   ASSERT_EQ(res->status, 200);
   EXPECT_NE(res->get_header_value("Content-Type").find("text/plain"), std::string::npos);
   const std::string& m = res->body;
-  EXPECT_EQ(Sample(m, "rcptguard_api_verdicts_total{verdict=\"reject\",reason=\"lookalike-domain\"}"), 3) << m;
+  EXPECT_EQ(
+      Sample(m, "rcptguard_api_verdicts_total{verdict=\"reject\",reason=\"lookalike-domain\"}"), 3)
+      << m;
   EXPECT_EQ(Sample(m, "rcptguard_api_verdicts_total{verdict=\"allow\",reason=\"none\"}"), 3) << m;
   EXPECT_EQ(Sample(m, "rcptguard_api_check_duration_seconds_count"), 3) << m;
   EXPECT_EQ(Sample(m, "rcptguard_api_check_duration_seconds_bucket{le=\"+Inf\"}"), 3) << m;
@@ -346,8 +351,10 @@ TEST_F(Serve, AReloadWithABrokenConfigKeepsServingAndAGoodOneTakesNewTokens) {
   EXPECT_EQ(Json::parse(res->body)["recipients"][0]["verdict"], "reject");
 
   WriteFile(daemon_.config(), good);
-  ASSERT_EQ(RunShell(kBinary + " token revoke outlook-addin --tokens-file " + daemon_.tokens() +
-                     " 2>&1").status, 0);
+  ASSERT_EQ(
+      RunShell(kBinary + " token revoke outlook-addin --tokens-file " + daemon_.tokens() + " 2>&1")
+          .status,
+      0);
   std::string second = daemon_.AddToken("second");
   ASSERT_FALSE(second.empty());
   daemon_.Reload();
@@ -398,8 +405,7 @@ TEST(ServeCheckConfig, DashNChecksTheConfigurationAndExits) {
       {"the example", "", "", 0, "configuration OK"},
       {"no tokens file yet", "", "", 0, "every API call is refused"},
       {"a non-loopback listen address", "", "--listen 192.0.2.1:9025", 78, "not loopback"},
-      {"a wildcard listen address", "[serve]\nlisten = \"0.0.0.0:9025\"\n", "", 78,
-       "not loopback"},
+      {"a wildcard listen address", "[serve]\nlisten = \"0.0.0.0:9025\"\n", "", 78, "not loopback"},
       {"a bad port", "", "--listen 127.0.0.1:http", 78, "port"},
       {"an unknown key", "[serve]\nlisten_port = 1\n", "", 78, "listen_port"},
       {"too many threads", "[serve]\nthreads = 1000\n", "", 78, "threads"},
@@ -424,8 +430,9 @@ TEST(TokenCommand, AddPrintsTheTokenOnceAndTheFileKeepsOnlyItsHash) {
   ServeDaemon daemon;
   std::string token = daemon.AddToken("addin", "admin");
   ASSERT_EQ(token.size(), 43u) << token;  // 32 bytes, URL-safe base64 without padding
-  EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos);
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
   std::string other = daemon.AddToken("second");
   EXPECT_NE(other, token);
   std::string file = ReadAll(daemon.tokens());
@@ -438,8 +445,9 @@ TEST(TokenCommand, AddPrintsTheTokenOnceAndTheFileKeepsOnlyItsHash) {
   EXPECT_EQ(list.status, 0);
   EXPECT_NE(list.out.find("addin\tadmin\t20"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("second\tcheck\t"), std::string::npos) << list.out;
-  EXPECT_EQ(list.out.find(file.substr(file.rfind('\t', file.find("\n", file.find("addin"))) + 1, 16)),
-            std::string::npos)
+  EXPECT_EQ(
+      list.out.find(file.substr(file.rfind('\t', file.find("\n", file.find("addin"))) + 1, 16)),
+      std::string::npos)
       << "list shows a hash: " << list.out;
 }
 
