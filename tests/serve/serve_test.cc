@@ -273,6 +273,7 @@ TEST_F(Serve, BadInputIsAClearJsonErrorAndTheDaemonGoesOn) {
   };
   std::vector<Case> cases = {
       {"not JSON", "{\"recipients\": [", 400, "not valid JSON"},
+      {"nested 4000 deep", "{\"recipients\": " + std::string(4000, '['), 400, "not valid JSON"},
       {"an array", "[\"a@army.mil\"]", 400, "JSON object"},
       {"no recipients", "{\"from\": \"bob@mod.uk\"}", 400, "at least one"},
       {"empty recipients", "{\"recipients\": []}", 400, "at least one"},
