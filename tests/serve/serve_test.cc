@@ -393,6 +393,51 @@ TEST(ServeHealth, HealthzIs503WithTheReasonWhenTheStoreGoesAway) {
   EXPECT_TRUE(daemon.WaitForHealth(200)) << daemon.Log();
 }
 
+// With a store, the API's verdicts include history, as `check --store` does:
+// a slip of a frequent correspondent's address is unfamiliar-recipient.
+TEST(ServeHistory, HistoryVerdictsAreTheCheckCommandsWithTheSameStore) {
+  ServeDaemon daemon;
+  std::string mbox;
+  for (int i = 0; i < 4; ++i) {
+    mbox += "From alice@mod.uk Mon Dec  1 10:0" + std::to_string(i) +
+            ":00 2026\nFrom: Alice <alice@mod.uk>\nTo: \"Smith, John\" <john.smith@army.mil>\n"
+            "Subject: week " +
+            std::to_string(i) + "\nMessage-ID: <w" + std::to_string(i) +
+            "@mod.uk>\nDate: Mon, 1 Dec 2026 10:0" + std::to_string(i) +
+            ":00 +0000\n\nFigures.\n\n";
+  }
+  WriteFile(daemon.Path("sent.mbox"), mbox);
+  std::string store = "sqlite://" + daemon.Path("history.db");
+  daemon.WriteConfig("[history]\nstore = \"" + store + "\"\n");
+  ProcessResult learned = RunShell(kBinary + " learn --no-progress -c " + daemon.config() +
+                                   " --mbox " + daemon.Path("sent.mbox") + " 2>&1");
+  ASSERT_EQ(learned.status, 0) << learned.out;
+  std::string token = daemon.AddToken("t");
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitForHealth(200)) << daemon.Log();
+  std::vector<std::string> addresses = {"john.smith@army.mil", "jon.smith@army.mil",
+                                        "someone@army.mil"};
+  Json body = {{"from", "alice@mod.uk"}, {"recipients", addresses}};
+  auto res = daemon.Check(body.dump(), token);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  Json answer = Json::parse(res->body);
+  std::string command = kBinary + " check --format jsonl --from alice@mod.uk -c " + daemon.config();
+  for (const std::string& address : addresses) command += " " + address;
+  ProcessResult check = RunShell(command);
+  std::istringstream in(check.out);
+  size_t i = 0;
+  for (std::string line; std::getline(in, line); ++i) {
+    ASSERT_LT(i, addresses.size());
+    Json want = Json::parse(line);
+    EXPECT_EQ(answer["recipients"][i], want)
+        << addresses[i] << ": got " << answer["recipients"][i] << ", want " << want;
+  }
+  EXPECT_EQ(i, addresses.size());
+  ASSERT_EQ(answer["recipients"][1]["reasons"].size(), 1u) << res->body;
+  EXPECT_EQ(answer["recipients"][1]["reasons"][0]["code"], "unfamiliar-recipient") << res->body;
+}
+
 TEST(ServeCheckConfig, DashNChecksTheConfigurationAndExits) {
   ServeDaemon daemon;
   struct Case {
