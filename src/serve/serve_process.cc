@@ -292,7 +292,9 @@ void AddRoutes(httplib::Server& server, const ServeProcessOptions& options,
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         SendJson(res, 500, ErrorJson(500, "internal error"));
       });
-  server.set_logger([shared](const httplib::Request& req, const httplib::Response& res) {
+  // Counted before the answer is written (a logger runs after it: a scrape
+  // that follows an answer at once could miss it).
+  server.set_post_routing_handler([shared](const httplib::Request& req, httplib::Response& res) {
     if (req.path.rfind("/api/", 0) == 0) shared->metrics.CountResponse(res.status);
   });
 }
