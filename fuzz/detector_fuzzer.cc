@@ -93,17 +93,39 @@ std::vector<ExpectedDomain> ExpectedDomains() {
   };
 }
 
+// Any failure here is a broken harness or a broken build, not a finding about the
+// input: say so and stop before the first input runs.
+[[noreturn]] void FixtureFailed(const std::string& what) {
+  std::fprintf(stderr, "detector_fuzzer: cannot build the fixture: %s\n", what.c_str());
+  std::abort();
+}
+
 // Rules reachable with and without a sender: an allow exception first, then
 // rules from "*" and one only for senders under .mil.
 std::vector<RuleSpec> Rules() {
-  return {
-      {"mali-embassy", "*", "embassy@army.ml", Action::kAllow, "fuzz:1"},
-      {"no-mali", "*", "*.ml", Action::kReject, "fuzz:2"},
-      {"hold-ceo", "*", "ceo@bücher.de", Action::kHold, "fuzz:3"},
-      {"personal-mail", "*", "*@gmail.com", Action::kWarn, "fuzz:4"},
-      {"mil-not-to-ru", "*.mil", "*.ru", Action::kReject, "fuzz:5"},
-      {"exact-user", "user@*.mil", "root@example.com", Action::kReject, "fuzz:6"},
+  struct Row {
+    const char* name;
+    const char* from;
+    const char* to;
+    Action action;
   };
+  const Row rows[] = {
+      {"mali-embassy", "*", "embassy@army.ml", Action::kAllow},
+      {"no-mali", "*", "*.ml", Action::kReject},
+      {"hold-ceo", "*", "ceo@bücher.de", Action::kHold},
+      {"personal-mail", "*", "*@gmail.com", Action::kWarn},
+      {"mil-not-to-ru", "*.mil", "*.ru", Action::kReject},
+      {"exact-user", "user@*.mil", "root@example.com", Action::kReject},
+  };
+  std::vector<RuleSpec> rules;
+  for (const Row& row : rows) {
+    auto from = AddressPattern::Parse(row.from);
+    auto to = AddressPattern::Parse(row.to);
+    if (!from || !to) FixtureFailed(std::string("rule ") + row.name + " does not parse");
+    rules.push_back(RuleSpec{row.name, std::move(*from), std::move(*to), row.action,
+                             "fuzz:" + std::to_string(rules.size() + 1)});
+  }
+  return rules;
 }
 
 constexpr double kLowestBand = 0.5;
@@ -113,13 +135,6 @@ struct Fixture {
   std::shared_ptr<const Policy> policy;
   Address sender;
 };
-
-// Any failure here is a broken harness or a broken build, not a finding about the
-// input: say so and stop before the first input runs.
-[[noreturn]] void FixtureFailed(const std::string& what) {
-  std::fprintf(stderr, "detector_fuzzer: cannot build the fixture: %s\n", what.c_str());
-  std::abort();
-}
 
 const Fixture& BuildFixture() {
   auto* fixture = new Fixture;  // never freed: lives as long as the process

@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   verdict.recipient.assign(input.substr(0, third));
   verdict.action = Action::kReject;
   verdict.reasons.push_back(
-      Reason{"lookalike-domain", std::string(input.substr(third, third)),
+      Reason{"lookalike-domain", ReasonLabel::kClass, std::string(input.substr(third, third)),
              "the detail quotes what was typed: " + std::string(input.substr(2 * third)),
              Action::kReject});
   verdict.suggestion = std::string(input.substr(2 * third));

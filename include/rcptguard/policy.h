@@ -41,12 +41,26 @@ inline constexpr std::string_view kUnfamiliarNameMismatch = "display-name-mismat
 inline constexpr std::string_view kUnfamiliarSameName = "same-name";
 inline constexpr std::string_view kUnfamiliarOtherDomain = "other-domain";
 
+// What Reason::label names. The JSON contract writes every label as "class".
+enum class ReasonLabel {
+  kNone,     // invalid-address: no label
+  kClass,    // a typo class (TypoClassName) or an unfamiliar-recipient class
+  kRule,     // the policy rule's name
+  kMarking,  // the marking's name, or kMarkingScanLimit
+};
+
+// The kind of label a reason with this code carries (for reasons read back
+// from JSON, which keeps only the code and the label).
+ReasonLabel ReasonLabelFor(std::string_view code);
+
 struct Reason {
   std::string code;  // kReasonLookalike, kReasonPolicyRule, kReasonInvalidAddress
+  ReasonLabel label_kind = ReasonLabel::kNone;
   // lookalike-domain: TypoClassName; policy-rule: the rule's name;
   // unfamiliar-recipient: kUnfamiliarNearCorrespondent, kUnfamiliarNameMismatch,
-  // kUnfamiliarSameName or kUnfamiliarOtherDomain
-  std::string typo_class;
+  // kUnfamiliarSameName or kUnfamiliarOtherDomain; marking-destination: the
+  // marking's name
+  std::string label;
   std::string detail;  // one sentence for people
   Action action = Action::kAllow;
 };
@@ -66,6 +80,8 @@ struct Verdict {
 class AddressPattern {
  public:
   static Result<AddressPattern> Parse(std::string_view text);
+  // "*": every address. A default-constructed pattern matches nothing.
+  static AddressPattern Anyone();
   bool Matches(std::string_view local_part, const DomainName& domain) const;
   const std::string& text() const { return text_; }
 
@@ -77,10 +93,12 @@ class AddressPattern {
   bool subdomains_ = false;  // "*.x": names strictly under x
 };
 
+// Parsed where it is written (the config loader names the line of a bad
+// pattern), so Policy::Compile takes the patterns as they are.
 struct RuleSpec {
   std::string name;
-  std::string from = "*";
-  std::string to;
+  AddressPattern from = AddressPattern::Anyone();
+  AddressPattern to;
   Action action = Action::kReject;
   std::string where;  // "file:line" for errors
 };
@@ -153,13 +171,7 @@ class Policy {
   const std::shared_ptr<const MarkingScanner>& marking_scanner() const { return marking_scanner_; }
 
  private:
-  struct Rule {
-    std::string name;
-    AddressPattern from;
-    AddressPattern to;
-    Action action;
-  };
-  Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
+  Policy(LookalikeDetector detector, std::vector<RuleSpec> rules, std::vector<ScoreBand> bands,
          Action invalid_address_action, Action unfamiliar_recipient_action, bool audit);
 
   Result<void> CompileMarkings(const PolicySpec& spec, MarkingDatabaseCache* cache);
@@ -174,7 +186,7 @@ class Policy {
   };
 
   LookalikeDetector detector_;
-  std::vector<Rule> rules_;
+  std::vector<RuleSpec> rules_;
   std::vector<ScoreBand> bands_;  // highest min_score first
   Action invalid_address_action_;
   Action unfamiliar_recipient_action_;

@@ -238,6 +238,7 @@ class Parser {
       rule.where = reader_.Where(element);
       rule.name = "rule at line " + std::to_string(element.source().begin.line);
       bool has_action = false;
+      bool has_to = false;
       for (const auto& [name, value] : *table) {
         const ConfigKey& key = Key("rule." + std::string(name.str()));
         if (name == "action") {
@@ -246,22 +247,24 @@ class Parser {
           continue;
         }
         RCPTGUARD_ASSIGN_OR_RETURN(std::string text, reader_.String(value, key));
-        if (name == "name") rule.name = std::move(text);
-        if (name == "from") rule.from = std::move(text);
-        if (name == "to") rule.to = std::move(text);
+        if (name == "name") {
+          rule.name = std::move(text);
+          continue;
+        }
+        // The patterns are parsed here, once, so that `check -c` names the line.
+        auto pattern = AddressPattern::Parse(text);
+        if (!pattern) return reader_.Fail(element, pattern.error().message);
+        if (name == "from") rule.from = std::move(*pattern);
+        if (name == "to") {
+          rule.to = std::move(*pattern);
+          has_to = true;
+        }
       }
-      if (rule.to.empty()) {
+      if (!has_to) {
         return reader_.Fail(element, "a [[rule]] needs 'to' (a recipient pattern)");
       }
       if (!has_action) {
         return reader_.Fail(element, "a [[rule]] needs 'action' (allow, warn, hold or reject)");
-      }
-      // The patterns are checked here, so that `check -c` names the line.
-      if (auto from = AddressPattern::Parse(rule.from); !from) {
-        return reader_.Fail(element, from.error().message);
-      }
-      if (auto to = AddressPattern::Parse(rule.to); !to) {
-        return reader_.Fail(element, to.error().message);
       }
       config_.policy.rules.push_back(std::move(rule));
     }

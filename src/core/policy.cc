@@ -82,6 +82,13 @@ std::string FormatScore(double score) {
 
 }  // namespace
 
+AddressPattern AddressPattern::Anyone() {
+  AddressPattern pattern;
+  pattern.text_ = "*";
+  pattern.any_domain_ = true;
+  return pattern;
+}
+
 Result<AddressPattern> AddressPattern::Parse(std::string_view text) {
   AddressPattern pattern;
   pattern.text_.assign(text);
@@ -126,8 +133,9 @@ bool AddressPattern::Matches(std::string_view local_part, const DomainName& doma
   return IsSubdomainOf(name, domain_);
 }
 
-Policy::Policy(LookalikeDetector detector, std::vector<Rule> rules, std::vector<ScoreBand> bands,
-               Action invalid_address_action, Action unfamiliar_recipient_action, bool audit)
+Policy::Policy(LookalikeDetector detector, std::vector<RuleSpec> rules,
+               std::vector<ScoreBand> bands, Action invalid_address_action,
+               Action unfamiliar_recipient_action, bool audit)
     : detector_(std::move(detector)),
       rules_(std::move(rules)),
       bands_(std::move(bands)),
@@ -139,14 +147,7 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(const PolicySpec& spec,
                                                       std::shared_ptr<const SuffixList> suffixes,
                                                       const TypoData& typo_data,
                                                       MarkingDatabaseCache* marking_cache) {
-  std::vector<Rule> rules;
-  for (const RuleSpec& rule_spec : spec.rules) {
-    auto from = AddressPattern::Parse(rule_spec.from);
-    if (!from) return MakeError(ErrorCode::kConfig, from.error().message, rule_spec.where);
-    auto to = AddressPattern::Parse(rule_spec.to);
-    if (!to) return MakeError(ErrorCode::kConfig, to.error().message, rule_spec.where);
-    rules.push_back(Rule{rule_spec.name, std::move(*from), std::move(*to), rule_spec.action});
-  }
+  std::vector<RuleSpec> rules = spec.rules;
   std::vector<ScoreBand> bands = spec.lookalike_bands;
   for (const ScoreBand& band : bands) {
     if (!(band.min_score >= 0 && band.min_score <= 1)) {
@@ -238,7 +239,7 @@ void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markin
                              ? std::string("only the organisation's own domains")
                              : accreditation.listed;
     reasons->push_back(
-        Reason{std::string(kReasonMarkingDestination), marking->name,
+        Reason{std::string(kReasonMarkingDestination), ReasonLabel::kMarking, marking->name,
                "the message is marked " + marking->name + "; " + address +
                    " is not an accredited destination for it (accredited: " + listed + ")",
                accreditation.action});
@@ -249,7 +250,7 @@ void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markin
     // accredited for every marking is safe.
     for (const Accreditation& accreditation : accreditations_) {
       if (accreditation.action != Action::kAllow && !matches_any(accreditation.accredited)) {
-        reasons->push_back(Reason{std::string(kReasonMarkingDestination),
+        reasons->push_back(Reason{std::string(kReasonMarkingDestination), ReasonLabel::kMarking,
                                   std::string(kMarkingScanLimit),
                                   "the message is larger than the " +
                                       std::to_string(marking_scanner_->options().max_scan_bytes) +
@@ -262,12 +263,19 @@ void Policy::CheckMarkings(const Address& recipient, const MarkingResult& markin
   }
 }
 
+ReasonLabel ReasonLabelFor(std::string_view code) {
+  if (code == kReasonLookalike || code == kReasonUnfamiliarRecipient) return ReasonLabel::kClass;
+  if (code == kReasonPolicyRule) return ReasonLabel::kRule;
+  if (code == kReasonMarkingDestination) return ReasonLabel::kMarking;
+  return ReasonLabel::kNone;
+}
+
 Verdict Policy::InvalidAddress(std::string_view recipient, std::string_view why) const {
   Verdict verdict;
   verdict.recipient.assign(recipient);
   verdict.action = invalid_address_action_;
   verdict.score = 1.0;
-  verdict.reasons.push_back(Reason{std::string(kReasonInvalidAddress), "",
+  verdict.reasons.push_back(Reason{std::string(kReasonInvalidAddress), ReasonLabel::kNone, "",
                                    "not a deliverable address: " + std::string(why),
                                    invalid_address_action_});
   return verdict;
@@ -293,13 +301,13 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
     for (Reason& reason : marking_reasons) add(std::move(reason), 1.0);
   }
 
-  for (const Rule& rule : rules_) {
+  for (const RuleSpec& rule : rules_) {
     bool from_matches =
         sender ? rule.from.Matches(sender->local_part, sender->domain) : rule.from.text() == "*";
     if (!from_matches || !rule.to.Matches(address->local_part, address->domain)) continue;
     // An allow rule is an explicit exception: nothing else is checked.
     if (rule.action == Action::kAllow) return verdict;
-    add(Reason{std::string(kReasonPolicyRule), rule.name,
+    add(Reason{std::string(kReasonPolicyRule), ReasonLabel::kRule, rule.name,
                "rule '" + rule.name + "': mail from " + rule.from.text() + " may not go to " +
                    rule.to.text(),
                rule.action},
@@ -332,7 +340,8 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
     auto band = std::find_if(bands_.begin(), bands_.end(),
                              [&](const ScoreBand& b) { return score >= b.min_score; });
     if (band != bands_.end() && band->action != Action::kAllow) {
-      add(Reason{std::string(kReasonLookalike), std::string(TypoClassName(match->typo_class)),
+      add(Reason{std::string(kReasonLookalike), ReasonLabel::kClass,
+                 std::string(TypoClassName(match->typo_class)),
                  "recipient domain " + address->domain.unicode + " looks like a mistyping of " +
                      match->intended.unicode + " (" + match->explanation + because + "; score " +
                      FormatScore(score) + ")",
@@ -346,7 +355,7 @@ Verdict Policy::Evaluate(const Address* sender, std::string_view recipient,
   if (!finding.excepted && finding.unfamiliar != HistoryFinding::Unfamiliar::kNone &&
       unfamiliar_recipient_action_ != Action::kAllow) {
     bool by_name = finding.unfamiliar == HistoryFinding::Unfamiliar::kNameMismatch;
-    add(Reason{std::string(kReasonUnfamiliarRecipient),
+    add(Reason{std::string(kReasonUnfamiliarRecipient), ReasonLabel::kClass,
                std::string(UnfamiliarClass(finding.unfamiliar)),
                ExplainUnfamiliar(finding, CanonicalAddress(*address), address->domain.ascii),
                unfamiliar_recipient_action_},

@@ -62,7 +62,7 @@ std::string Describe(const Verdict& verdict, Action action) {
   out += ActionName(action);
   if (const Reason* reason = MainReason(verdict)) {
     out += " " + reason->code;
-    if (!reason->typo_class.empty()) out += " " + SanitizeForLine(reason->typo_class, 64, true);
+    if (!reason->label.empty()) out += " " + SanitizeForLine(reason->label, 64, true);
   }
   if (verdict.intended_domain) {
     auto intended = NormalizeDomain(*verdict.intended_domain);

@@ -101,10 +101,10 @@ void AppendVerdictJson(const Verdict& verdict, std::string* out) {
     out->append("{\"code\":");
     AppendJsonString(reason.code, out);
     out->append(",\"class\":");
-    if (reason.typo_class.empty()) {
+    if (reason.label.empty()) {
       out->append("null");
     } else {
-      AppendJsonString(reason.typo_class, out);
+      AppendJsonString(reason.label, out);
     }
     out->append(",\"detail\":");
     AppendJsonString(reason.detail, out);

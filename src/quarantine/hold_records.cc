@@ -38,8 +38,9 @@ Verdict VerdictFromJson(const nlohmann::json& object) {
     if (!item.is_object()) continue;
     Reason reason;
     reason.code = item.value("code", "");
+    reason.label_kind = ReasonLabelFor(reason.code);
     if (item.contains("class") && item["class"].is_string()) {
-      reason.typo_class = item["class"].get<std::string>();
+      reason.label = item["class"].get<std::string>();
     }
     reason.detail = item.value("detail", "");
     reason.action = ParseAction(item.value("action", "")).value_or(Action::kHold);

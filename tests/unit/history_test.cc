@@ -549,7 +549,7 @@ TEST_P(PeopleNotStrings, ReasonNamesTheUsualAddressAndWhy) {
     if (keyer_.hashed() && c.typo_class != kUnfamiliarOtherDomain) continue;  // see docs/history.md
     ASSERT_EQ(verdict.reasons.size(), 1u) << c.recipient;
     EXPECT_EQ(verdict.action, Action::kWarn) << c.recipient;
-    EXPECT_EQ(verdict.reasons[0].typo_class, c.typo_class) << c.recipient;
+    EXPECT_EQ(verdict.reasons[0].label, c.typo_class) << c.recipient;
     EXPECT_EQ(verdict.reasons[0].detail, c.detail) << c.recipient;
     std::string usual = c.detail + std::string_view("you write to ").size();
     EXPECT_EQ(verdict.suggestion, usual.substr(0, usual.find(' '))) << c.recipient;
@@ -603,7 +603,7 @@ TEST_P(PolicyWithHistory, UnfamiliarRecipientWarnsWithTheUsualAddress) {
   EXPECT_EQ(verdict.action, Action::kWarn);
   ASSERT_EQ(verdict.reasons.size(), 1u);
   EXPECT_EQ(verdict.reasons[0].code, kReasonUnfamiliarRecipient);
-  EXPECT_EQ(verdict.reasons[0].typo_class, kUnfamiliarNearCorrespondent);
+  EXPECT_EQ(verdict.reasons[0].label, kUnfamiliarNearCorrespondent);
   if (keyer_.hashed()) {
     EXPECT_FALSE(verdict.suggestion.has_value());
   } else {
@@ -612,7 +612,7 @@ TEST_P(PolicyWithHistory, UnfamiliarRecipientWarnsWithTheUsualAddress) {
   Verdict by_name = Evaluate("alice@mod.uk", "\"John Smith\" <john.smith@outlook.com>");
   EXPECT_EQ(by_name.action, Action::kWarn);
   ASSERT_EQ(by_name.reasons.size(), 1u);
-  EXPECT_EQ(by_name.reasons[0].typo_class, kUnfamiliarNameMismatch);
+  EXPECT_EQ(by_name.reasons[0].label, kUnfamiliarNameMismatch);
 }
 
 TEST_P(PolicyWithHistory, NoSenderMeansOnlyTheOrganisationsHistory) {

@@ -185,8 +185,8 @@ TEST(MarkingCorpus, EveryCaseGivesItsMarkingsAndVerdicts) {
         if (reason.code != kReasonMarkingDestination) continue;
         // Names the marking and the recipient; never the message's text.
         EXPECT_NE(reason.detail.find(recipient), std::string::npos) << reason.detail;
-        if (reason.typo_class != kMarkingScanLimit) {
-          EXPECT_NE(reason.detail.find("marked " + reason.typo_class), std::string::npos)
+        if (reason.label != kMarkingScanLimit) {
+          EXPECT_NE(reason.detail.find("marked " + reason.label), std::string::npos)
               << reason.detail;
         }
       }

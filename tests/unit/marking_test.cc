@@ -640,7 +640,7 @@ TEST(PolicyMarkings, UnaccreditedRecipientGetsTheMarkingsActionNamingIt) {
   EXPECT_EQ(out.action, Action::kHold);
   ASSERT_EQ(out.reasons.size(), 1u);
   EXPECT_EQ(out.reasons[0].code, kReasonMarkingDestination);
-  EXPECT_EQ(out.reasons[0].typo_class, "OFFICIAL-SENSITIVE");
+  EXPECT_EQ(out.reasons[0].label, "OFFICIAL-SENSITIVE");
   EXPECT_EQ(out.reasons[0].detail,
             "the message is marked OFFICIAL-SENSITIVE; j@example.com is not an accredited "
             "destination for it (accredited: *.gov.uk, *.mod.uk, *.mil, *.nato.int)");
@@ -667,7 +667,7 @@ TEST(PolicyMarkings, ScanLimitAppliesToRecipientsNotAccreditedForEverything) {
   Verdict out = policy->Evaluate(nullptr, "j@example.com", context);
   EXPECT_EQ(out.action, Action::kHold);
   ASSERT_EQ(out.reasons.size(), 1u);
-  EXPECT_EQ(out.reasons[0].typo_class, kMarkingScanLimit);
+  EXPECT_EQ(out.reasons[0].label, kMarkingScanLimit);
   EXPECT_EQ(policy->Evaluate(nullptr, "a@army.mil", context).action, Action::kAllow);
 }
 
@@ -683,7 +683,7 @@ TEST(PolicyMarkings, EveryMarkingFoundMustAccreditTheRecipient) {
   context.markings = &result;
   Verdict nato = policy->Evaluate(nullptr, "x@hq.nato.int", context);
   EXPECT_EQ(nato.action, Action::kReject);
-  EXPECT_EQ(nato.reasons[0].typo_class, "NOFORN");
+  EXPECT_EQ(nato.reasons[0].label, "NOFORN");
   EXPECT_EQ(policy->Evaluate(nullptr, "x@army.mil", context).action, Action::kAllow);
 }
 

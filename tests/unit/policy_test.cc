@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "platform/suffix_list_file.h"
 
 namespace rcptguard {
@@ -16,10 +19,16 @@ std::shared_ptr<const Policy> Compile(const PolicySpec& spec) {
   return *policy;
 }
 
+AddressPattern Pattern(std::string_view text) {
+  auto pattern = AddressPattern::Parse(text);
+  EXPECT_TRUE(pattern.has_value()) << text << ": " << pattern.error().ToString();
+  return pattern ? *pattern : AddressPattern();
+}
+
 PolicySpec DodSpec() {
   PolicySpec spec;
   spec.expected = {{"army.mil", DomainSource::kTrusted}, {"mod.uk", DomainSource::kOwn}};
-  spec.rules = {RuleSpec{"no-mali", "*.mil", "*.ml", Action::kReject, "t:1"}};
+  spec.rules = {RuleSpec{"no-mali", Pattern("*.mil"), Pattern("*.ml"), Action::kReject, "t:1"}};
   return spec;
 }
 
@@ -30,9 +39,33 @@ TEST(Policy, RejectsMilTypedAsMlWithASuggestion) {
   EXPECT_EQ(verdict.action, Action::kReject);
   ASSERT_FALSE(verdict.reasons.empty());
   EXPECT_EQ(verdict.reasons[0].code, kReasonLookalike);
-  EXPECT_EQ(verdict.reasons[0].typo_class, "tld-swap");
+  EXPECT_EQ(verdict.reasons[0].label, "tld-swap");
   EXPECT_EQ(verdict.suggestion, "alice@army.mil");
   EXPECT_EQ(verdict.intended_domain, "army.mil");
+}
+
+// A hold record keeps only the code and the label; reading it back must give
+// the label the same kind the policy gave it.
+TEST(Policy, EachReasonsLabelKindIsTheOneItsCodeImplies) {
+  auto policy = Compile(DodSpec());
+  struct Case {
+    std::string sender;
+    std::string recipient;
+    ReasonLabel want;
+  };
+  for (const Case& c : std::vector<Case>{{"bob@mod.uk", "alice@army.ml", ReasonLabel::kClass},
+                                         {"x@us.army.mil", "someone@gouv.ml", ReasonLabel::kRule},
+                                         {"bob@mod.uk", "no at sign", ReasonLabel::kNone}}) {
+    auto sender = ParseAddress(c.sender);
+    ASSERT_TRUE(sender.has_value()) << c.sender;
+    Verdict verdict = policy->Evaluate(&*sender, c.recipient);
+    ASSERT_FALSE(verdict.reasons.empty()) << c.recipient;
+    for (const Reason& reason : verdict.reasons) {
+      EXPECT_EQ(reason.label_kind, ReasonLabelFor(reason.code))
+          << c.recipient << ": code " << reason.code;
+    }
+    EXPECT_EQ(verdict.reasons[0].label_kind, c.want) << c.recipient;
+  }
 }
 
 TEST(Policy, ExplicitRuleAppliesOnlyToMatchingSenders) {
@@ -43,7 +76,7 @@ TEST(Policy, ExplicitRuleAppliesOnlyToMatchingSenders) {
   EXPECT_EQ(from_mil.action, Action::kReject);
   ASSERT_EQ(from_mil.reasons.size(), 1u);
   EXPECT_EQ(from_mil.reasons[0].code, kReasonPolicyRule);
-  EXPECT_EQ(from_mil.reasons[0].typo_class, "no-mali");
+  EXPECT_EQ(from_mil.reasons[0].label, "no-mali");
   Verdict from_uk = policy->Evaluate(&*uk_sender, "someone@gouv.ml");
   EXPECT_EQ(from_uk.action, Action::kAllow);
 }
@@ -51,7 +84,8 @@ TEST(Policy, ExplicitRuleAppliesOnlyToMatchingSenders) {
 TEST(Policy, AllowRuleIsAnException) {
   PolicySpec spec = DodSpec();
   spec.rules.insert(spec.rules.begin(),
-                    RuleSpec{"mali-embassy", "*", "embassy@army.ml", Action::kAllow, "t:0"});
+                    RuleSpec{"mali-embassy", AddressPattern::Anyone(), Pattern("embassy@army.ml"),
+                             Action::kAllow, "t:0"});
   auto policy = Compile(spec);
   auto sender = ParseAddress("x@us.army.mil");
   EXPECT_EQ(policy->Evaluate(&*sender, "embassy@army.ml").action, Action::kAllow);
