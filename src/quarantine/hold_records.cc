@@ -165,4 +165,28 @@ Result<void> HoldDirectory::Remove(std::string_view queue_id) const {
   return {};
 }
 
+Result<bool> HoldDirectory::Claim(std::string_view queue_id) const {
+  if (!IsQueueId(queue_id)) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a queue id");
+  }
+  if (path_.empty()) return true;
+  if (mkdir(path_.c_str(), 0750) != 0 && errno != EEXIST) {
+    return Unexpected(IoError("cannot create the hold directory", path_));
+  }
+  std::string claim = path_ + "/." + std::string(queue_id) + ".claim";
+  int fd = open(claim.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    if (errno == EEXIST) return false;
+    return Unexpected(IoError("cannot claim the held message", claim));
+  }
+  close(fd);
+  return true;
+}
+
+void HoldDirectory::Unclaim(std::string_view queue_id) const {
+  if (!IsQueueId(queue_id) || path_.empty()) return;
+  std::string claim = path_ + "/." + std::string(queue_id) + ".claim";
+  unlink(claim.c_str());
+}
+
 }  // namespace rcptguard

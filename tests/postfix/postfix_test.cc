@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "quarantine/sender_confirmation.h"
 #include "support/test_helpers.h"
 
 namespace {
@@ -496,6 +499,96 @@ TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   std::string missing = Quarantine(Path("conf"), "release NOSUCHID", &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(missing.find("NOSUCHID is not in the hold queue"), std::string::npos) << missing;
+
+  // Released once is released: a second release (a second click) is refused
+  // and the message is not delivered again.
+  std::string again = Quarantine(Path("conf"), "release " + release_id, &status);
+  EXPECT_EQ(status, 1) << again;
+  EXPECT_NE(again.find(release_id + " is not in the hold queue"), std::string::npos) << again;
+  std::string undiscarded = Quarantine(Path("conf"), "discard " + discard_id, &status);
+  EXPECT_EQ(status, 1) << undiscarded;
+}
+
+// The sender's links against the real hold queue: of concurrent clicks on
+// "send anyway" exactly one releases the message, which is delivered once;
+// the link then never works again; "cancel" deletes the other message.
+TEST_F(PostfixTest, SenderLinkReleasesOnceUnderConcurrentClicksAndCancelDiscards) {
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n" +
+               HistorySection());
+  chmod(Path("hold.toml").c_str(), 0644);
+  StartAll({"-c", Path("hold.toml")});
+  Send("bob@mod.uk", "alice@army.ml,carol@army.mil");
+  Send("bob@mod.uk", "dave@army.ml");
+  rcptguard::Quarantine quarantine(rcptguard::PostfixQueue(Path("conf")),
+                                   rcptguard::HoldDirectory(Path("history/held")));
+  std::vector<rcptguard::HeldEntry> held;
+  ASSERT_TRUE(WaitFor([&] {
+    auto page = quarantine.List({}, {});
+    if (!page || page->entries.size() != 2) return false;
+    held = std::move(page->entries);
+    return true;
+  })) << Queue();
+  std::array<unsigned char, rcptguard::LinkKey::kSize> bytes;
+  bytes.fill(3);
+  rcptguard::LinkKey key = rcptguard::LinkKey::FromBytes(bytes);
+  auto link_for = [&](const rcptguard::HeldEntry& entry, rcptguard::LinkAction action) {
+    rcptguard::LinkClaims claims;
+    claims.action = action;
+    claims.queue_id = entry.message.queue_id;
+    claims.sender = entry.record->sender;
+    for (const auto& verdict : entry.record->verdicts)
+      claims.recipients.push_back(verdict.recipient);
+    claims.expires_at = time(nullptr) + 3600;
+    return rcptguard::SignLink(key, claims).token;
+  };
+  bool first_has_carol = held[0].message.recipients.size() == 2;
+  const rcptguard::HeldEntry& to_release = first_has_carol ? held[0] : held[1];
+  const rcptguard::HeldEntry& to_cancel = first_has_carol ? held[1] : held[0];
+  std::string release = link_for(to_release, rcptguard::LinkAction::kRelease);
+  auto store = rcptguard::OpenReviewStore("memory:");
+  ASSERT_TRUE(store);
+  std::atomic<int> released = 0, refused = 0;
+  std::vector<std::thread> clicks;
+  for (int i = 0; i < 4; ++i) {
+    clicks.emplace_back([&] {
+      auto done = rcptguard::ActOnSenderLink(quarantine, **store, key, release,
+                                             rcptguard::LinkAction::kRelease, time(nullptr));
+      ++(done ? released : refused);
+    });
+  }
+  for (std::thread& click : clicks) click.join();
+  EXPECT_EQ(released.load(), 1);
+  EXPECT_EQ(refused.load(), 3);
+  EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty()) << ReadAll(Path("maillog"));
+  auto again = rcptguard::ActOnSenderLink(quarantine, **store, key, release,
+                                          rcptguard::LinkAction::kRelease, time(nullptr));
+  ASSERT_FALSE(again) << "a used link released again";
+  // The message is checked first: it is gone, which is what the page says.
+  EXPECT_EQ(again.error().kind, rcptguard::SenderLinkFailureKind::kGone) << again.error().message;
+  auto wrong = rcptguard::ActOnSenderLink(quarantine, **store, key, release,
+                                          rcptguard::LinkAction::kCancel, time(nullptr));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().kind, rcptguard::SenderLinkFailureKind::kLink);
+
+  auto cancelled = rcptguard::ActOnSenderLink(quarantine, **store, key,
+                                              link_for(to_cancel, rcptguard::LinkAction::kCancel),
+                                              rcptguard::LinkAction::kCancel, time(nullptr));
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_TRUE(
+      WaitFor([&] { return Queue().find(to_cancel.message.queue_id) == std::string::npos; }));
+  size_t carol_copies = 0;
+  for (const std::string& message : Delivered()) {
+    EXPECT_EQ(message.find("dave@army.ml"), std::string::npos);
+    carol_copies += message.find("X-Rcpt-Args: <carol@army.mil>") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(carol_copies, 1u) << "released message delivered more than once";
+  auto audit = (*store)->ListAudit(0, 10);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "cancel");
+  EXPECT_EQ((*audit)[1].action, "confirm");
+  EXPECT_EQ((*audit)[1].actor, "bob@mod.uk");
 }
 
 TEST_F(PostfixTest, QuarantineTellsWhatRcptguardHeldFromWhatSomethingElseHeld) {
