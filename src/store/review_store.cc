@@ -10,7 +10,13 @@
 #include <mutex>
 #include <tuple>
 
+#include "store/store_url.h"
+
 namespace rcptguard {
+
+// sqlite/sqlite_review_store.cc
+Result<std::unique_ptr<ReviewStore>> OpenSqliteReviewStore(const std::string& redacted_url,
+                                                           const std::string& path);
 
 namespace {
 
@@ -212,9 +218,17 @@ std::string SessionIdHash(std::string_view session_id) {
 }
 
 Result<std::unique_ptr<ReviewStore>> OpenReviewStore(const std::string& url) {
-  if (url == "memory:") return std::unique_ptr<ReviewStore>(new MemoryReviewStore());
-  return MakeError(ErrorCode::kConfig,
-                   "review state is not stored in " + url + " yet (memory: only)");
+  RCPTGUARD_ASSIGN_OR_RETURN(StoreUrl parsed, ParseStoreUrl(url));
+  switch (parsed.scheme) {
+    case StoreUrl::Scheme::kMemory:
+      return std::unique_ptr<ReviewStore>(new MemoryReviewStore());
+    case StoreUrl::Scheme::kSqlite:
+      return OpenSqliteReviewStore(RedactStoreUrl(url), parsed.path);
+    case StoreUrl::Scheme::kPostgres:
+      break;
+  }
+  return MakeError(ErrorCode::kConfig, "review state cannot be kept in " + RedactStoreUrl(url) +
+                                           " yet (PostgreSQL is issue 16 phase 2)");
 }
 
 }  // namespace rcptguard

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 namespace rcptguard {
@@ -13,10 +14,32 @@ namespace {
 class ReviewStoreContract : public testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto store = OpenReviewStore(GetParam());
+    if (GetParam() == "sqlite") {
+      char dir[] = "/tmp/rcptguard-review-XXXXXX";
+      ASSERT_NE(mkdtemp(dir), nullptr);
+      dir_ = dir;
+      url_ = "sqlite://" + dir_ + "/review.db";
+    } else {
+      url_ = GetParam();
+    }
+    auto store = OpenReviewStore(url_);
     ASSERT_TRUE(store) << store.error().ToString();
     store_ = std::move(*store);
   }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) std::system(("rm -rf " + dir_).c_str());
+  }
+  // A second connection to the same state, as another process has (the
+  // memory store has one state per object: the same object).
+  ReviewStore* Another(std::unique_ptr<ReviewStore>* keep) {
+    if (url_ == "memory:") return store_.get();
+    auto store = OpenReviewStore(url_);
+    EXPECT_TRUE(store) << store.error().ToString();
+    *keep = std::move(*store);
+    return keep->get();
+  }
+  std::string dir_, url_;
   std::unique_ptr<ReviewStore> store_;
 };
 
@@ -52,10 +75,13 @@ TEST_P(ReviewStoreContract, LinkWorksOnce) {
 
 TEST_P(ReviewStoreContract, ConcurrentUsesOfOneLinkHaveOneWinner) {
   std::atomic<int> winners = 0;
+  std::vector<std::unique_ptr<ReviewStore>> connections(8);
+  std::vector<ReviewStore*> stores;
+  for (auto& keep : connections) stores.push_back(Another(&keep));
   std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&] {
-      auto used = store_->UseLink("shared", 100, 200);
+  for (ReviewStore* store : stores) {
+    threads.emplace_back([&winners, store] {
+      auto used = store->UseLink("shared", 100, 200);
       if (used && *used) ++winners;
     });
   }
@@ -133,10 +159,22 @@ TEST_P(ReviewStoreContract, ReportsCountEventsAndTotalsCountEveryVerdict) {
   EXPECT_EQ(store_->VerdictTotals(0)->size(), totals->size()) << "Prune dropped counters";
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ReviewStoreContract, testing::Values("memory:"),
+TEST_P(ReviewStoreContract, TwoConnectionsSeeOneState) {
+  std::unique_ptr<ReviewStore> keep;
+  ReviewStore* other = Another(&keep);
+  ASSERT_TRUE(store_->AppendAudit(AuditEntry{0, 5, "ann", "admin", "discard", "Q1", "spam"}));
+  auto seen = other->ListAudit(0, 10);
+  ASSERT_TRUE(seen);
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ((*seen)[0].reason, "spam");
+  ASSERT_TRUE(*store_->UseLink("once", 1, 100));
+  EXPECT_FALSE(*other->UseLink("once", 2, 100));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReviewStoreContract, testing::Values("memory:", "sqlite"),
                          [](const testing::TestParamInfo<std::string>& param_info) {
                            return param_info.param == "memory:" ? std::string("Memory")
-                                                                : std::string("Other");
+                                                                : std::string("Sqlite");
                          });
 
 }  // namespace
