@@ -17,6 +17,8 @@ packages=(
   libsodium-dev libsqlite3-dev libpq-dev
   # sensitivity markings: MIME decoding (GMime) and the pattern scanner (Hyperscan)
   libgmime-3.0-dev libhyperscan-dev
+  # rcptguard serve: the HTTP server (cpp-httplib, built with OpenSSL; docs/serve.md says why)
+  libcpp-httplib-dev
   # learn --postfix-log reads rotated, gzip-compressed logs
   zlib1g-dev
   # tests and benchmarks

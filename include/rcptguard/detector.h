@@ -20,7 +20,7 @@
 
 namespace rcptguard {
 
-struct DetectorIndex;  // the built indexes; defined in src/core/detector.cc
+struct DetectorIndex;  // the built indexes; defined in src/core/detector_index.h
 
 // Where an expected domain came from. Order matters: a domain listed twice keeps
 // the first (strongest) source. kKnown: a widely used domain from the shipped

@@ -34,6 +34,12 @@ CommandRunner AddScanCommand(CLI::App& app);
 // `rcptguard milter`: the mail-path daemon.
 CommandRunner AddMilterCommand(CLI::App& app);
 
+// `rcptguard serve`: the HTTP API daemon.
+CommandRunner AddServeCommand(CLI::App& app);
+
+// `rcptguard token add|list|revoke`: the HTTP API's tokens.
+CommandRunner AddTokenCommand(CLI::App& app);
+
 // `rcptguard quarantine list|show|release|discard`: the hold queue.
 CommandRunner AddQuarantineCommand(CLI::App& app);
 

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
     rcptguard::CommandRunner milter = rcptguard::AddMilterCommand(app);
     rcptguard::CommandRunner quarantine = rcptguard::AddQuarantineCommand(app);
     rcptguard::CommandRunner scan = rcptguard::AddScanCommand(app);
+    rcptguard::CommandRunner serve = rcptguard::AddServeCommand(app);
+    rcptguard::CommandRunner token = rcptguard::AddTokenCommand(app);
     // A first word that is no command is named as such, with the commands,
     // rather than CLI11's "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {
@@ -64,7 +66,8 @@ int main(int argc, char** argv) {
         rcptguard::ReportError(command->get_name(),
                                "-c: an empty file name (leave -c out for the default "
                                "/etc/rcptguard/rcptguard.toml)");
-        return command->get_name() == "milter" ? 78 : rcptguard::kExitUsage;  // EX_CONFIG
+        bool daemon = command->get_name() == "milter" || command->get_name() == "serve";
+        return daemon ? 78 : rcptguard::kExitUsage;  // EX_CONFIG
       }
     }
     if (app.got_subcommand("check")) return check();
@@ -74,6 +77,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("milter")) return milter();
     if (app.got_subcommand("quarantine")) return quarantine();
     if (app.got_subcommand("scan")) return scan();
+    if (app.got_subcommand("serve")) return serve();
+    if (app.got_subcommand("token")) return token();
     return rcptguard::kExitUsage;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "rcptguard: internal error: %s\n", error.what());

@@ -127,6 +127,8 @@ class Parser {
         RCPTGUARD_TRY(LoadDetector(*node.as_table()));
       } else if (name == "milter") {
         RCPTGUARD_TRY(LoadMilter(*node.as_table()));
+      } else if (name == "serve") {
+        RCPTGUARD_TRY(LoadServe(*node.as_table()));
       } else if (name == "outbound") {
         RCPTGUARD_TRY(LoadOutbound(*node.as_table()));
       } else if (name == "history") {
@@ -365,6 +367,29 @@ class Parser {
       } else if (name == "local_submission_daemon_names") {
         RCPTGUARD_ASSIGN_OR_RETURN(settings.local_submission_daemon_names,
                                    reader_.Strings(node, key));
+      }
+    }
+    return {};
+  }
+
+  Result<void> LoadServe(const toml::table& serve) {
+    ServeSettings& settings = config_.serve;
+    for (const auto& [name, node] : serve) {
+      const ConfigKey& key = Key("serve." + std::string(name.str()));
+      if (name == "listen") {
+        RCPTGUARD_ASSIGN_OR_RETURN(settings.listen, reader_.String(node, key));
+      }
+      if (name == "tokens_file") {
+        RCPTGUARD_ASSIGN_OR_RETURN(settings.tokens_file, reader_.String(node, key));
+      }
+      if (name == "max_recipients") {
+        RCPTGUARD_ASSIGN_OR_RETURN(settings.max_recipients, reader_.Integer(node, key));
+      }
+      if (name == "max_request_bytes") {
+        RCPTGUARD_ASSIGN_OR_RETURN(settings.max_request_bytes, reader_.Integer(node, key));
+      }
+      if (name == "threads") {
+        RCPTGUARD_ASSIGN_OR_RETURN(settings.threads, reader_.Integer(node, key));
       }
     }
     return {};

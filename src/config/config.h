@@ -44,6 +44,15 @@ struct MilterSettings {
   std::string hold_directory = std::string(kDefaultHoldDirectory);
 };
 
+// The [serve] section: how `rcptguard serve` listens and what it takes.
+struct ServeSettings {
+  std::string listen = "127.0.0.1:9025";
+  std::string tokens_file = "/etc/rcptguard/api-tokens";
+  int64_t max_recipients = 1000;
+  int64_t max_request_bytes = 1 << 20;
+  int64_t threads = 8;
+};
+
 // The [history] section: where correspondent history lives and how it is used.
 struct HistorySettings {
   // Storage URL (see src/store/history_store.h). Empty: no history is kept or
@@ -66,6 +75,7 @@ struct Config {
   // `outbound` compiled by the loader, which checks it (null: no [outbound]).
   std::shared_ptr<const OutboundRules> outbound_rules;
   MilterSettings milter;
+  ServeSettings serve;
   HistorySettings history;
   std::string source;  // the file it came from, or "embedded defaults"
   std::vector<std::string> drop_ins;  // the conf.d files merged into it, in order
