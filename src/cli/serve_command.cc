@@ -14,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "platform/library_versions.h"
 #include "platform/logger.h"
+#include "quarantine/confirm_link.h"
 #include "serve/serve_process.h"
 
 namespace rcptguard {
@@ -24,6 +25,7 @@ struct ServeCommandOptions {
   bool foreground = false;
   bool check_only = false;
   bool version = false;
+  bool create_link_key = false;
   std::string pid_file;
   std::string log;  // --log; empty: syslog, or stderr with -f
   std::string log_facility = "mail";
@@ -53,6 +55,18 @@ int RunServeCommand(ServeCommandOptions options) {
     ReportError("serve", !sink ? "--log must be syslog, stderr or json"
                                : "unknown --log-facility '" + options.log_facility + "'");
     return EX_USAGE;
+  }
+  if (options.create_link_key) {
+    auto config = LoadServeSettings(process);
+    Result<void> created = config ? LinkKey::Create(config->serve.link_key_file)
+                                  : Result<void>(Unexpected(config.error()));
+    if (!created) {
+      ReportError("serve", created.error().ToString());
+      return created.error().code == ErrorCode::kIo ? EX_CANTCREAT : EX_CONFIG;
+    }
+    std::printf("rcptguard serve: created the link key %s\n",
+                config->serve.link_key_file.c_str());
+    return EX_OK;
   }
   // In a child: a file that crashes the parser is an error, not a crash here.
   auto checked = CheckInChild([&] { return CheckServeConfiguration(process, options.check_only); },
@@ -109,6 +123,9 @@ CommandRunner AddServeCommand(CLI::App& app) {
                     "syslog facility: mail (default), daemon, user, local0 ... local7");
   serve->add_option("--log-ident", options->log_ident,
                     "syslog ident and stderr prefix (default rcptguard)");
+  serve->add_flag("--create-link-key", options->create_link_key,
+                  "Create the key sender links are signed with ([serve] link_key_file; never "
+                  "over an existing file), and exit");
   serve->add_flag("-V", options->version, "Print the version and the libraries', and exit");
   return [options] { return RunServeCommand(*options); };
 }

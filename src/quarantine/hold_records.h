@@ -60,11 +60,17 @@ class HoldDirectory {
   // configured (path empty) there is nothing to claim and it returns true.
   Result<bool> Claim(std::string_view queue_id) const;
   void Unclaim(std::string_view queue_id) const;
+  // Marks that the sender of `queue_id` was notified (".QUEUEID.notified",
+  // O_EXCL as Claim): true for the one caller that may send the notice.
+  // Remove forgets the mark with the record.
+  Result<bool> MarkNotified(std::string_view queue_id) const;
 
   const std::string& path() const { return path_; }
 
  private:
   std::string FileFor(std::string_view queue_id) const;
+  Result<bool> CreateMarker(std::string_view queue_id, std::string_view suffix,
+                            std::string_view what) const;
   std::string path_;
 };
 
