@@ -42,6 +42,7 @@ struct Connection {
   bool silent_headers = false;  // SMFIP_NR_HDR negotiated: headers get no reply
   bool failed = false;          // connect failed; answer the safe action at MAIL FROM
   std::string notice;           // the message's X-Rcptguard-Notice header, if any
+  std::string notice_id;        // its Message-ID (the session keeps one only with history)
 };
 
 Connection* Get(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
@@ -197,6 +198,7 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
     LogUnfinished(outcome.unfinished_log_line);
     connection->session->SetQueueId(Macro(ctx, "i"));
     connection->notice.clear();
+    connection->notice_id.clear();
     // Not outbound: untouched, and no more callbacks for it.
     return outcome.outbound ? SMFIS_CONTINUE : SMFIS_ACCEPT;
   });
@@ -224,6 +226,7 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (message != nullptr && name != nullptr && value != nullptr) {
       message->Header(name, value);
       if (strcasecmp(name, kNotificationHeader.data()) == 0) Get(ctx)->notice = value;
+      if (strcasecmp(name, "Message-ID") == 0) Get(ctx)->notice_id = value;
     }
     return SMFIS_CONTINUE;
   });
@@ -333,7 +336,7 @@ sfsistat OnEndOfMessage(SMFICTX* ctx) {
     // key, so nobody else can make one.
     if ((outcome.hold || outcome.reject) && config.link_key != nullptr &&
         !Get(ctx)->notice.empty() &&
-        IsRcptguardNotification(*config.link_key, message->message_id(), Get(ctx)->notice)) {
+        IsRcptguardNotification(*config.link_key, Get(ctx)->notice_id, Get(ctx)->notice)) {
       g_logger->Info(QueueId(ctx) + ": a notification of rcptguard serve: not held");
       return SMFIS_CONTINUE;
     }

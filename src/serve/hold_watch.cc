@@ -1,6 +1,8 @@
 // The hold watcher (see hold_watch.h).
 #include "serve/hold_watch.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -11,6 +13,9 @@ namespace {
 void Notify(ReviewContext& context, SenderRateLimiter& limiter, const HoldRecord& record,
             int64_t now, Logger& logger) {
   if (!context.key || context.notification.from.empty() || record.sender.empty()) return;
+  // Never about a notice of ours (the milter lets them through; this is the
+  // second guard against a loop).
+  if (strcasecmp(record.sender.c_str(), context.notification.from.c_str()) == 0) return;
   const HoldDirectory& records = context.quarantine->records();
   auto marked = records.MarkNotified(record.queue_id);
   if (!marked) {

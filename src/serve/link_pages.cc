@@ -151,7 +151,7 @@ auto LinkRoute(std::shared_ptr<ReviewContext> context, Handler handler) {
 }  // namespace
 
 void AddLinkPages(httplib::Server& server, std::shared_ptr<ReviewContext> context) {
-  constexpr const char* kPath = R"(/link/([A-Za-z0-9_-]+))";
+  constexpr const char* kPath = R"(/link/([A-Za-z0-9_.-]+))";
   server.Get(kPath, LinkRoute(context, HandleGet));
   server.Post(kPath, LinkRoute(context, HandlePost));
 }
