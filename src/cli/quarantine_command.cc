@@ -2,12 +2,10 @@
 // for the people who review them: list, show, release, discard, prune. What
 // rcptguard found is read from the hold record the milter wrote when it held
 // the message, never from the message (whose headers every recipient reads).
-#include <dirent.h>
-#include <sys/stat.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -19,6 +17,7 @@
 #include "config/config.h"
 #include "quarantine/hold_records.h"
 #include "quarantine/postfix_queue.h"
+#include "quarantine/quarantine.h"
 #include "rcptguard/message_headers.h"
 #include "rcptguard/session.h"
 #include "rcptguard/verdict_format.h"
@@ -42,18 +41,12 @@ struct QuarantineOptions {
   std::vector<std::string> ids;
 };
 
-// A held message and, when rcptguard held it, its record.
-struct Entry {
-  HeldMessage message;
-  std::optional<HoldRecord> record;
-};
-
 void PrintError(const std::string& text) { ReportError("quarantine", text); }
 
-class Quarantine {
+// The subcommands over the Quarantine service: flags in, lines out.
+class QuarantineCommand {
  public:
-  explicit Quarantine(const QuarantineOptions& options)
-      : options_(options), queue_(options.postfix_config) {}
+  explicit QuarantineCommand(const QuarantineOptions& options) : options_(options) {}
 
   // Loads rcptguard's configuration (for the hold directory and history).
   // Returns false after printing the error.
@@ -64,142 +57,104 @@ class Quarantine {
       return false;
     }
     config_ = std::move(*config);
-    records_ = HoldDirectory(!options_.hold_directory.empty() ? options_.hold_directory
-                                                              : config_.milter.hold_directory);
+    quarantine_.emplace(
+        PostfixQueue(options_.postfix_config),
+        HoldDirectory(!options_.hold_directory.empty() ? options_.hold_directory
+                                                       : config_.milter.hold_directory));
     return true;
   }
 
-  // Every held message, with its record where rcptguard held it. A record
-  // belongs to a message only if the sender matches too: Postfix reuses
-  // short queue ids, and a record left from an earlier message must not
-  // vouch for a later one.
-  Result<std::vector<Entry>> List() const {
-    auto held = queue_.ListHeld();
-    if (!held) return Unexpected(held.error());
-    std::vector<Entry> entries;
-    for (HeldMessage& message : *held) {
-      Entry entry{std::move(message), std::nullopt};
-      auto record = records_.Read(entry.message.queue_id);
-      if (!record) {
-        PrintError(record.error().ToString());
-      } else if (*record && (*record)->sender == entry.message.sender) {
-        entry.record = std::move(**record);
-      }
-      entries.push_back(std::move(entry));
-    }
-    return entries;
-  }
-
   int RunList() const {
-    auto entries = List();
-    if (!entries) return PostfixFailed(entries.error());
+    HeldFilter filter;
+    filter.include_foreign = options_.all;
+    std::vector<std::string> warnings;
+    auto page = quarantine_->List(filter, HeldPageRequest{}, &warnings);
+    for (const std::string& warning : warnings) PrintError(warning);
+    if (!page) return PostfixFailed(page.error());
     long long now = static_cast<long long>(std::time(nullptr));
-    std::vector<const Entry*> shown;
-    for (const Entry& entry : *entries) {
-      if (entry.record || options_.all) shown.push_back(&entry);
-    }
     if (options_.format == "json") {
       std::string out = "[";
-      for (size_t i = 0; i < shown.size(); ++i) {
+      for (size_t i = 0; i < page->entries.size(); ++i) {
         if (i > 0) out += ",";
-        out += "\n  " + EntryJson(*shown[i], now);
+        out += "\n  " + EntryJson(page->entries[i], now);
       }
-      out += shown.empty() ? "]\n" : "\n]\n";
+      out += page->entries.empty() ? "]\n" : "\n]\n";
       std::fputs(out.c_str(), stdout);
       return kExitDone;
     }
-    if (shown.empty()) {
+    if (page->entries.empty()) {
       std::printf("no messages on hold%s\n", options_.all ? "" : " by rcptguard");
     }
-    for (const Entry* entry : shown) PrintEntry(*entry, now);
-    size_t others = entries->size();
-    for (const Entry& entry : *entries) others -= entry.record ? 1 : 0;
-    if (!options_.all && others > 0) {
-      std::printf("(%zu more held by something else: --all lists them)\n", others);
+    for (const HeldEntry& entry : page->entries) PrintEntry(entry, now);
+    if (!options_.all && page->foreign > 0) {
+      std::printf("(%zu more held by something else: --all lists them)\n", page->foreign);
     }
     return kExitDone;
   }
 
   int RunShow() const {
-    return ForEach(/*only_ours=*/false, [&](const Entry& entry) -> Result<void> {
+    int status = kExitDone;
+    for (const std::string& id : options_.ids) {
+      auto entry = quarantine_->Get(id);
+      if (!entry) {
+        status = std::max(status, Failed(id, entry.error()));
+        continue;
+      }
       // Envelope and headers only: the body may be the sensitive part.
-      auto text = queue_.EnvelopeAndHeaders(entry.message.queue_id);
-      if (!text) return Unexpected(text.error());
+      auto text = quarantine_->queue().EnvelopeAndHeaders(entry->message.queue_id);
+      if (!text) {
+        PrintError(SanitizeForLine(id, 64, true) + ": " + text.error().ToString());
+        status = kExitPostfixFailed;
+        continue;
+      }
       std::fputs(text->c_str(), stdout);
       std::printf("*** rcptguard ***\n");
-      if (!entry.record) {
+      if (!entry->record) {
         std::printf("not held by rcptguard\n");
-        return {};
+        continue;
       }
-      for (const Verdict& verdict : entry.record->verdicts) {
+      for (const Verdict& verdict : entry->record->verdicts) {
         std::string line;
         AppendVerdictText(verdict, &line);
         std::fputs(line.c_str(), stdout);
       }
-      return {};
-    });
+    }
+    return status;
   }
 
   int RunRelease() const {
     std::vector<SentMessage> released;
-    int status = ForEach(/*only_ours=*/true, [&](const Entry& entry) -> Result<void> {
-      // Read before the release: afterwards the message may already be gone.
-      // Only what rcptguard held is learned: someone confirmed our question.
-      std::optional<SentMessage> learned;
-      if (entry.record) {
-        if (auto parsed = ReleasedMessage(entry.message)) learned = std::move(*parsed);
+    int status = kExitDone;
+    for (const std::string& id : options_.ids) {
+      auto done = quarantine_->Release(id, CliActor(), "", options_.force);
+      if (!done) {
+        status = std::max(status, Failed(id, done.error()));
+        continue;
       }
-      if (auto done = queue_.Release(entry.message.queue_id); !done) {
-        return Unexpected(done.error());
-      }
-      std::printf("released %s\n", entry.message.queue_id.c_str());
-      RemoveRecord(entry);
-      if (learned) released.push_back(std::move(*learned));
-      return {};
-    });
+      std::printf("released %s\n", id.c_str());
+      if (done->learned) released.push_back(std::move(*done->learned));
+    }
     LearnReleased(released);
     return status;
   }
 
   int RunDiscard() const {
-    return ForEach(/*only_ours=*/true, [&](const Entry& entry) -> Result<void> {
-      if (auto done = queue_.Discard(entry.message.queue_id); !done) {
-        return Unexpected(done.error());
+    int status = kExitDone;
+    for (const std::string& id : options_.ids) {
+      auto done = quarantine_->Discard(id, CliActor(), "", options_.force);
+      if (!done) {
+        status = std::max(status, Failed(id, done.error()));
+        continue;
       }
-      std::printf("discarded %s\n", entry.message.queue_id.c_str());
-      RemoveRecord(entry);
-      return {};
-    });
+      std::printf("discarded %s\n", id.c_str());
+    }
+    return status;
   }
 
-  // Removes records whose message is no longer in the hold queue (released
-  // or deleted with Postfix's tools directly). A record younger than ten
-  // minutes is kept: the milter writes it just before Postfix holds the
-  // message.
   int RunPrune() const {
-    auto held = queue_.ListHeld();
-    if (!held) return PostfixFailed(held.error());
-    DIR* dir = opendir(records_.path().c_str());
-    if (dir == nullptr) {
-      std::printf("pruned 0 hold records\n");
-      return kExitDone;
-    }
-    long long cutoff = static_cast<long long>(std::time(nullptr)) - 600;
-    size_t pruned = 0;
-    while (dirent* item = readdir(dir)) {
-      std::string name = item->d_name;
-      if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
-      std::string id = name.substr(0, name.size() - 5);
-      if (!IsQueueId(id)) continue;
-      bool still_held = std::any_of(held->begin(), held->end(),
-                                    [&](const HeldMessage& m) { return m.queue_id == id; });
-      struct stat info;
-      std::string path = records_.path() + "/" + name;
-      if (still_held || stat(path.c_str(), &info) != 0 || info.st_mtime > cutoff) continue;
-      if (records_.Remove(id)) ++pruned;
-    }
-    closedir(dir);
-    std::printf("pruned %zu hold records\n", pruned);
+    auto pruned = quarantine_->Prune(static_cast<int64_t>(std::time(nullptr)));
+    if (!pruned) return PostfixFailed(pruned.error());
+    std::printf("pruned %zu hold records\n", *pruned);
     return kExitDone;
   }
 
@@ -209,45 +164,33 @@ class Quarantine {
     return kExitPostfixFailed;
   }
 
-  // Runs `action` on each id given that is in the hold queue. An id that is
-  // not, or (`only_ours`, without --force) that rcptguard did not hold, makes
-  // the status kExitNotHeld; a failed Postfix tool makes it kExitPostfixFailed.
-  template <typename Action>
-  int ForEach(bool only_ours, Action action) const {
-    auto entries = List();
-    if (!entries) return PostfixFailed(entries.error());
-    int status = kExitDone;
-    for (const std::string& id : options_.ids) {
-      std::string shown_id = SanitizeForLine(id, 64, true);
-      auto found = std::find_if(entries->begin(), entries->end(), [&](const Entry& entry) {
-        return IsQueueId(id) && entry.message.queue_id == id;
-      });
-      if (found == entries->end()) {
+  // Prints the failure; returns the exit status it means.
+  static int Failed(const std::string& id, const HoldFailure& failure) {
+    std::string shown_id = SanitizeForLine(id, 64, true);
+    switch (failure.kind) {
+      case HoldFailureKind::kNotHeld:
+      case HoldFailureKind::kInvalid:
         PrintError(shown_id + " is not in the hold queue");
-        status = std::max(status, kExitNotHeld);
-        continue;
-      }
-      if (!found->record && !options_.force && only_ours) {
+        return kExitNotHeld;
+      case HoldFailureKind::kNotOurs:
         PrintError(shown_id + " was not held by rcptguard; --force acts on it anyway");
-        status = std::max(status, kExitNotHeld);
-        continue;
-      }
-      if (auto done = action(*found); !done) {
-        PrintError(shown_id + ": " + done.error().ToString());
-        status = kExitPostfixFailed;
-      }
+        return kExitNotHeld;
+      case HoldFailureKind::kInProgress:
+        PrintError(shown_id + " is being released or discarded by someone else");
+        return kExitNotHeld;
+      case HoldFailureKind::kPostfixFailed:
+        break;
     }
-    return status;
+    PrintError(SanitizeForLine(failure.message, 400, false));
+    return kExitPostfixFailed;
   }
 
-  void RemoveRecord(const Entry& entry) const {
-    if (!entry.record) return;
-    if (auto removed = records_.Remove(entry.message.queue_id); !removed) {
-      PrintError(removed.error().ToString());
-    }
+  static Actor CliActor() {
+    const char* user = std::getenv("USER");
+    return Actor{ActorKind::kAdministrator, std::string("cli:") + (user != nullptr ? user : "")};
   }
 
-  std::string EntryJson(const Entry& entry, long long now) const {
+  std::string EntryJson(const HeldEntry& entry, long long now) const {
     nlohmann::json object = {{"queue_id", entry.message.queue_id},
                              {"sender", entry.message.sender},
                              {"recipients", entry.message.recipients},
@@ -283,7 +226,7 @@ class Quarantine {
     return std::to_string(seconds / 86400) + "d";
   }
 
-  void PrintEntry(const Entry& entry, long long now) const {
+  void PrintEntry(const HeldEntry& entry, long long now) const {
     std::string recipients;
     for (const std::string& recipient : entry.message.recipients) {
       recipients += (recipients.empty() ? "" : ", ") + SanitizeForLine(recipient, 200, false);
@@ -303,24 +246,6 @@ class Quarantine {
     }
   }
 
-  // What history learns from a released message: someone confirmed it, so
-  // every envelope recipient is meant, with the names its headers give.
-  Result<SentMessage> ReleasedMessage(const HeldMessage& held) const {
-    auto headers = queue_.Headers(held.queue_id);
-    if (!headers) return Unexpected(headers.error());
-    SentMessage from_headers;
-    ParseMessageHeaders(*headers, &from_headers);
-    SentMessage message;
-    message.key = from_headers.key;
-    message.sender = held.sender;
-    message.time = std::time(nullptr);
-    for (const std::string& recipient : held.recipients) {
-      message.recipients.push_back(SentRecipient{
-          recipient, std::string(DisplayNameFor(from_headers.recipients, recipient))});
-    }
-    return message;
-  }
-
   // Records released messages in history, when the configuration keeps one.
   // A failure here is reported but does not undo the release.
   void LearnReleased(const std::vector<SentMessage>& released) const {
@@ -335,11 +260,9 @@ class Quarantine {
     if (!recorded) PrintError("released, but not learned: " + recorded.error().ToString());
   }
 
- private:
   const QuarantineOptions& options_;
-  PostfixQueue queue_;
   Config config_;
-  HoldDirectory records_{""};
+  std::optional<Quarantine> quarantine_;
 };
 
 }  // namespace
@@ -378,7 +301,7 @@ CommandRunner AddQuarantineCommand(CLI::App& app) {
                       "Also act on messages rcptguard did not hold (never learned)");
   }
   return [options, list, show, release, discard, prune] {
-    Quarantine held(*options);
+    QuarantineCommand held(*options);
     if (!held.LoadSettings()) return kExitUsage;
     if (list->parsed()) return held.RunList();
     if (show->parsed()) return held.RunShow();

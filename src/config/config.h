@@ -51,6 +51,20 @@ struct ServeSettings {
   int64_t max_recipients = 1000;
   int64_t max_request_bytes = 1 << 20;
   int64_t threads = 8;
+  // Sender confirmation: the key the links are signed with (rcptguard serve
+  // --create-link-key), the page base the links point to ("" : the listen
+  // address), and the From of the notification ("": no notifications).
+  std::string link_key_file = "/etc/rcptguard/link-key";
+  std::string link_base;
+  std::string notify_from;
+  std::vector<std::string> sendmail = {"/usr/sbin/sendmail"};
+  int64_t notify_per_hour = 10;  // notifications per sender per hour
+  // A held message nobody acted on after this long gets `expiry_action`
+  // ("discard" or "release"); 0: held until someone acts. Also the links' lifetime.
+  int64_t hold_expiry_seconds = 259200;
+  std::string expiry_action = "discard";
+  int64_t scan_seconds = 30;  // how often the hold directory is looked at
+  std::string postfix_config;  // -c for the Postfix tools; "": Postfix's default
 };
 
 // The [history] section: where correspondent history lives and how it is used.

@@ -7,6 +7,7 @@
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "milter/spill_store.h"
 #include "quarantine/hold_records.h"
+#include "quarantine/notification.h"
 
 namespace rcptguard {
 namespace {
@@ -39,6 +41,8 @@ struct Connection {
   bool silent_connect = false;  // SMFIP_NR_CONN negotiated: connect gets no reply
   bool silent_headers = false;  // SMFIP_NR_HDR negotiated: headers get no reply
   bool failed = false;          // connect failed; answer the safe action at MAIL FROM
+  std::string notice;           // the message's X-Rcptguard-Notice header, if any
+  std::string notice_id;        // its Message-ID (the session keeps one only with history)
 };
 
 Connection* Get(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
@@ -193,6 +197,8 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
                                     Macro(ctx, "{auth_authen}"));
     LogUnfinished(outcome.unfinished_log_line);
     connection->session->SetQueueId(Macro(ctx, "i"));
+    connection->notice.clear();
+    connection->notice_id.clear();
     // Not outbound: untouched, and no more callbacks for it.
     return outcome.outbound ? SMFIS_CONTINUE : SMFIS_ACCEPT;
   });
@@ -217,7 +223,11 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
 sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
   sfsistat reply = Guarded(ctx, "header", [&] {
     MessageSession* message = Message(ctx);
-    if (message != nullptr && name != nullptr && value != nullptr) message->Header(name, value);
+    if (message != nullptr && name != nullptr && value != nullptr) {
+      message->Header(name, value);
+      if (strcasecmp(name, kNotificationHeader.data()) == 0) Get(ctx)->notice = value;
+      if (strcasecmp(name, "Message-ID") == 0) Get(ctx)->notice_id = value;
+    }
     return SMFIS_CONTINUE;
   });
   Connection* connection = Get(ctx);
@@ -320,7 +330,17 @@ sfsistat OnEndOfMessage(SMFICTX* ctx) {
     MessageSession* message = Message(ctx);
     if (message == nullptr) return FailSafe(Get(ctx));
     MessageOutcome outcome = message->EndOfMessage();
-    return Apply(ctx, *Get(ctx)->config, *message, outcome);
+    const MilterConfig& config = *Get(ctx)->config;
+    // rcptguard serve's own notice to a sender is never held (a hold would
+    // notify again): it goes as it is. Its header is an HMAC under the link
+    // key, so nobody else can make one.
+    if ((outcome.hold || outcome.reject) && config.link_key != nullptr &&
+        !Get(ctx)->notice.empty() &&
+        IsRcptguardNotification(*config.link_key, Get(ctx)->notice_id, Get(ctx)->notice)) {
+      g_logger->Info(QueueId(ctx) + ": a notification of rcptguard serve: not held");
+      return SMFIS_CONTINUE;
+    }
+    return Apply(ctx, config, *message, outcome);
   });
 }
 

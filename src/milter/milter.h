@@ -12,6 +12,7 @@
 
 #include "milter/history_service.h"
 #include "platform/logger.h"
+#include "quarantine/confirm_link.h"
 #include "quarantine/hold_records.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/result.h"
@@ -45,6 +46,9 @@ struct MilterConfig {
   bool add_header = true;  // [milter] header = "summary"
   // Where held messages' records go ([milter] hold_directory; "" for none).
   HoldDirectory hold_directory{""};
+  // The sender links' key ([serve] link_key_file) when readable: it tells
+  // rcptguard serve's notifications (never held) from other mail. Null: none.
+  std::shared_ptr<const LinkKey> link_key;
 };
 
 // The configuration in force. Connections take a snapshot when they open, so

@@ -35,6 +35,9 @@ Result<std::shared_ptr<const MilterConfig>> MilterConfig::FromConfig(
   milter->spool_directory = config.milter.spool_directory;
   milter->add_header = config.milter.add_header;
   milter->hold_directory = HoldDirectory(config.milter.hold_directory);
+  if (auto key = LinkKey::Load(config.serve.link_key_file)) {
+    milter->link_key = std::make_shared<const LinkKey>(std::move(*key));
+  }
   return std::shared_ptr<const MilterConfig>(std::move(milter));
 }
 

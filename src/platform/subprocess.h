@@ -4,7 +4,9 @@
 #ifndef RCPTGUARD_PLATFORM_SUBPROCESS_H_
 #define RCPTGUARD_PLATFORM_SUBPROCESS_H_
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rcptguard/result.h"
@@ -15,6 +17,10 @@ namespace rcptguard {
 // output. Fails (kIo) if it cannot be started or exits non-zero, with the
 // program's name, exit status and the first line of its standard error.
 Result<std::string> RunAndCapture(const std::vector<std::string>& argv);
+// The same, with `input` written to its standard input (then closed);
+// nullopt: the child inherits ours. For `sendmail -t -i`.
+Result<std::string> RunWithInput(const std::vector<std::string>& argv,
+                                 std::optional<std::string_view> input);
 
 }  // namespace rcptguard
 

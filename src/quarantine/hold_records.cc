@@ -163,7 +163,41 @@ Result<void> HoldDirectory::Remove(std::string_view queue_id) const {
   if (unlink(file.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
     return Unexpected(IoError("cannot remove the hold record", file));
   }
+  unlink((path_ + "/." + std::string(queue_id) + ".notified").c_str());
   return {};
+}
+
+Result<bool> HoldDirectory::Claim(std::string_view queue_id) const {
+  return CreateMarker(queue_id, ".claim", "cannot claim the held message");
+}
+
+Result<bool> HoldDirectory::MarkNotified(std::string_view queue_id) const {
+  return CreateMarker(queue_id, ".notified", "cannot mark the sender notified");
+}
+
+Result<bool> HoldDirectory::CreateMarker(std::string_view queue_id, std::string_view suffix,
+                                         std::string_view what) const {
+  if (!IsQueueId(queue_id)) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a queue id");
+  }
+  if (path_.empty()) return true;
+  if (mkdir(path_.c_str(), 0750) != 0 && errno != EEXIST) {
+    return Unexpected(IoError("cannot create the hold directory", path_));
+  }
+  std::string marker = path_ + "/." + std::string(queue_id) + std::string(suffix);
+  int fd = open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    if (errno == EEXIST) return false;
+    return Unexpected(IoError(std::string(what), marker));
+  }
+  close(fd);
+  return true;
+}
+
+void HoldDirectory::Unclaim(std::string_view queue_id) const {
+  if (!IsQueueId(queue_id) || path_.empty()) return;
+  std::string claim = path_ + "/." + std::string(queue_id) + ".claim";
+  unlink(claim.c_str());
 }
 
 }  // namespace rcptguard

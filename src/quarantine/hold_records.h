@@ -53,10 +53,24 @@ class HoldDirectory {
   // Removes the record for `queue_id`; no record is not an error.
   Result<void> Remove(std::string_view queue_id) const;
 
+  // Claims `queue_id` for one release or discard: creates ".QUEUEID.claim"
+  // with O_EXCL, so of any number of callers (threads or processes) exactly
+  // one gets true until it calls Unclaim. false: someone else holds it.
+  // Fails (kIo) when the directory cannot be written. With no directory
+  // configured (path empty) there is nothing to claim and it returns true.
+  Result<bool> Claim(std::string_view queue_id) const;
+  void Unclaim(std::string_view queue_id) const;
+  // Marks that the sender of `queue_id` was notified (".QUEUEID.notified",
+  // O_EXCL as Claim): true for the one caller that may send the notice.
+  // Remove forgets the mark with the record.
+  Result<bool> MarkNotified(std::string_view queue_id) const;
+
   const std::string& path() const { return path_; }
 
  private:
   std::string FileFor(std::string_view queue_id) const;
+  Result<bool> CreateMarker(std::string_view queue_id, std::string_view suffix,
+                            std::string_view what) const;
   std::string path_;
 };
 

@@ -26,7 +26,10 @@
 #include "rcptguard/verdict_format.h"
 #include "serve/api_tokens.h"
 #include "serve/check_api.h"
+#include "serve/hold_watch.h"
+#include "serve/link_pages.h"
 #include "serve/metrics.h"
+#include "serve/review_context.h"
 
 namespace rcptguard {
 namespace {
@@ -376,7 +379,37 @@ int RunServeProcess(const ServeProcessOptions& options, Logger& logger) {
   // Before any other thread, so that only the reload thread takes SIGUSR1.
   StartReloadThread([options, state, &logger] { Reload(options, state, logger); });
 
+  // Held mail: the sender links, their notifications and the expiry.
+  auto store_options = HasStore(options, *state->config)
+                           ? options.resolve_store(options.store, state->config->history)
+                           : Result<StoreOptions>(StoreOptions{});
+  Result<std::shared_ptr<ReviewContext>> review = MakeError(ErrorCode::kInternal, "");
+  if (store_options) {
+    std::string listen_base = "http://" + (address->host.find(':') != std::string::npos
+                                               ? "[" + address->host + "]"
+                                               : address->host) +
+                              ":" + std::to_string(address->port);
+    review = MakeReviewContext(*state->config, store_options->url, listen_base);
+  }
+  if (!review) {
+    logger.Error((store_options ? review.error() : store_options.error()).ToString());
+    return EX_CONFIG;
+  }
+  if (!(*review)->key) logger.Warning("sender links are off: " + (*review)->key_problem);
+  std::weak_ptr<ServeState> weak_state = state;
+  (*review)->learn = [weak_state](SentMessage message) {
+    auto held = weak_state.lock();
+    if (held == nullptr) return;
+    std::shared_ptr<HistoryService> history;
+    {
+      std::lock_guard lock(held->mutex);
+      history = held->history;
+    }
+    if (history != nullptr) history->Learn(std::move(message));
+  };
+
   auto exposition = std::make_shared<MetricsExposition>();
+  exposition->AddSource([review = *review](std::string* out) { AppendReviewMetrics(*review, out); });
   exposition->AddSource([state](std::string* out) { state->metrics.Append(out); });
   exposition->AddSource(
       [options, state](std::string* out) { AppendProcessMetrics(options, *state, out); });
@@ -391,6 +424,7 @@ int RunServeProcess(const ServeProcessOptions& options, Logger& logger) {
   // the client's delayed ACK hold the body for 40 ms.
   server.set_tcp_nodelay(true);
   AddRoutes(server, options, state, exposition);
+  AddLinkPages(server, *review);
 
   // Bound as the user the daemon was started as (a port below 1024 needs
   // root), then privileges are dropped before any request is read.
@@ -408,7 +442,13 @@ int RunServeProcess(const ServeProcessOptions& options, Logger& logger) {
       return EX_NOPERM;
     }
   }
+  if (state->config->serve.link_base.empty() && address->port == 0) {
+    // Listening on a port the system chose: the links point at it.
+    std::string& base = (*review)->notification.link_base;
+    base = base.substr(0, base.rfind(':')) + ":" + std::to_string(port) + "/link/";
+  }
   std::thread stopper = StartStopThread(server);
+  HoldWatch hold_watch(*review, logger);
   // History loads on a thread of its own (a large one takes seconds):
   // /healthz says 503 until it is in force.
   std::thread history_starter([&] { EnsureHistory(options, state, logger); });
@@ -422,6 +462,7 @@ int RunServeProcess(const ServeProcessOptions& options, Logger& logger) {
   // the stop thread is released either way.
   if (!served) kill(getpid(), SIGTERM);
   stopper.join();
+  hold_watch.Stop();
   std::shared_ptr<HistoryService> history;
   {
     std::lock_guard lock(state->mutex);

@@ -4,6 +4,7 @@
 // sink, in the hold queue, or is refused. Nothing leaves 127.0.0.1.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -12,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "quarantine/sender_confirmation.h"
 #include "support/test_helpers.h"
 
 namespace {
@@ -496,6 +500,226 @@ TEST_F(PostfixTest, QuarantineListsHeldMessagesAndReleaseDelivers) {
   std::string missing = Quarantine(Path("conf"), "release NOSUCHID", &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(missing.find("NOSUCHID is not in the hold queue"), std::string::npos) << missing;
+
+  // Released once is released: a second release (a second click) is refused
+  // and the message is not delivered again.
+  std::string again = Quarantine(Path("conf"), "release " + release_id, &status);
+  EXPECT_EQ(status, 1) << again;
+  EXPECT_NE(again.find(release_id + " is not in the hold queue"), std::string::npos) << again;
+  std::string undiscarded = Quarantine(Path("conf"), "discard " + discard_id, &status);
+  EXPECT_EQ(status, 1) << undiscarded;
+}
+
+// The sender's links against the real hold queue: of concurrent clicks on
+// "send anyway" exactly one releases the message, which is delivered once;
+// the link then never works again; "cancel" deletes the other message.
+TEST_F(PostfixTest, SenderLinkReleasesOnceUnderConcurrentClicksAndCancelDiscards) {
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n" +
+               HistorySection());
+  chmod(Path("hold.toml").c_str(), 0644);
+  StartAll({"-c", Path("hold.toml")});
+  Send("bob@mod.uk", "alice@army.ml,carol@army.mil");
+  Send("bob@mod.uk", "dave@army.ml");
+  rcptguard::Quarantine quarantine(rcptguard::PostfixQueue(Path("conf")),
+                                   rcptguard::HoldDirectory(Path("history/held")));
+  std::vector<rcptguard::HeldEntry> held;
+  ASSERT_TRUE(WaitFor([&] {
+    auto page = quarantine.List({}, {});
+    if (!page || page->entries.size() != 2) return false;
+    held = std::move(page->entries);
+    return true;
+  })) << Queue();
+  std::array<unsigned char, rcptguard::LinkKey::kSize> bytes;
+  bytes.fill(3);
+  rcptguard::LinkKey key = rcptguard::LinkKey::FromBytes(bytes);
+  auto link_for = [&](const rcptguard::HeldEntry& entry, rcptguard::LinkAction action) {
+    rcptguard::LinkClaims claims;
+    claims.action = action;
+    claims.queue_id = entry.message.queue_id;
+    claims.sender = entry.record->sender;
+    for (const auto& verdict : entry.record->verdicts)
+      claims.recipients.push_back(verdict.recipient);
+    claims.expires_at = time(nullptr) + 3600;
+    return rcptguard::SignLink(key, claims).token;
+  };
+  bool first_has_carol = held[0].message.recipients.size() == 2;
+  const rcptguard::HeldEntry& to_release = first_has_carol ? held[0] : held[1];
+  const rcptguard::HeldEntry& to_cancel = first_has_carol ? held[1] : held[0];
+  std::string release = link_for(to_release, rcptguard::LinkAction::kRelease);
+  auto store = rcptguard::OpenReviewStore("memory:");
+  ASSERT_TRUE(store);
+  std::atomic<int> released = 0, refused = 0;
+  std::vector<std::thread> clicks;
+  for (int i = 0; i < 4; ++i) {
+    clicks.emplace_back([&] {
+      auto done = rcptguard::ActOnSenderLink(quarantine, **store, key, release,
+                                             rcptguard::LinkAction::kRelease, time(nullptr));
+      ++(done ? released : refused);
+    });
+  }
+  for (std::thread& click : clicks) click.join();
+  EXPECT_EQ(released.load(), 1);
+  EXPECT_EQ(refused.load(), 3);
+  EXPECT_FALSE(WaitForDelivery("carol@army.mil").empty()) << ReadAll(Path("maillog"));
+  auto again = rcptguard::ActOnSenderLink(quarantine, **store, key, release,
+                                          rcptguard::LinkAction::kRelease, time(nullptr));
+  ASSERT_FALSE(again) << "a used link released again";
+  // The message is checked first: it is gone, which is what the page says.
+  EXPECT_EQ(again.error().kind, rcptguard::SenderLinkFailureKind::kGone) << again.error().message;
+  auto wrong = rcptguard::ActOnSenderLink(quarantine, **store, key, release,
+                                          rcptguard::LinkAction::kCancel, time(nullptr));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().kind, rcptguard::SenderLinkFailureKind::kLink);
+
+  auto cancelled = rcptguard::ActOnSenderLink(quarantine, **store, key,
+                                              link_for(to_cancel, rcptguard::LinkAction::kCancel),
+                                              rcptguard::LinkAction::kCancel, time(nullptr));
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_TRUE(
+      WaitFor([&] { return Queue().find(to_cancel.message.queue_id) == std::string::npos; }));
+  size_t carol_copies = 0;
+  for (const std::string& message : Delivered()) {
+    EXPECT_EQ(message.find("dave@army.ml"), std::string::npos);
+    carol_copies += message.find("X-Rcpt-Args: <carol@army.mil>") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(carol_copies, 1u) << "released message delivered more than once";
+  auto audit = (*store)->ListAudit(0, 10);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "cancel");
+  EXPECT_EQ((*audit)[1].action, "confirm");
+  EXPECT_EQ((*audit)[1].actor, "bob@mod.uk");
+}
+
+// The whole sender loop through the real daemons: the milter holds a
+// message, `rcptguard serve` notifies its sender through this Postfix (the
+// notice goes to a look-alike address, so the milter would hold it, but it
+// recognises its own notice and lets it through), the link's GET page acts
+// on nothing, of concurrent POSTs exactly one releases, the message is
+// delivered once, and the link never works again.
+TEST_F(PostfixTest, ServeNotifiesTheSenderAndItsLinkReleasesExactlyOnce) {
+  int serve_port = FreePort();
+  std::string base = "http://127.0.0.1:" + std::to_string(serve_port);
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n"
+           "[milter]\nhold_directory = \"" + Path("history/held") + "\"\n"
+           "[serve]\nlink_key_file = \"" + Path("link-key") + "\"\n"
+           "link_base = \"" + base + "\"\n"
+           "notify_from = \"rcptguard@rcptguard-test.localdomain\"\n"
+           "sendmail = [\"/usr/sbin/sendmail\", \"-C\", \"" + Path("conf") + "\"]\n"
+           "postfix_config = \"" + Path("conf") + "\"\n"
+           "scan_seconds = 1\n");
+  chmod(Path("hold.toml").c_str(), 0644);
+  ASSERT_EQ(Shell(std::string(RCPTGUARD_BINARY) + " serve --create-link-key -c " +
+                  Path("hold.toml") + " > " + Path("key.out") + " 2>&1"),
+            0)
+      << ReadAll(Path("key.out"));
+  // The milter runs as postfix and must read the key to know the notice.
+  struct passwd* postfix = getpwnam("postfix");
+  ASSERT_EQ(chown(Path("link-key").c_str(), postfix->pw_uid, postfix->pw_gid), 0);
+  StartAll({"-c", Path("hold.toml")});
+  pid_t serve = Spawn({RCPTGUARD_BINARY, "serve", "-f", "-c", Path("hold.toml"), "--listen",
+                       "127.0.0.1:" + std::to_string(serve_port), "--tokens-file",
+                       Path("tokens")},
+                      Path("serve.log"));
+  ASSERT_TRUE(WaitFor([&] { return Listening(serve_port); })) << ReadAll(Path("serve.log"));
+  httplib::Client client("127.0.0.1", serve_port);
+  client.set_read_timeout(30);
+
+  Send("bob@army.ml", "alice@army.ml");
+  std::string notice = WaitForDelivery("bob@army.ml");
+  ASSERT_FALSE(notice.empty()) << ReadAll(Path("serve.log")) << ReadAll(Path("milter.log"))
+                               << Queue();
+  EXPECT_NE(notice.find("alice@army.ml"), std::string::npos) << notice;
+  EXPECT_NE(notice.find("Did you mean alice@army.mil?"), std::string::npos) << notice;
+  size_t at = notice.find(base + "/link/");
+  ASSERT_NE(at, std::string::npos) << notice;
+  size_t end = notice.find_first_of(" \r\n", at);
+  std::string release = notice.substr(at + base.size(), end - at - base.size());
+  EXPECT_NE(ReadAll(Path("milter.log")).find("notification of rcptguard serve: not held"),
+            std::string::npos)
+      << ReadAll(Path("milter.log"));
+
+  // A GET (what a mail scanner does with a link) changes nothing.
+  for (int i = 0; i < 2; ++i) {
+    auto page = client.Get(release);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200) << page->body;
+    EXPECT_NE(page->body.find("Send anyway"), std::string::npos) << page->body;
+    EXPECT_NE(page->body.find("alice@army.ml"), std::string::npos) << page->body;
+  }
+  EXPECT_NE(Queue().find("\"queue_name\": \"hold\""), std::string::npos) << "a GET released it";
+
+  std::atomic<int> released = 0, refused = 0;
+  std::vector<std::thread> clicks;
+  for (int i = 0; i < 4; ++i) {
+    clicks.emplace_back([&] {
+      httplib::Client own("127.0.0.1", serve_port);
+      own.set_read_timeout(30);
+      auto res = own.Post(release, std::string(), "application/x-www-form-urlencoded");
+      ++(res && res->status == 200 ? released : refused);
+    });
+  }
+  for (std::thread& click : clicks) click.join();
+  EXPECT_EQ(released.load(), 1);
+  EXPECT_EQ(refused.load(), 3);
+  EXPECT_FALSE(WaitForDelivery("alice@army.ml").empty()) << ReadAll(Path("maillog"));
+  auto again = client.Post(release, std::string(), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 410) << again->body;
+  size_t copies = 0;
+  for (const std::string& message : Delivered()) {
+    copies += message.find("X-Rcpt-Args: <alice@army.ml>") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(copies, 1u) << "released message delivered more than once";
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("rcptguard_held_actions_total{action=\"release\",by=\"sender\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("rcptguard_notifications_total{result=\"sent\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  kill(serve, SIGTERM);
+  int status;
+  waitpid(serve, &status, 0);
+}
+
+// A held message nobody acts on gets the configured default at its expiry,
+// exactly once: here "release", so it reaches the sink one time.
+TEST_F(PostfixTest, ServeReleasesAnExpiredHoldOnce) {
+  int serve_port = FreePort();
+  WriteAll(Path("hold.toml"),
+           "[actions]\nlookalike-domain = [{ min_score = 0.5, action = \"hold\" }]\n"
+           "[milter]\nhold_directory = \"" + Path("history/held") + "\"\n"
+           "[serve]\nlink_key_file = \"" + Path("link-key") + "\"\n"
+           "postfix_config = \"" + Path("conf") + "\"\n"
+           "hold_expiry_seconds = 2\nexpiry_action = \"release\"\nscan_seconds = 1\n");
+  chmod(Path("hold.toml").c_str(), 0644);
+  StartAll({"-c", Path("hold.toml")});
+  Send("bob@mod.uk", "alice@army.ml");
+  ASSERT_TRUE(WaitFor([&] { return Queue().find("\"queue_name\": \"hold\"") != std::string::npos; }))
+      << Queue();
+  pid_t serve = Spawn({RCPTGUARD_BINARY, "serve", "-f", "-c", Path("hold.toml"), "--listen",
+                       "127.0.0.1:" + std::to_string(serve_port), "--tokens-file",
+                       Path("tokens")},
+                      Path("serve.log"));
+  EXPECT_FALSE(WaitForDelivery("alice@army.ml").empty()) << ReadAll(Path("serve.log"));
+  ASSERT_TRUE(WaitFor([&] {
+    httplib::Client client("127.0.0.1", serve_port);
+    auto metrics = client.Get("/metrics");
+    return metrics && metrics->body.find("rcptguard_held_actions_total{action=\"release\","
+                                         "by=\"expiry\"} 1") != std::string::npos;
+  })) << ReadAll(Path("serve.log"));
+  size_t copies = 0;
+  for (const std::string& message : Delivered()) {
+    copies += message.find("X-Rcpt-Args: <alice@army.ml>") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(copies, 1u);
+  kill(serve, SIGTERM);
+  int status;
+  waitpid(serve, &status, 0);
 }
 
 TEST_F(PostfixTest, QuarantineTellsWhatRcptguardHeldFromWhatSomethingElseHeld) {

@@ -525,5 +525,72 @@ TEST(TokenCommand, MistakesAreClearErrors) {
   EXPECT_EQ(ReadAll(daemon.tokens()), before) << "a failed command changed the file";
 }
 
+// `serve --create-link-key` makes the key the error message names: 32
+// bytes, mode 0600; it never writes over a key that exists.
+TEST(ServeLinkKey, CreateLinkKeyMakesAPrivateKeyOnceAndNeverOverwrites) {
+  ServeDaemon daemon;
+  std::string key = daemon.Path("link-key");
+  daemon.WriteConfig("[serve]\nlink_key_file = \"" + key + "\"\n");
+  ProcessResult first = RunShell(kBinary + " serve --create-link-key -c " + daemon.config());
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_NE(first.out.find(key), std::string::npos) << first.out;
+  struct stat info {};
+  ASSERT_EQ(stat(key.c_str(), &info), 0);
+  EXPECT_EQ(info.st_size, 32) << "got " << info.st_size << " bytes, want 32";
+  EXPECT_EQ(info.st_mode & 0777, 0600u) << std::oct << (info.st_mode & 0777);
+  std::string bytes = ReadAll(key);
+  ProcessResult second =
+      RunShell(kBinary + " serve --create-link-key -c " + daemon.config() + " 2>&1");
+  EXPECT_NE(second.status, 0) << second.out;
+  EXPECT_NE(second.out.find(key), std::string::npos) << second.out;
+  EXPECT_EQ(ReadAll(key), bytes) << "an existing key was overwritten";
+}
+
+// The link pages answer even for links that are no good, with a page that
+// says so and acts on nothing; never cached, with a strict CSP. Without a
+// key the daemon still serves the API and says links are off.
+TEST(ServeLinkPages, BadLinksAreRefusedWithAPageAndNoKeyMeansLinksAreOff) {
+  ServeDaemon daemon;
+  std::string key = daemon.Path("link-key");
+  daemon.WriteConfig("[serve]\nlink_key_file = \"" + key + "\"\nscan_seconds = 1\n" +
+                     "[milter]\nhold_directory = \"" + daemon.Path("held") + "\"\n");
+  ASSERT_TRUE(daemon.Start());
+  auto off = daemon.Client().Get("/link/AAAA");
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->status, 503) << off->body;
+  EXPECT_NE(daemon.Log().find("sender links are off"), std::string::npos) << daemon.Log();
+  daemon.Stop();
+
+  ASSERT_EQ(RunShell(kBinary + " serve --create-link-key -c " + daemon.config()).status, 0);
+  unlink(daemon.Path("daemon.log").c_str());  // Start reads the port from the log
+  ASSERT_TRUE(daemon.Start());
+  struct Case {
+    std::string name;
+    std::string method;
+    std::string path;
+    int want_status;
+  };
+  const std::vector<Case> cases = {
+      {"garbage token, GET", "GET", "/link/not-a-token", 403},
+      {"garbage token, POST", "POST", "/link/not-a-token", 403},
+      {"truncated token, GET", "GET", "/link/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 403},
+  };
+  for (const Case& c : cases) {
+    auto res = c.method == "GET" ? daemon.Client().Get(c.path)
+                                 : daemon.Client().Post(c.path, std::string(), "application/x-www-form-urlencoded");
+    ASSERT_TRUE(res) << c.name;
+    EXPECT_EQ(res->status, c.want_status) << c.name << ": got " << res->status << " " << res->body;
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store") << c.name;
+    EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'none'"),
+              std::string::npos)
+        << c.name;
+    EXPECT_NE(res->body.find("cannot be used"), std::string::npos) << c.name << ": " << res->body;
+  }
+  // The review metrics are there from the start.
+  auto metrics = daemon.Client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("rcptguard_review_store_up 1"), std::string::npos) << metrics->body;
+}
+
 }  // namespace
 }  // namespace rcptguard

@@ -62,6 +62,9 @@ TEST(Config, BadValuesAreErrorsThatNameTheProblem) {
        2, "from 0 to 1"},
       {"syntax error", "audit = \n", 1, ""},
       {"missing file", "[trusted]\nfiles = [\"partners.txt\"]\n", 2, "cannot open"},
+      {"bad expiry action", "[serve]\nexpiry_action = \"keep\"\n", 2, "discard"},
+      {"empty sendmail", "[serve]\nsendmail = []\n", 2, "'serve.sendmail' is empty"},
+      {"scan too often", "[serve]\nscan_seconds = 0\n", 2, "1 to 3600"},
   };
   for (const BadValueCase& c : cases) {
     auto config = Parse(c.text);

@@ -113,7 +113,9 @@ Result<void> MigrateSqliteHistory(SqliteDb& db, bool hashed) {
   RCPTGUARD_ASSIGN_OR_RETURN(
       int64_t others,
       db.QueryInt(
-          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+          // The review store's tables (sqlite_review_store.cc) share the file.
+          " AND name NOT LIKE 'review_%' AND name NOT IN ('verdict_events', 'verdict_counts')"));
   if (ours == 0 && others > 0) return NotOurs(db);
   RCPTGUARD_TRY(
       db.Exec("CREATE TABLE IF NOT EXISTS schema_version ("
