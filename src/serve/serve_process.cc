@@ -26,6 +26,7 @@
 #include "rcptguard/verdict_format.h"
 #include "serve/api_tokens.h"
 #include "serve/check_api.h"
+#include "serve/console/console.h"
 #include "serve/metrics.h"
 
 namespace rcptguard {
@@ -169,6 +170,21 @@ std::string ProbeStore(const ServeProcessOptions& options, const Config& config)
   if (!opened) return opened.error().ToString();
   auto answered = (*opened)->LoadChangedSince(INT64_MAX, std::time(nullptr));
   return answered ? std::string() : answered.error().ToString();
+}
+
+// What the review console needs: the history store's URL for its review
+// store ("" when none is configured or it does not resolve: the console
+// says so) and where the milter writes hold records.
+ConsoleOptions ConsoleOptionsFor(const ServeProcessOptions& options, const Config& config,
+                                 Logger& logger) {
+  ConsoleOptions console;
+  if (HasStore(options, config)) {
+    auto store = options.resolve_store(options.store, config.history);
+    if (store) console.store_url = store->url;
+  }
+  console.hold_directory = config.milter.hold_directory;
+  console.logger = &logger;
+  return console;
 }
 
 // "" when checks are answered as the milter would answer them: the policy
@@ -391,6 +407,7 @@ int RunServeProcess(const ServeProcessOptions& options, Logger& logger) {
   // the client's delayed ACK hold the body for 40 ms.
   server.set_tcp_nodelay(true);
   AddRoutes(server, options, state, exposition);
+  RegisterConsole(server, ConsoleOptionsFor(options, *state->config, logger));
 
   // Bound as the user the daemon was started as (a port below 1024 needs
   // root), then privileges are dropped before any request is read.
