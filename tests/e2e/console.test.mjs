@@ -151,11 +151,24 @@ test('a release without a CSRF token, or with a wrong one, is refused and change
   await logIn(page);
   assert.equal(new URL(page.url()).pathname, '/console/held', 'not logged in');
   // The browser context's own request client: it sends the session cookie.
-  for (const form of [{ reason: 'no token' }, { reason: 'wrong token', csrf: 'A'.repeat(43) }]) {
-    const response = await context.request.post(`${base}/console/held/${heldId}/release`,
-      { form, maxRedirects: 0 });
-    assert.equal(response.status(), 403, `form ${JSON.stringify(form)}`);
+  // Every state-changing endpoint, without a token and with a wrong one.
+  for (const endpoint of [`/console/held/${heldId}/release`, `/console/held/${heldId}/discard`,
+    '/console/logout', '/console/login']) {
+    for (const form of [{ reason: 'no token', user: 'alice', password: PASSWORD },
+      { reason: 'wrong token', user: 'alice', password: PASSWORD, csrf: 'A'.repeat(43) }]) {
+      const response = await context.request.post(`${base}${endpoint}`, { form, maxRedirects: 0 });
+      assert.equal(response.status(), 403, `POST ${endpoint} with ${JSON.stringify(form)}`);
+    }
   }
+  // A cross-site form post with the right token but another Origin is refused too.
+  const token = await page.getAttribute('form.logout input[name=csrf]', 'value');
+  const crossSite = await context.request.post(`${base}/console/held/${heldId}/discard`,
+    { form: { reason: 'cross-site', csrf: token }, headers: { Origin: 'https://evil.example' },
+      maxRedirects: 0 });
+  assert.equal(crossSite.status(), 403, 'a post from another origin');
+  // Still logged in: the refused log-out did nothing.
+  await page.goto(`${base}/console/held`);
+  assert.equal(new URL(page.url()).pathname, '/console/held');
   assert.ok(heldQueue().some((m) => m.queue_id === heldId), 'the message left the hold queue');
   assert.deepEqual(delivered('alice@army.ml'), []);
   await context.close();

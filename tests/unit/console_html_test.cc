@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "serve/console/charts.h"
 #include "serve/console/console_pages.h"
 #include "serve/console/html.h"
 
@@ -101,6 +102,23 @@ TEST(ConsoleHtml, HeldMessagePageEscapesWhatTheSenderWrote) {
       << "the recipient is shown to the reviewer, escaped";
   EXPECT_NE(page.find("name=\"csrf\" value=\"tok\""), std::string::npos)
       << "each action form carries the CSRF token";
+}
+
+TEST(ConsoleCharts, DailyChartStacksEachDayAndLabelsExactTicks) {
+  // Day 100: 3 tld-swap + 2 <script>; day 102: 1 tld-swap; day 99 is outside.
+  const DailyCount counts[] = {{100, "tld-swap", 3}, {100, "<script>", 2}, {102, "tld-swap", 1},
+                               {99, "tld-swap", 50}};
+  std::string svg = RenderDailyChart(counts, 100, 3);
+  EXPECT_NE(svg.find("<title>1970-04-11: tld-swap 3</title>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>1970-04-11: &lt;script&gt; 2</title>"), std::string::npos)
+      << "a key is escaped";
+  EXPECT_EQ(svg.find("<script"), std::string::npos);
+  EXPECT_EQ(svg.find(" 50</title>"), std::string::npos) << "a day before the range is left out";
+  // The highest day has 5: four steps of 2, ticks 0 2 4 6 8.
+  for (const char* tick : {">0</text>", ">2</text>", ">4</text>", ">6</text>", ">8</text>"}) {
+    EXPECT_NE(svg.find(tick), std::string::npos) << "tick " << tick << " in " << svg;
+  }
+  EXPECT_EQ(svg.find("style="), std::string::npos) << "the CSP allows no inline style";
 }
 
 }  // namespace

@@ -67,7 +67,9 @@ std::string RenderDailyChart(std::span<const DailyCount> counts, int64_t first_d
     for (int64_t value : day) sum += value;
     highest = std::max(highest, sum);
   }
-  int64_t ceiling = NiceCeiling(std::max<int64_t>(highest, 1));
+  // Four grid steps of a "nice" whole size, so every tick label is exact.
+  int64_t step = NiceCeiling(std::max<int64_t>((highest + 3) / 4, 1));
+  int64_t ceiling = step * 4;
 
   constexpr double kWidth = 760, kHeight = 240, kLeft = 44, kRight = 10, kTop = 10, kBottom = 36;
   double plot_width = kWidth - kLeft - kRight, plot_height = kHeight - kTop - kBottom;
@@ -82,7 +84,7 @@ std::string RenderDailyChart(std::span<const DailyCount> counts, int64_t first_d
     out += "<line class=\"grid\" x1=\"" + Number(kLeft) + "\" x2=\"" + Number(kWidth - kRight) +
            "\" y1=\"" + Number(y) + "\" y2=\"" + Number(y) + "\"/>";
     out += "<text x=\"" + Number(kLeft - 4) + "\" y=\"" + Number(y + 4) +
-           "\" text-anchor=\"end\">" + std::to_string(ceiling * tick / 4) + "</text>";
+           "\" text-anchor=\"end\">" + std::to_string(step * tick) + "</text>";
   }
   for (int64_t d = 0; d < days; ++d) {
     double x = kLeft + slot * static_cast<double>(d) + (slot - bar) / 2;
