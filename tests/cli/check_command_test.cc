@@ -192,7 +192,8 @@ TEST(CheckCommand, ManPageDocumentsEveryOption) {
   };
   for (const char* command : {"check --help", "eval --help", "milter --help", "quarantine --help",
                               "quarantine list --help", "learn --help", "history --help",
-                              "history top --help", "history except --help"}) {
+                              "history top --help", "history except --help",
+                              "user --help", "user add --help"}) {
     ProcessResult help = Rcptguard(command);
     std::istringstream words(help.out);
     std::string word;
