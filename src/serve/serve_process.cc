@@ -180,7 +180,10 @@ ConsoleOptions ConsoleOptionsFor(const ServeProcessOptions& options, const Confi
   ConsoleOptions console;
   if (HasStore(options, config)) {
     auto store = options.resolve_store(options.store, config.history);
-    if (store) console.store_url = store->url;
+    if (store) {
+      console.store_url = store->url;
+      console.open_history = [history = *store] { return OpenHistoryStore(history); };
+    }
   }
   console.hold_directory = config.milter.hold_directory;
   console.logger = &logger;

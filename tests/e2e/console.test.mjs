@@ -2,7 +2,8 @@
 // chromium, driven by playwright-core) against a real `rcptguard serve` on
 // loopback and a private Postfix whose rcptguard milter holds a look-alike
 // message: log in, a POST without a CSRF token is refused, the held message
-// is released and reaches the sink, and the release is in the audit log.
+// is released and reaches the sink, the release is in the audit log, and
+// only an admin changes per-sender exceptions.
 // Run by ctest (tests/CMakeLists.txt) with RCPTGUARD_BINARY set; exits 77
 // (skipped) when not root, since a private Postfix needs root.
 import { test, before, after } from 'node:test';
@@ -99,8 +100,10 @@ before(async () => {
     try { return (await fetch(`${base}/healthz`)).status === 200; } catch { return false; }
   });
   assert.ok(up, 'rcptguard serve did not become healthy\n' + read('serve.log'));
-  execFileSync(binary, ['user', 'add', 'alice', '--role', 'officer', '-c', path.join(dir, 'serve.toml')],
-    { input: PASSWORD + '\n', stdio: ['pipe', 'inherit', 'inherit'] });
+  for (const [name, role] of [['alice', 'officer'], ['root-admin', 'admin']]) {
+    execFileSync(binary, ['user', 'add', name, '--role', role, '-c', path.join(dir, 'serve.toml')],
+      { input: PASSWORD + '\n', stdio: ['pipe', 'inherit', 'inherit'] });
+  }
   browser = await playwright.chromium.launch({ executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu'] });
 });
@@ -112,9 +115,9 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function logIn(page, password = PASSWORD) {
+async function logIn(page, password = PASSWORD, user = 'alice') {
   await page.goto(`${base}/console/login`);
-  await page.fill('input[name=user]', 'alice');
+  await page.fill('input[name=user]', user);
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
 }
@@ -153,7 +156,7 @@ test('a release without a CSRF token, or with a wrong one, is refused and change
   // The browser context's own request client: it sends the session cookie.
   // Every state-changing endpoint, without a token and with a wrong one.
   for (const endpoint of [`/console/held/${heldId}/release`, `/console/held/${heldId}/discard`,
-    '/console/logout', '/console/login']) {
+    '/console/exceptions/add', '/console/exceptions/remove', '/console/logout', '/console/login']) {
     for (const form of [{ reason: 'no token', user: 'alice', password: PASSWORD },
       { reason: 'wrong token', user: 'alice', password: PASSWORD, csrf: 'A'.repeat(43) }]) {
       const response = await context.request.post(`${base}${endpoint}`, { form, maxRedirects: 0 });
@@ -207,4 +210,41 @@ test('an officer releases the held message; it reaches the sink and the audit lo
   assert.equal(await page.locator('svg.chart').count(), 1, 'the chart is drawn on the server');
   if (shots) await page.screenshot({ path: path.join(shots, 'console-reports.png'), fullPage: true });
   await context.close();
+});
+
+test('an admin adds and removes a per-sender exception; an officer may not', async () => {
+  const admin = await browser.newContext();
+  const page = await admin.newPage();
+  await logIn(page, PASSWORD, 'root-admin');
+  await page.click('a[href="/console/exceptions"]');
+  await page.fill('form[action$="/add"] input[name=sender]', 'bob@mod.uk');
+  await page.fill('form[action$="/add"] input[name=recipient]', 'partner.org');
+  await page.fill('form[action$="/add"] input[name=note]', 'a partner since 2024');
+  await page.click('form[action$="/add"] button');
+  assert.match(await page.textContent('.notice'), /Exception added/);
+  const row = page.locator('tbody tr', { hasText: 'partner.org' });
+  assert.equal(await row.count(), 1);
+  if (shots) await page.screenshot({ path: path.join(shots, 'console-exceptions.png'), fullPage: true });
+
+  // The officer sees it, has no form, and a POST with her valid token is refused.
+  const officer = await browser.newContext();
+  const officerPage = await officer.newPage();
+  await logIn(officerPage);
+  await officerPage.goto(`${base}/console/exceptions`);
+  assert.match(await officerPage.textContent('main'), /partner\.org/);
+  assert.equal(await officerPage.locator('form[action$="/add"]').count(), 0);
+  const token = await officerPage.getAttribute('form.logout input[name=csrf]', 'value');
+  const refused = await officer.request.post(`${base}/console/exceptions/remove`,
+    { form: { csrf: token, sender: 'bob@mod.uk', recipient: 'partner.org' }, maxRedirects: 0 });
+  assert.equal(refused.status(), 403, 'an officer removed an exception');
+  await officer.close();
+
+  await row.locator('button').click();
+  assert.match(await page.textContent('.notice'), /Exception removed/);
+  assert.equal(await page.locator('tbody tr', { hasText: 'partner.org' }).count(), 0);
+  await page.click('a[href="/console/audit"]');
+  const audit = await page.textContent('tbody');
+  assert.match(audit, /root-admin.*except.*bob@mod\.uk -> partner\.org.*a partner since 2024/s);
+  assert.match(audit, /unexcept/);
+  await admin.close();
 });

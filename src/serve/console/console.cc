@@ -20,6 +20,7 @@
 #include "serve/console/console_pages.h"
 #include "serve/console/csrf.h"
 #include "serve/console/html.h"
+#include "store/history_store.h"
 #include "store/review_store.h"
 
 namespace rcptguard {
@@ -132,11 +133,44 @@ class LoginLimiter {
   std::unordered_map<std::string, std::deque<int64_t>> failures_;
 };
 
+// One connection to a store, opened on first use (so a store that was down
+// at start-up is used once it answers), used by one caller at a time: the
+// stores are not thread-safe.
+template <typename Store>
+class LazyStore {
+ public:
+  using Opener = std::function<Result<std::unique_ptr<Store>>()>;
+  LazyStore(Opener open, std::string unavailable)
+      : open_(std::move(open)), unavailable_(std::move(unavailable)) {}
+
+  template <typename Work>
+  auto With(Work work) -> decltype(work(std::declval<Store&>())) {
+    std::lock_guard lock(mutex_);
+    if (store_ == nullptr) {
+      if (!open_) return MakeError(ErrorCode::kConfig, unavailable_);
+      auto opened = open_();
+      if (!opened) return Unexpected(opened.error());
+      store_ = std::move(*opened);
+    }
+    return work(*store_);
+  }
+
+ private:
+  Opener open_;
+  std::string unavailable_;
+  std::mutex mutex_;
+  std::unique_ptr<Store> store_;
+};
+
 class Console : public std::enable_shared_from_this<Console> {
  public:
   explicit Console(ConsoleOptions options)
       : options_(std::move(options)),
-        limiter_(options_.login_failures_allowed, options_.login_window_seconds) {}
+        limiter_(options_.login_failures_allowed, options_.login_window_seconds),
+        review_(ReviewOpener(options_.store_url),
+                "the console needs a store: set [history] store (or --store)"),
+        history_(options_.open_history,
+                 "exceptions live in the history store: set [history] store (or --store)") {}
 
   void Register(httplib::Server& server);
 
@@ -145,22 +179,13 @@ class Console : public std::enable_shared_from_this<Console> {
     return options_.clock ? options_.clock() : static_cast<int64_t>(std::time(nullptr));
   }
 
-  // Runs `work` on the review store, opened on first use (so a store that
-  // was down at start-up is used once it answers). One connection, one
-  // caller at a time: ReviewStore is not thread-safe.
+  static LazyStore<ReviewStore>::Opener ReviewOpener(const std::string& url) {
+    if (url.empty()) return {};
+    return [url] { return OpenReviewStore(url); };
+  }
   template <typename Work>
-  auto WithStore(Work work) -> decltype(work(std::declval<ReviewStore&>())) {
-    std::lock_guard lock(store_mutex_);
-    if (store_ == nullptr) {
-      if (options_.store_url.empty()) {
-        return MakeError(ErrorCode::kConfig,
-                         "the console needs a store: set [history] store (or --store)");
-      }
-      auto opened = OpenReviewStore(options_.store_url);
-      if (!opened) return Unexpected(opened.error());
-      store_ = std::move(*opened);
-    }
-    return work(*store_);
+  auto WithStore(Work work) {
+    return review_.With(std::move(work));
   }
 
   // The user of the request's session, or nullopt (no cookie, unknown or
@@ -249,6 +274,12 @@ class Console : public std::enable_shared_from_this<Console> {
                          const LoggedIn& who);
   void HandleAction(const httplib::Request& req, httplib::Response& res, bool release);
   void HandleAudit(const httplib::Request& req, httplib::Response& res, const LoggedIn& who);
+  void HandleExceptions(const httplib::Request& req, httplib::Response& res,
+                        const LoggedIn& who);
+  void HandleExceptionChange(const httplib::Request& req, httplib::Response& res, bool add);
+  void Audit(const LoggedIn& who, std::string action, std::string subject, std::string reason);
+  // Writes to the audit log; a failure is logged (the action itself happened).
+  void AppendAudit(const AuditEntry& entry);
   void HandleReports(const httplib::Request& req, httplib::Response& res, const LoggedIn& who);
 
   // A Quarantine whose actions are written to the audit log.
@@ -262,20 +293,14 @@ class Console : public std::enable_shared_from_this<Console> {
                         entry.action = action.action;
                         entry.subject = action.queue_id;
                         entry.reason = action.reason;
-                        auto appended =
-                            WithStore([&](ReviewStore& store) { return store.AppendAudit(entry); });
-                        if (!appended && options_.logger != nullptr) {
-                          options_.logger->Error("console: the audit log did not take " +
-                                                 action.action + " of " + action.queue_id + ": " +
-                                                 appended.error().ToString());
-                        }
+                        AppendAudit(entry);
                       });
   }
 
   ConsoleOptions options_;
   LoginLimiter limiter_;
-  std::mutex store_mutex_;
-  std::unique_ptr<ReviewStore> store_;
+  LazyStore<ReviewStore> review_;
+  LazyStore<HistoryStore> history_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // verified against for unknown users: the same cost either way
 };
@@ -413,6 +438,86 @@ void Console::HandleAudit(const httplib::Request& req, httplib::Response& res,
   SendHtml(res, 200, RenderAuditLog(frame, *entries, next));
 }
 
+void Console::Audit(const LoggedIn& who, std::string action, std::string subject,
+                    std::string reason) {
+  AuditEntry entry;
+  entry.time = Now();
+  entry.actor = who.user.name;
+  entry.actor_kind = "admin";
+  entry.action = std::move(action);
+  entry.subject = std::move(subject);
+  entry.reason = std::move(reason);
+  AppendAudit(entry);
+}
+
+void Console::AppendAudit(const AuditEntry& entry) {
+  auto appended = WithStore([&](ReviewStore& store) { return store.AppendAudit(entry); });
+  if (!appended && options_.logger != nullptr) {
+    options_.logger->Error("console: the audit log did not take " + entry.action + " of " +
+                           entry.subject + ": " + appended.error().ToString());
+  }
+}
+
+void Console::HandleExceptions(const httplib::Request& req, httplib::Response& res,
+                               const LoggedIn& who) {
+  ExceptionsView view;
+  view.now = Now();
+  view.may_change = who.user.role == ConsoleRole::kAdmin;
+  std::string done = req.get_param_value("done");
+  if (done == "added") view.notice = "Exception added.";
+  if (done == "removed") view.notice = "Exception removed.";
+  if (done == "none") view.notice = "There was no such exception.";
+  auto listed = history_.With([](HistoryStore& store) { return store.ListExceptions(""); });
+  PageFrame frame = FrameFor(who, "Exceptions", ConsolePage::kExceptions);
+  if (!listed) return SendHtml(res, 503, RenderMessage(frame, "error", listed.error().ToString()));
+  view.exceptions = std::move(*listed);
+  SendHtml(res, 200, RenderExceptions(frame, view));
+}
+
+void Console::HandleExceptionChange(const httplib::Request& req, httplib::Response& res,
+                                    bool add) {
+  auto who = AuthorisePost(req, res);
+  if (!who) return;
+  PageFrame frame = FrameFor(*who, "Exceptions", ConsolePage::kExceptions);
+  if (who->user.role != ConsoleRole::kAdmin) {
+    Log("console: " + who->user.name + " (officer) tried to change an exception");
+    return SendHtml(res, 403,
+                    RenderMessage(frame, "error", "Only an admin may add or remove exceptions."));
+  }
+  std::string sender = req.get_param_value("sender");
+  std::string recipient = req.get_param_value("recipient");
+  std::string note = req.get_param_value("note");
+  bool valid = sender.find('@') != std::string::npos && sender.size() <= 320 &&
+               !recipient.empty() && recipient.size() <= 320 && note.size() <= kMaxReasonBytes;
+  if (!valid) {
+    return SendHtml(res, 400, RenderMessage(frame, "error",
+                                            "Give a sender address and a recipient address or "
+                                            "domain (each at most 320 bytes; why: at most 500)."));
+  }
+  std::string subject = sender + " -> " + recipient;
+  if (add) {
+    int64_t now = Now();
+    ExceptionRecord exception;
+    exception.sender = sender;
+    exception.recipient = recipient;
+    exception.created = now;
+    exception.expires = now + ParseInt(req.get_param_value("days"), 90, 1, 3650) * 86400;
+    exception.note = note;
+    auto added = history_.With([&](HistoryStore& store) { return store.AddException(exception); });
+    if (!added) return SendHtml(res, 503, RenderMessage(frame, "error", added.error().ToString()));
+    Audit(*who, "except", subject, note);
+    Log("console: " + who->user.name + " added an exception");
+    return Redirect(res, "/console/exceptions?done=added");
+  }
+  auto removed = history_.With(
+      [&](HistoryStore& store) { return store.RemoveException(sender, recipient); });
+  if (!removed) return SendHtml(res, 503, RenderMessage(frame, "error", removed.error().ToString()));
+  if (*removed == 0) return Redirect(res, "/console/exceptions?done=none");
+  Audit(*who, "unexcept", subject, "");
+  Log("console: " + who->user.name + " removed an exception");
+  Redirect(res, "/console/exceptions?done=removed");
+}
+
 void Console::HandleReports(const httplib::Request& req, httplib::Response& res,
                             const LoggedIn& who) {
   ReportsView view;
@@ -469,6 +574,18 @@ void Console::Register(httplib::Server& server) {
   server.Post(R"(/console/held/([A-Za-z0-9]{1,63})/discard)",
               [self](const httplib::Request& req, httplib::Response& res) {
                 self->HandleAction(req, res, false);
+              });
+  server.Get("/console/exceptions",
+             self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
+               self->HandleExceptions(req, res, who);
+             }));
+  server.Post("/console/exceptions/add",
+              [self](const httplib::Request& req, httplib::Response& res) {
+                self->HandleExceptionChange(req, res, true);
+              });
+  server.Post("/console/exceptions/remove",
+              [self](const httplib::Request& req, httplib::Response& res) {
+                self->HandleExceptionChange(req, res, false);
               });
   server.Get("/console/audit", self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
                self->HandleAudit(req, res, who);

@@ -8,7 +8,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "rcptguard/result.h"
 
 namespace httplib {
 class Server;
@@ -16,12 +19,16 @@ class Server;
 
 namespace rcptguard {
 
+class HistoryStore;
 class Logger;
 
 struct ConsoleOptions {
   // The review store's URL (the history store's): users, sessions, the audit
   // log, the reports. Empty: the console answers that it needs a store.
   std::string store_url;
+  // Opens the history store, for the per-sender exceptions (in its mode,
+  // clear or hashed). Empty: the exceptions page says history is off.
+  std::function<Result<std::unique_ptr<HistoryStore>>()> open_history;
   std::string hold_directory;  // [milter] hold_directory: what rcptguard knew when it held
   std::string postfix_config;  // -c for Postfix's tools; empty: Postfix's default
   bool tls = false;            // the cookies get Secure

@@ -268,6 +268,57 @@ std::string RenderAuditLog(const PageFrame& frame, const std::vector<AuditEntry>
   return RenderPage(frame, out);
 }
 
+std::string RenderExceptions(const PageFrame& frame, const ExceptionsView& view) {
+  std::string out;
+  if (!view.notice.empty()) {
+    out += "<p class=\"notice\" role=\"status\">";
+    AppendHtmlEscaped(view.notice, &out);
+    out += "</p>";
+  }
+  out += "<p class=\"muted\">A sender is not warned about a recipient (an address or a whole "
+         "domain) while an exception lasts.";
+  if (!view.may_change) out += " Only an admin may add or remove exceptions.";
+  out += "</p>";
+  if (view.may_change) {
+    out += "<form class=\"filter\" method=\"post\" action=\"/console/exceptions/add\">" +
+           CsrfField(frame.csrf_token);
+    AppendTextInput("Sender", "sender", "", &out);
+    AppendTextInput("Recipient or domain", "recipient", "", &out);
+    out += "<label>Days<input type=\"number\" name=\"days\" min=\"1\" max=\"3650\" "
+           "value=\"90\"></label>";
+    AppendTextInput("Why", "note", "", &out);
+    out += "<button type=\"submit\">Add exception</button></form>";
+  }
+  if (view.exceptions.empty()) {
+    out += "<p class=\"muted\">No exceptions.</p>";
+    return RenderPage(frame, out);
+  }
+  out += "<table><thead><tr><th>Sender</th><th>Recipient</th><th>Until</th><th>Why</th>"
+         "<th>Added</th><th></th></tr></thead><tbody>";
+  for (const ExceptionRecord& exception : view.exceptions) {
+    out += "<tr><td>";
+    AppendHtmlEscaped(exception.sender, &out);
+    out += "</td><td>";
+    AppendHtmlEscaped(exception.recipient, &out);
+    out += "</td><td>" + FormatUtc(exception.expires);
+    if (exception.expires != 0 && exception.expires <= view.now) out += " (expired)";
+    out += "</td><td>";
+    AppendHtmlEscaped(exception.note, &out);
+    out += "</td><td>" + FormatUtc(exception.created) + "</td><td>";
+    if (view.may_change) {
+      out += "<form method=\"post\" action=\"/console/exceptions/remove\">" +
+             CsrfField(frame.csrf_token) + "<input type=\"hidden\" name=\"sender\" value=\"";
+      AppendHtmlEscaped(exception.sender, &out);
+      out += "\"><input type=\"hidden\" name=\"recipient\" value=\"";
+      AppendHtmlEscaped(exception.recipient, &out);
+      out += "\"><button type=\"submit\" class=\"danger\">Remove</button></form>";
+    }
+    out += "</td></tr>";
+  }
+  out += "</tbody></table>";
+  return RenderPage(frame, out);
+}
+
 std::string RenderReports(const PageFrame& frame, const ReportsView& view) {
   std::string out = "<form class=\"filter\" method=\"get\" action=\"/console/reports\"><label>"
                     "Days<select name=\"days\">";

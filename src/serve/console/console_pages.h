@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quarantine/quarantine.h"
+#include "rcptguard/history.h"
 #include "serve/console/html.h"
 #include "store/review_store.h"
 
@@ -38,6 +39,16 @@ std::string RenderHeldMessage(const PageFrame& frame, const HeldEntry& entry, in
 // The audit log, newest first; `next_before` (0: none) links to older entries.
 std::string RenderAuditLog(const PageFrame& frame, const std::vector<AuditEntry>& entries,
                            int64_t next_before);
+
+// The per-sender exceptions ("don't warn bob@ about partner.org"); with
+// `may_change` (an admin) a form to add one and a remove button on each.
+struct ExceptionsView {
+  std::vector<ExceptionRecord> exceptions;
+  bool may_change = false;
+  int64_t now = 0;
+  std::string notice;
+};
+std::string RenderExceptions(const PageFrame& frame, const ExceptionsView& view);
 
 struct ReportsView {
   int64_t days = 30;

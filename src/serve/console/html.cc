@@ -128,6 +128,7 @@ std::string RenderPage(const PageFrame& frame, std::string_view body_html) {
     };
     out += "<nav>";
     link(ConsolePage::kHeld, "/console/held", "Held mail");
+    link(ConsolePage::kExceptions, "/console/exceptions", "Exceptions");
     link(ConsolePage::kReports, "/console/reports", "Reports");
     link(ConsolePage::kAudit, "/console/audit", "Audit log");
     out += "</nav><form class=\"logout\" method=\"post\" action=\"/console/logout\">";

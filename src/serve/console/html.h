@@ -29,7 +29,7 @@ std::string FormatUtc(int64_t unix_seconds);
 std::string FormatAge(int64_t seconds);
 
 // The navigation's pages.
-enum class ConsolePage { kLogin, kHeld, kAudit, kReports };
+enum class ConsolePage { kLogin, kHeld, kExceptions, kAudit, kReports };
 
 struct PageFrame {
   std::string title;            // escaped here
