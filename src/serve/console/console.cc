@@ -16,6 +16,7 @@
 
 #include "platform/logger.h"
 #include "quarantine/quarantine.h"
+#include "rcptguard/session.h"
 #include "serve/console/console_assets.h"
 #include "serve/console/console_pages.h"
 #include "serve/console/csrf.h"
@@ -331,7 +332,8 @@ void Console::HandleLogin(const httplib::Request& req, httplib::Response& res) {
                      : (VerifyPassword(password, dummy_hash_), false);
   if (!valid) {
     limiter_.Failed(client, now);
-    Log("console: failed log-in for '" + HtmlEscape(name.substr(0, 64)) + "' from " + client);
+    // The name is what the client typed: made safe for one log line.
+    Log("console: failed log-in for '" + SanitizeForLine(name, 64, true) + "' from " + client);
     return LoginForm(req, res, 401, "The user name or the password is wrong.");
   }
   std::string id = NewSessionId();
