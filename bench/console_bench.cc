@@ -35,9 +35,9 @@ HoldRecord RecordFor(int i) {
     verdict.recipient = "person" + std::to_string(r) + "@army.ml";
     verdict.action = r == 0 ? Action::kHold : Action::kAllow;
     if (r == 0) {
-      verdict.reasons.push_back(Reason{"lookalike-domain", "tld-swap",
-                                       "recipient domain army.ml looks like a mistyping of army.mil",
-                                       Action::kHold});
+      verdict.reasons.push_back(
+          Reason{"lookalike-domain", "tld-swap",
+                 "recipient domain army.ml looks like a mistyping of army.mil", Action::kHold});
       verdict.suggestion = "person0@army.mil";
       verdict.intended_domain = "army.mil";
       verdict.score = 1.0;
@@ -73,7 +73,9 @@ class HeldQueueFixture {
     setenv("PATH", path.c_str(), 1);
   }
   ~HeldQueueFixture() { std::system(("rm -rf " + dir_).c_str()); }
-  Quarantine quarantine() const { return Quarantine(PostfixQueue(), HoldDirectory(dir_ + "/hold")); }
+  Quarantine quarantine() const {
+    return Quarantine(PostfixQueue(), HoldDirectory(dir_ + "/hold"));
+  }
 
  private:
   std::string dir_;

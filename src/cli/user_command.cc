@@ -21,8 +21,8 @@
 namespace rcptguard {
 namespace {
 
-constexpr int kExitNotFound = 1;   // passwd / remove: no such user
-constexpr int kExitIoError = 74;   // EX_IOERR: the store cannot be reached or written
+constexpr int kExitNotFound = 1;  // passwd / remove: no such user
+constexpr int kExitIoError = 74;  // EX_IOERR: the store cannot be reached or written
 constexpr size_t kMinPassword = 10;
 constexpr size_t kMaxPassword = 1024;
 
@@ -85,9 +85,9 @@ Result<std::string> ReadNewPassword() {
   auto password = ReadLine("New password: ");
   if (!password) return MakeError(ErrorCode::kInvalidArgument, "no password on standard input");
   if (password->size() < kMinPassword || password->size() > kMaxPassword) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "the password must have " + std::to_string(kMinPassword) + " to " +
-                         std::to_string(kMaxPassword) + " bytes");
+    return MakeError(ErrorCode::kInvalidArgument, "the password must have " +
+                                                      std::to_string(kMinPassword) + " to " +
+                                                      std::to_string(kMaxPassword) + " bytes");
   }
   if (isatty(STDIN_FILENO) != 0) {
     auto again = ReadLine("Again: ");
@@ -100,7 +100,8 @@ Result<std::string> ReadNewPassword() {
 
 Result<std::unique_ptr<ReviewStore>> Open(const UserOptions& options) {
   RCPTGUARD_ASSIGN_OR_RETURN(Config config, LoadConfig(ConfigRequest{options.config_path, {}}));
-  RCPTGUARD_ASSIGN_OR_RETURN(StoreOptions store, ResolveStoreOptions(options.store, config.history));
+  RCPTGUARD_ASSIGN_OR_RETURN(StoreOptions store,
+                             ResolveStoreOptions(options.store, config.history));
   if (store.url.rfind("memory:", 0) == 0) {
     return MakeError(ErrorCode::kConfig,
                      "a memory store forgets users when the command ends: use the store "
@@ -145,7 +146,8 @@ int Add(const UserOptions& options, bool replace_password_only) {
     return kExitNotFound;
   }
   if (!replace_password_only && *existing) {
-    PrintError("user '" + options.name + "' exists: change the password with 'rcptguard user "
+    PrintError("user '" + options.name +
+               "' exists: change the password with 'rcptguard user "
                "passwd', or remove the user first");
     return kExitUsage;
   }

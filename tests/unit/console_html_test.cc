@@ -25,14 +25,22 @@ TEST(ConsoleHtml, HtmlEscapeNamedCases) {
       {"double quote ends no attribute", "x\" onmouseover=\"y", "x&quot; onmouseover=&quot;y"},
       {"single quote ends no attribute", "x' autofocus='", "x&#39; autofocus=&#39;"},
       {"ampersand first", "&lt;", "&amp;lt;"},
-      {"utf-8 kept", "M\xC3\xBCller \xE2\x80\x94 \xF0\x9F\x93\xA7", "M\xC3\xBCller \xE2\x80\x94 \xF0\x9F\x93\xA7"},
+      {"utf-8 kept", "M\xC3\xBCller \xE2\x80\x94 \xF0\x9F\x93\xA7",
+       "M\xC3\xBCller \xE2\x80\x94 \xF0\x9F\x93\xA7"},
       {"lone continuation byte replaced", "a\x80z", "a\xEF\xBF\xBDz"},
       {"truncated sequence replaced", "a\xE2\x80", "a\xEF\xBF\xBD\xEF\xBF\xBD"},
       {"overlong slash replaced", "\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},
-      {"overlong less-than replaced", "\xC0\xBC" "b", "\xEF\xBF\xBD\xEF\xBF\xBD" "b"},
+      {"overlong less-than replaced",
+       "\xC0\xBC"
+       "b",
+       "\xEF\xBF\xBD\xEF\xBF\xBD"
+       "b"},
       {"surrogate replaced", "\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-      {"past U+10FFFF replaced", "\xF4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-      {"NUL replaced", std::string("a\0b", 3), "a\xEF\xBF\xBD" "b"},
+      {"past U+10FFFF replaced", "\xF4\x90\x80\x80",
+       "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"NUL replaced", std::string("a\0b", 3),
+       "a\xEF\xBF\xBD"
+       "b"},
       {"escape and DEL replaced", "\x1B[31m\x7F", "\xEF\xBF\xBD[31m\xEF\xBF\xBD"},
       {"tab and newline kept", "a\tb\nc", "a\tb\nc"},
       {"empty", "", ""},
@@ -106,8 +114,8 @@ TEST(ConsoleHtml, HeldMessagePageEscapesWhatTheSenderWrote) {
 
 TEST(ConsoleCharts, DailyChartStacksEachDayAndLabelsExactTicks) {
   // Day 100: 3 tld-swap + 2 <script>; day 102: 1 tld-swap; day 99 is outside.
-  const DailyCount counts[] = {{100, "tld-swap", 3}, {100, "<script>", 2}, {102, "tld-swap", 1},
-                               {99, "tld-swap", 50}};
+  const DailyCount counts[] = {
+      {100, "tld-swap", 3}, {100, "<script>", 2}, {102, "tld-swap", 1}, {99, "tld-swap", 50}};
   std::string svg = RenderDailyChart(counts, 100, 3);
   EXPECT_NE(svg.find("<title>1970-04-11: tld-swap 3</title>"), std::string::npos) << svg;
   EXPECT_NE(svg.find("<title>1970-04-11: &lt;script&gt; 2</title>"), std::string::npos)

@@ -77,7 +77,8 @@ std::string RenderDailyChart(std::span<const DailyCount> counts, int64_t first_d
   double bar = std::max(1.0, slot * 0.75);
   std::string out = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Number(kWidth) + " " +
                     Number(kHeight) + "\" width=\"" + Number(kWidth) + "\" height=\"" +
-                    Number(kHeight) + "\" xmlns=\"http://www.w3.org/2000/svg\">"
+                    Number(kHeight) +
+                    "\" xmlns=\"http://www.w3.org/2000/svg\">"
                     "<title>Caught per day, by class</title>";
   for (int tick = 0; tick <= 4; ++tick) {
     double y = kTop + plot_height - plot_height * tick / 4.0;
@@ -125,7 +126,8 @@ std::string RenderBarList(std::span<const CountByKey> rows) {
   if (rows.empty()) return "<p class=\"muted\">None in this period.</p>";
   int64_t highest = 1;
   for (const CountByKey& row : rows) highest = std::max(highest, row.count);
-  std::string out = "<table><thead><tr><th></th><th class=\"num\">Count</th><th></th></tr></thead><tbody>";
+  std::string out =
+      "<table><thead><tr><th></th><th class=\"num\">Count</th><th></th></tr></thead><tbody>";
   for (const CountByKey& row : rows) {
     out += "<tr><td>";
     AppendHtmlEscaped(row.key.empty() ? "(none)" : row.key, &out);

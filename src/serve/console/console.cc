@@ -218,17 +218,19 @@ class Console : public std::enable_shared_from_this<Console> {
   std::optional<LoggedIn> AuthorisePost(const httplib::Request& req, httplib::Response& res) {
     auto who = SessionOf(req);
     if (!who) {
-      SendHtml(res, 403, RenderMessage(Titled("Not logged in"), "error",
-                                       "Log in first: this request has no valid session."));
+      SendHtml(res, 403,
+               RenderMessage(Titled("Not logged in"), "error",
+                             "Log in first: this request has no valid session."));
       return std::nullopt;
     }
     if (!SameOrigin(req.get_header_value("Origin"), req.get_header_value("Host")) ||
         !CsrfTokenValid(who->session_id, req.get_param_value("csrf"))) {
       Log("console: refused a POST to " + req.path + " by " + who->user.name +
           " without a valid CSRF token");
-      SendHtml(res, 403, RenderMessage(FrameFor(*who, "Refused", ConsolePage::kHeld), "error",
-                                       "The form's security token is missing or wrong. Reload "
-                                       "the page and try again."));
+      SendHtml(res, 403,
+               RenderMessage(FrameFor(*who, "Refused", ConsolePage::kHeld), "error",
+                             "The form's security token is missing or wrong. Reload "
+                             "the page and try again."));
       return std::nullopt;
     }
     return who;
@@ -237,12 +239,12 @@ class Console : public std::enable_shared_from_this<Console> {
   // Wraps a GET handler: no session, no page (a redirect to the log-in).
   template <typename Handler>
   httplib::Server::Handler Page(Handler handler) {
-    return [self = shared_from_this(), handler](const httplib::Request& req,
-                                                httplib::Response& res) {
-      auto who = self->SessionOf(req);
-      if (!who) return Redirect(res, "/console/login");
-      handler(req, res, *who);
-    };
+    return
+        [self = shared_from_this(), handler](const httplib::Request& req, httplib::Response& res) {
+          auto who = self->SessionOf(req);
+          if (!who) return Redirect(res, "/console/login");
+          handler(req, res, *who);
+        };
   }
 
   void Log(const std::string& line) const {
@@ -259,11 +261,10 @@ class Console : public std::enable_shared_from_this<Console> {
     SendHtml(res, status, RenderLoginPage(CsrfTokenFor(secret), error));
   }
 
-  std::string CookieHeader(std::string_view name, std::string_view value,
-                           int64_t max_age) const {
-    std::string header = std::string(name) + "=" + std::string(value) +
-                         "; Path=/console; HttpOnly; SameSite=Strict; Max-Age=" +
-                         std::to_string(max_age);
+  std::string CookieHeader(std::string_view name, std::string_view value, int64_t max_age) const {
+    std::string header =
+        std::string(name) + "=" + std::string(value) +
+        "; Path=/console; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
     if (options_.tls) header += "; Secure";
     return header;
   }
@@ -271,12 +272,10 @@ class Console : public std::enable_shared_from_this<Console> {
   void HandleLogin(const httplib::Request& req, httplib::Response& res);
   void HandleLogout(const httplib::Request& req, httplib::Response& res);
   void HandleHeldList(const httplib::Request& req, httplib::Response& res, const LoggedIn& who);
-  void HandleHeldMessage(const httplib::Request& req, httplib::Response& res,
-                         const LoggedIn& who);
+  void HandleHeldMessage(const httplib::Request& req, httplib::Response& res, const LoggedIn& who);
   void HandleAction(const httplib::Request& req, httplib::Response& res, bool release);
   void HandleAudit(const httplib::Request& req, httplib::Response& res, const LoggedIn& who);
-  void HandleExceptions(const httplib::Request& req, httplib::Response& res,
-                        const LoggedIn& who);
+  void HandleExceptions(const httplib::Request& req, httplib::Response& res, const LoggedIn& who);
   void HandleExceptionChange(const httplib::Request& req, httplib::Response& res, bool add);
   void Audit(const LoggedIn& who, std::string action, std::string subject, std::string reason);
   // Writes to the audit log; a failure is logged (the action itself happened).
@@ -374,8 +373,8 @@ void Console::HandleHeldList(const httplib::Request& req, httplib::Response& res
   if ((done == "released" || done == "discarded") && IsQueueId(id)) {
     view.notice = (done == "released" ? "Released " : "Discarded ") + id + ".";
   }
-  auto page = QuarantineFor().List(view.filter, {view.offset, view.page_size, view.now},
-                                   &view.warnings);
+  auto page =
+      QuarantineFor().List(view.filter, {view.offset, view.page_size, view.now}, &view.warnings);
   PageFrame frame = FrameFor(who, "Held mail", ConsolePage::kHeld);
   if (!page) return SendHtml(res, 502, RenderMessage(frame, "error", page.error().ToString()));
   view.page = std::move(*page);
@@ -476,8 +475,7 @@ void Console::HandleExceptions(const httplib::Request& req, httplib::Response& r
   SendHtml(res, 200, RenderExceptions(frame, view));
 }
 
-void Console::HandleExceptionChange(const httplib::Request& req, httplib::Response& res,
-                                    bool add) {
+void Console::HandleExceptionChange(const httplib::Request& req, httplib::Response& res, bool add) {
   auto who = AuthorisePost(req, res);
   if (!who) return;
   PageFrame frame = FrameFor(*who, "Exceptions", ConsolePage::kExceptions);
@@ -492,9 +490,10 @@ void Console::HandleExceptionChange(const httplib::Request& req, httplib::Respon
   bool valid = sender.find('@') != std::string::npos && sender.size() <= 320 &&
                !recipient.empty() && recipient.size() <= 320 && note.size() <= kMaxReasonBytes;
   if (!valid) {
-    return SendHtml(res, 400, RenderMessage(frame, "error",
-                                            "Give a sender address and a recipient address or "
-                                            "domain (each at most 320 bytes; why: at most 500)."));
+    return SendHtml(res, 400,
+                    RenderMessage(frame, "error",
+                                  "Give a sender address and a recipient address or "
+                                  "domain (each at most 320 bytes; why: at most 500)."));
   }
   std::string subject = sender + " -> " + recipient;
   if (add) {
@@ -511,9 +510,10 @@ void Console::HandleExceptionChange(const httplib::Request& req, httplib::Respon
     Log("console: " + who->user.name + " added an exception");
     return Redirect(res, "/console/exceptions?done=added");
   }
-  auto removed = history_.With(
-      [&](HistoryStore& store) { return store.RemoveException(sender, recipient); });
-  if (!removed) return SendHtml(res, 503, RenderMessage(frame, "error", removed.error().ToString()));
+  auto removed =
+      history_.With([&](HistoryStore& store) { return store.RemoveException(sender, recipient); });
+  if (!removed)
+    return SendHtml(res, 503, RenderMessage(frame, "error", removed.error().ToString()));
   if (*removed == 0) return Redirect(res, "/console/exceptions?done=none");
   Audit(*who, "unexcept", subject, "");
   Log("console: " + who->user.name + " removed an exception");
@@ -563,8 +563,8 @@ void Console::Register(httplib::Server& server) {
     self->HandleLogout(req, res);
   });
   server.Get("/console/held", self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
-               self->HandleHeldList(req, res, who);
-             }));
+    self->HandleHeldList(req, res, who);
+  }));
   server.Get(R"(/console/held/([A-Za-z0-9]{1,63}))",
              self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
                self->HandleHeldMessage(req, res, who);
@@ -590,9 +590,10 @@ void Console::Register(httplib::Server& server) {
                 self->HandleExceptionChange(req, res, false);
               });
   server.Get("/console/audit", self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
-               self->HandleAudit(req, res, who);
-             }));
-  server.Get("/console/reports", self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
+    self->HandleAudit(req, res, who);
+  }));
+  server.Get("/console/reports",
+             self->Page([self](const auto& req, auto& res, const LoggedIn& who) {
                self->HandleReports(req, res, who);
              }));
 }

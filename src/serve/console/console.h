@@ -36,8 +36,8 @@ struct ConsoleOptions {
   // Failed log-ins allowed per client address in `login_window_seconds`.
   int login_failures_allowed = 10;
   int64_t login_window_seconds = 300;
-  Logger* logger = nullptr;               // may be null
-  std::function<int64_t()> clock;         // unix seconds; empty: the system clock
+  Logger* logger = nullptr;        // may be null
+  std::function<int64_t()> clock;  // unix seconds; empty: the system clock
 };
 
 // Adds the console's routes to `server`. Thread-safe once registered: the

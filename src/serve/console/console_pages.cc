@@ -59,8 +59,9 @@ void AppendActionForm(std::string_view queue_id, std::string_view action, std::s
   *out += action;
   *out += "\">";
   *out += CsrfField(csrf);
-  *out += "<label>Reason (kept in the audit log)<textarea name=\"reason\" rows=\"2\" required "
-          "maxlength=\"500\"></textarea></label><button type=\"submit\" class=\"";
+  *out +=
+      "<label>Reason (kept in the audit log)<textarea name=\"reason\" rows=\"2\" required "
+      "maxlength=\"500\"></textarea></label><button type=\"submit\" class=\"";
   *out += button_class;
   *out += "\">";
   *out += label;
@@ -105,10 +106,13 @@ std::string RenderHeldList(const PageFrame& frame, const HeldListView& view) {
   AppendTextInput("Sender", "sender", view.filter.sender, &out);
   AppendTextInput("Reason code", "reason", view.filter.reason_code, &out);
   AppendTextInput("Marking", "marking", view.filter.marking, &out);
-  out += "<label>Held at least (hours)<input type=\"number\" min=\"0\" name=\"min_age_hours\" "
-         "value=\"" + std::to_string(view.min_age_hours) + "\"></label>";
-  out += "<label>Also others<select name=\"all\"><option value=\"0\">rcptguard's only</option>"
-         "<option value=\"1\"";
+  out +=
+      "<label>Held at least (hours)<input type=\"number\" min=\"0\" name=\"min_age_hours\" "
+      "value=\"" +
+      std::to_string(view.min_age_hours) + "\"></label>";
+  out +=
+      "<label>Also others<select name=\"all\"><option value=\"0\">rcptguard's only</option>"
+      "<option value=\"1\"";
   out += view.filter.include_foreign ? " selected" : "";
   out += ">all held mail</option></select></label><button type=\"submit\">Filter</button></form>";
   size_t first = view.page.matched == 0 ? 0 : view.offset + 1;
@@ -122,8 +126,9 @@ std::string RenderHeldList(const PageFrame& frame, const HeldListView& view) {
   }
   out += ".</p>";
   if (!view.page.entries.empty()) {
-    out += "<table><thead><tr><th>Queue id</th><th>Held</th><th>Sender</th><th>Why</th>"
-           "<th>Markings</th><th class=\"num\">Recipients</th></tr></thead><tbody>";
+    out +=
+        "<table><thead><tr><th>Queue id</th><th>Held</th><th>Sender</th><th>Why</th>"
+        "<th>Markings</th><th class=\"num\">Recipients</th></tr></thead><tbody>";
     for (const HeldEntry& entry : view.page.entries) {
       const HeldMessage& message = entry.message;
       int64_t held_at = entry.record ? entry.record->held_at : message.arrival_time;
@@ -170,8 +175,8 @@ std::string RenderHeldMessage(const PageFrame& frame, const HeldEntry& entry, in
   AppendHtmlEscaped(message.queue_id, &out);
   out += "</td></tr><tr><th>Sender</th><td>";
   AppendHtmlEscaped(message.sender.empty() ? "<>" : message.sender, &out);
-  out += "</td></tr><tr><th>Held</th><td>" + FormatUtc(held_at) + " (" +
-         FormatAge(now - held_at) + " ago)</td></tr>";
+  out += "</td></tr><tr><th>Held</th><td>" + FormatUtc(held_at) + " (" + FormatAge(now - held_at) +
+         " ago)</td></tr>";
   if (entry.record) {
     const HoldRecord& record = *entry.record;
     out += "<tr><th>Message-ID</th><td>";
@@ -184,8 +189,9 @@ std::string RenderHeldMessage(const PageFrame& frame, const HeldEntry& entry, in
   }
   out += "</tbody></table>";
   if (entry.record) {
-    out += "<h2>Recipients and verdicts</h2><table><thead><tr><th>Recipient</th><th>Verdict</th>"
-           "<th>Reasons</th><th>Probably meant</th></tr></thead><tbody>";
+    out +=
+        "<h2>Recipients and verdicts</h2><table><thead><tr><th>Recipient</th><th>Verdict</th>"
+        "<th>Reasons</th><th>Probably meant</th></tr></thead><tbody>";
     for (const Verdict& verdict : entry.record->verdicts) {
       std::string_view action = ActionName(verdict.action);
       out += "<tr><td>";
@@ -215,8 +221,9 @@ std::string RenderHeldMessage(const PageFrame& frame, const HeldEntry& entry, in
     }
     out += "</tbody></table>";
   } else {
-    out += "<p class=\"muted\">rcptguard did not hold this message: it has no record of why. "
-           "Its envelope recipients:</p><ul>";
+    out +=
+        "<p class=\"muted\">rcptguard did not hold this message: it has no record of why. "
+        "Its envelope recipients:</p><ul>";
     for (const std::string& recipient : message.recipients) {
       out += "<li>";
       AppendHtmlEscaped(recipient, &out);
@@ -232,8 +239,9 @@ std::string RenderHeldMessage(const PageFrame& frame, const HeldEntry& entry, in
                      &out);
     out += "</div>";
   } else {
-    out += "<p class=\"muted\">Release or discard it with <code>rcptguard quarantine --force"
-           "</code> on the mail server.</p>";
+    out +=
+        "<p class=\"muted\">Release or discard it with <code>rcptguard quarantine --force"
+        "</code> on the mail server.</p>";
   }
   return RenderPage(frame, out);
 }
@@ -244,8 +252,9 @@ std::string RenderAuditLog(const PageFrame& frame, const std::vector<AuditEntry>
   if (entries.empty()) {
     out += "<p class=\"muted\">No entries.</p>";
   } else {
-    out += "<table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>On</th><th>Reason</th>"
-           "</tr></thead><tbody>";
+    out +=
+        "<table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>On</th><th>Reason</th>"
+        "</tr></thead><tbody>";
     for (const AuditEntry& entry : entries) {
       out += "<tr><td>" + FormatUtc(entry.time) + "</td><td>";
       AppendHtmlEscaped(entry.actor, &out);
@@ -275,8 +284,9 @@ std::string RenderExceptions(const PageFrame& frame, const ExceptionsView& view)
     AppendHtmlEscaped(view.notice, &out);
     out += "</p>";
   }
-  out += "<p class=\"muted\">A sender is not warned about a recipient (an address or a whole "
-         "domain) while an exception lasts.";
+  out +=
+      "<p class=\"muted\">A sender is not warned about a recipient (an address or a whole "
+      "domain) while an exception lasts.";
   if (!view.may_change) out += " Only an admin may add or remove exceptions.";
   out += "</p>";
   if (view.may_change) {
@@ -284,8 +294,9 @@ std::string RenderExceptions(const PageFrame& frame, const ExceptionsView& view)
            CsrfField(frame.csrf_token);
     AppendTextInput("Sender", "sender", "", &out);
     AppendTextInput("Recipient or domain", "recipient", "", &out);
-    out += "<label>Days<input type=\"number\" name=\"days\" min=\"1\" max=\"3650\" "
-           "value=\"90\"></label>";
+    out +=
+        "<label>Days<input type=\"number\" name=\"days\" min=\"1\" max=\"3650\" "
+        "value=\"90\"></label>";
     AppendTextInput("Why", "note", "", &out);
     out += "<button type=\"submit\">Add exception</button></form>";
   }
@@ -293,8 +304,9 @@ std::string RenderExceptions(const PageFrame& frame, const ExceptionsView& view)
     out += "<p class=\"muted\">No exceptions.</p>";
     return RenderPage(frame, out);
   }
-  out += "<table><thead><tr><th>Sender</th><th>Recipient</th><th>Until</th><th>Why</th>"
-         "<th>Added</th><th></th></tr></thead><tbody>";
+  out +=
+      "<table><thead><tr><th>Sender</th><th>Recipient</th><th>Until</th><th>Why</th>"
+      "<th>Added</th><th></th></tr></thead><tbody>";
   for (const ExceptionRecord& exception : view.exceptions) {
     out += "<tr><td>";
     AppendHtmlEscaped(exception.sender, &out);
@@ -320,8 +332,9 @@ std::string RenderExceptions(const PageFrame& frame, const ExceptionsView& view)
 }
 
 std::string RenderReports(const PageFrame& frame, const ReportsView& view) {
-  std::string out = "<form class=\"filter\" method=\"get\" action=\"/console/reports\"><label>"
-                    "Days<select name=\"days\">";
+  std::string out =
+      "<form class=\"filter\" method=\"get\" action=\"/console/reports\"><label>"
+      "Days<select name=\"days\">";
   for (int64_t days : {7, 30, 90, 365}) {
     out += "<option value=\"" + std::to_string(days) + "\"";
     out += days == view.days ? " selected" : "";

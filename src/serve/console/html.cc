@@ -13,11 +13,16 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 size_t Utf8SequenceLength(std::string_view text, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char lead = byte(i);
-  size_t length = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
-                                  : (lead & 0xF8) == 0xF0 ? 4 : 0;
+  size_t length = lead < 0x80             ? 1
+                  : (lead & 0xE0) == 0xC0 ? 2
+                  : (lead & 0xF0) == 0xE0 ? 3
+                  : (lead & 0xF8) == 0xF0 ? 4
+                                          : 0;
   if (length == 0 || i + length > text.size()) return 0;
-  uint32_t code = length == 1 ? lead : length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F
-                                                                               : lead & 0x07;
+  uint32_t code = length == 1   ? lead
+                  : length == 2 ? lead & 0x1F
+                  : length == 3 ? lead & 0x0F
+                                : lead & 0x07;
   for (size_t k = 1; k < length; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
     code = (code << 6) | (byte(i + k) & 0x3F);
@@ -34,12 +39,28 @@ void AppendHtmlEscaped(std::string_view text, std::string* out) {
   for (size_t i = 0; i < text.size();) {
     char c = text[i];
     switch (c) {
-      case '&': *out += "&amp;"; ++i; continue;
-      case '<': *out += "&lt;"; ++i; continue;
-      case '>': *out += "&gt;"; ++i; continue;
-      case '"': *out += "&quot;"; ++i; continue;
-      case '\'': *out += "&#39;"; ++i; continue;
-      default: break;
+      case '&':
+        *out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        *out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        *out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        *out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        *out += "&#39;";
+        ++i;
+        continue;
+      default:
+        break;
     }
     auto byte = static_cast<unsigned char>(c);
     if (byte < 0x80) {
@@ -92,7 +113,8 @@ std::string FormatUtc(int64_t unix_seconds) {
   std::time_t time = static_cast<std::time_t>(unix_seconds);
   std::tm utc{};
   char text[32] = "?";
-  if (gmtime_r(&time, &utc) != nullptr) std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &utc);
+  if (gmtime_r(&time, &utc) != nullptr)
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &utc);
   return text;
 }
 
@@ -116,8 +138,9 @@ std::string RenderPage(const PageFrame& frame, std::string_view body_html) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>";
   AppendHtmlEscaped(frame.title, &out);
-  out += " - rcptguard</title><link rel=\"stylesheet\" href=\"/console/static/console.css\">"
-         "</head><body><header><span class=\"brand\">rcptguard</span>";
+  out +=
+      " - rcptguard</title><link rel=\"stylesheet\" href=\"/console/static/console.css\">"
+      "</head><body><header><span class=\"brand\">rcptguard</span>";
   if (!frame.user.empty()) {
     auto link = [&](ConsolePage page, std::string_view href, std::string_view label) {
       out += "<a href=\"";

@@ -32,11 +32,11 @@ std::string FormatAge(int64_t seconds);
 enum class ConsolePage { kLogin, kHeld, kExceptions, kAudit, kReports };
 
 struct PageFrame {
-  std::string title;            // escaped here
+  std::string title;  // escaped here
   ConsolePage page = ConsolePage::kHeld;
-  std::string user;             // "" on the login page: no navigation
-  std::string role;             // "admin" or "officer"
-  std::string csrf_token;       // for the log-out form
+  std::string user;        // "" on the login page: no navigation
+  std::string role;        // "admin" or "officer"
+  std::string csrf_token;  // for the log-out form
 };
 
 // The whole document: head (charset, title, the stylesheet), the navigation
