@@ -29,6 +29,9 @@ packages=(
   sqlite3 postgresql
   # systemd-analyze, which checks the shipped unit (contrib/rcptguard-milter.service)
   systemd
+  # the review console's browser tests (tests/e2e): headless Chromium, and node
+  # for playwright-core, which drives it (npm: below)
+  chromium nodejs
 )
 
 if [ "${1:-}" = "--list" ]; then
@@ -48,4 +51,12 @@ if ! debconf-show postfix 2>/dev/null | grep -q main_mailer_type; then
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+# Debian's npm, unless the nodejs installed already brings one (NodeSource's
+# nodejs does, and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+# Test tooling only, never shipped: playwright-core (no browser download; the
+# tests use Debian's chromium), at the versions tests/e2e/package-lock.json pins.
+npm ci --prefix "$(dirname "$0")/../tests/e2e" --no-audit --no-fund --loglevel=error
 echo "setup.sh: dependencies installed"

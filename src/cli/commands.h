@@ -40,6 +40,9 @@ CommandRunner AddServeCommand(CLI::App& app);
 // `rcptguard token add|list|revoke`: the HTTP API's tokens.
 CommandRunner AddTokenCommand(CLI::App& app);
 
+// `rcptguard user add|passwd|remove|list`: the review console's users.
+CommandRunner AddUserCommand(CLI::App& app);
+
 // `rcptguard quarantine list|show|release|discard`: the hold queue.
 CommandRunner AddQuarantineCommand(CLI::App& app);
 

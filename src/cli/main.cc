@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     rcptguard::CommandRunner scan = rcptguard::AddScanCommand(app);
     rcptguard::CommandRunner serve = rcptguard::AddServeCommand(app);
     rcptguard::CommandRunner token = rcptguard::AddTokenCommand(app);
+    rcptguard::CommandRunner user = rcptguard::AddUserCommand(app);
     // A first word that is no command is named as such, with the commands,
     // rather than CLI11's "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("scan")) return scan();
     if (app.got_subcommand("serve")) return serve();
     if (app.got_subcommand("token")) return token();
+    if (app.got_subcommand("user")) return user();
     return rcptguard::kExitUsage;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "rcptguard: internal error: %s\n", error.what());

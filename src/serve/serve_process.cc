@@ -28,6 +28,7 @@
 #include "serve/check_api.h"
 #include "serve/hold_watch.h"
 #include "serve/link_pages.h"
+#include "serve/console/console.h"
 #include "serve/metrics.h"
 #include "serve/review_context.h"
 
@@ -172,6 +173,24 @@ std::string ProbeStore(const ServeProcessOptions& options, const Config& config)
   if (!opened) return opened.error().ToString();
   auto answered = (*opened)->LoadChangedSince(INT64_MAX, std::time(nullptr));
   return answered ? std::string() : answered.error().ToString();
+}
+
+// What the review console needs: the history store's URL for its review
+// store ("" when none is configured or it does not resolve: the console
+// says so) and where the milter writes hold records.
+ConsoleOptions ConsoleOptionsFor(const ServeProcessOptions& options, const Config& config,
+                                 Logger& logger) {
+  ConsoleOptions console;
+  if (HasStore(options, config)) {
+    auto store = options.resolve_store(options.store, config.history);
+    if (store) {
+      console.store_url = store->url;
+      console.open_history = [history = *store] { return OpenHistoryStore(history); };
+    }
+  }
+  console.hold_directory = config.milter.hold_directory;
+  console.logger = &logger;
+  return console;
 }
 
 // "" when checks are answered as the milter would answer them: the policy
@@ -425,6 +444,7 @@ int RunServeProcess(const ServeProcessOptions& options, Logger& logger) {
   server.set_tcp_nodelay(true);
   AddRoutes(server, options, state, exposition);
   AddLinkPages(server, *review);
+  RegisterConsole(server, ConsoleOptionsFor(options, *state->config, logger));
 
   // Bound as the user the daemon was started as (a port below 1024 needs
   // root), then privileges are dropped before any request is read.

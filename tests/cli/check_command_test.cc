@@ -190,9 +190,10 @@ TEST(CheckCommand, ManPageDocumentsEveryOption) {
     for (char c : option) roff += c == '-' ? std::string("\\-") : std::string(1, c);
     return page.find(roff) != std::string::npos;
   };
-  for (const char* command : {"check --help", "eval --help", "milter --help", "quarantine --help",
-                              "quarantine list --help", "learn --help", "history --help",
-                              "history top --help", "history except --help"}) {
+  for (const char* command :
+       {"check --help", "eval --help", "milter --help", "quarantine --help",
+        "quarantine list --help", "learn --help", "history --help", "history top --help",
+        "history except --help", "user --help", "user add --help"}) {
     ProcessResult help = Rcptguard(command);
     std::istringstream words(help.out);
     std::string word;
