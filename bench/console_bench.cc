@@ -36,7 +36,7 @@ HoldRecord RecordFor(int i) {
     verdict.action = r == 0 ? Action::kHold : Action::kAllow;
     if (r == 0) {
       verdict.reasons.push_back(
-          Reason{"lookalike-domain", "tld-swap",
+          Reason{"lookalike-domain", ReasonLabel::kClass, "tld-swap",
                  "recipient domain army.ml looks like a mistyping of army.mil", Action::kHold});
       verdict.suggestion = "person0@army.mil";
       verdict.intended_domain = "army.mil";

@@ -93,7 +93,7 @@ TEST(ConsoleHtml, HeldMessagePageEscapesWhatTheSenderWrote) {
   Verdict verdict;
   verdict.recipient = "<svg onload=x>@examp1e.org";
   verdict.action = Action::kHold;
-  verdict.reasons.push_back(Reason{"lookalike-domain", "digit-for-letter", "</td><script>", {}});
+  verdict.reasons.push_back(Reason{"lookalike-domain", ReasonLabel::kClass, "digit-for-letter", "</td><script>", {}});
   verdict.suggestion = "bob@example.org";
   record.verdicts.push_back(verdict);
   entry.record = record;

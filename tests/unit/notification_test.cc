@@ -33,7 +33,7 @@ HoldRecord Held() {
   flagged.recipient = "bob@exampel.org";
   flagged.action = Action::kHold;
   flagged.suggestion = "bob@example.org";
-  flagged.reasons.push_back(Reason{"lookalike-domain", "transposition",
+  flagged.reasons.push_back(Reason{"lookalike-domain", ReasonLabel::kClass, "transposition",
                                    "exampel.org looks like a mistyping of example.org",
                                    Action::kHold});
   Verdict fine;

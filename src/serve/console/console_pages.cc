@@ -16,7 +16,7 @@ std::vector<std::string> ReasonCodes(const HoldRecord& record) {
   for (const Verdict& verdict : record.verdicts) {
     for (const Reason& reason : verdict.reasons) {
       std::string code = reason.code;
-      if (!reason.typo_class.empty()) code += " (" + reason.typo_class + ")";
+      if (!reason.label.empty()) code += " (" + reason.label + ")";
       if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
     }
   }
@@ -205,9 +205,9 @@ std::string RenderHeldMessage(const PageFrame& frame, const HeldEntry& entry, in
         const Reason& reason = verdict.reasons[i];
         if (i > 0) out += "<br>";
         AppendHtmlEscaped(reason.code, &out);
-        if (!reason.typo_class.empty()) {
+        if (!reason.label.empty()) {
           out += " (";
-          AppendHtmlEscaped(reason.typo_class, &out);
+          AppendHtmlEscaped(reason.label, &out);
           out += ")";
         }
         if (!reason.detail.empty()) {
