@@ -294,8 +294,33 @@ TEST(FoldName, OneSpellingForCaseAccentsApostrophesAndUmlauts) {
       {"ascii umlaut spelling", "joerg.mueller", "jorg muller"},
       {"sharp s", "Strauß", "strauss"},
       {"digits are not letters", "tgreen1981", "tgreen"},
+      {"cyrillic, as its address spells it", "Олена Коваленко", "olena kovalenko"},
+      {"greek", "Νίκος Παπαδόπουλος", "nikos papadopoulos"},
+      {"latin and cyrillic together", "Dmitry Иванов", "dmitry ivanov"},
   };
   for (const Case& c : cases) EXPECT_EQ(FoldName(c.input), c.want) << c.name;
+}
+
+TEST(AddressInDisplay, FindsTheAddressAClientWroteAsOrIntoTheName) {
+  struct Case {
+    const char* name;
+    const char* display;
+    const char* want;
+  } cases[] = {
+      {"the whole name", "paul.turner@baesystems.com", "paul.turner@baesystems.com"},
+      {"quoted by Outlook", "'p.turner@x.org'", "p.turner@x.org"},
+      {"after the name", "Paul Turner (paul.turner@x.org)", "paul.turner@x.org"},
+      {"in angle brackets", "Turner, Paul <paul.turner@x.org>", "paul.turner@x.org"},
+      {"none", "Turner, Paul", ""},
+      {"a lone at sign", "Team @ HQ", ""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(AddressInDisplay(c.display), c.want) << c.name << ": " << c.display;
+  }
+  // The rest of the name still counts.
+  EXPECT_EQ(NameFromDisplay("Paul Turner (paul.turner@x.org)").words,
+            (std::vector<std::string>{"paul", "turner"}));
+  EXPECT_TRUE(NameFromDisplay("paul.turner@x.org").empty());
 }
 
 TEST(NameVariants, ShippedListKnowsSpellingsAndShortFormsButNotMereNeighbours) {
