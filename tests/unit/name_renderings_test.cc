@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "rcptguard/history.h"
+#include "support/history_builder.h"
 
 namespace rcptguard {
 namespace {
 
-constexpr int64_t kNow = 1'790'000'000;
+constexpr int64_t kNow = kHistoryNow;
 
 struct Rendering {
   int line = 0;
@@ -67,28 +68,13 @@ std::vector<Rendering> ReadRenderings() {
 // colleague who writes to the new address under the written name.
 std::shared_ptr<const CorrespondentHistory> HistoryFor(const Rendering& r,
                                                        const HistoryKeyer& keyer) {
-  HistorySnapshot snapshot;
-  auto pair = [&](std::string_view sender, std::string_view recipient, int64_t messages,
-                  std::string_view name) {
-    PairRecord p;
-    p.sender = keyer.Key(sender);
-    p.recipient = keyer.Key(recipient);
-    p.domain = std::string(recipient.substr(recipient.rfind('@') + 1));
-    p.messages = messages;
-    p.first_seen = kNow - 86400 * 60;
-    p.last_seen = kNow - 86400;
-    snapshot.pairs.push_back(std::move(p));
-    if (!name.empty()) {
-      snapshot.names.push_back(NameRecord{keyer.Key(sender), keyer.Key(NormalizeDisplayName(name)),
-                                          keyer.Key(recipient), messages});
-    }
-  };
-  pair("carol@agency.gov.uk", r.usual, 6, r.usual_name);
-  pair("carol@agency.gov.uk", "team@agency.gov.uk", 20, "Team");
-  pair("carol@agency.gov.uk", "friend@gmail.com", 3, "");
-  pair("dave@agency.gov.uk", "someone@" + r.address.substr(r.address.rfind('@') + 1), 3, "");
-  if (r.org_known) pair("dave@agency.gov.uk", r.address, 4, r.written);
-  return CorrespondentHistory::Build(snapshot, keyer);
+  HistoryBuilder b{keyer, {}};
+  b.Pair("carol@agency.gov.uk", r.usual, 6, r.usual_name)
+      .Pair("carol@agency.gov.uk", "team@agency.gov.uk", 20, "Team")
+      .Pair("carol@agency.gov.uk", "friend@gmail.com", 3)
+      .Pair("dave@agency.gov.uk", "someone@" + r.address.substr(r.address.rfind('@') + 1), 3);
+  if (r.org_known) b.Pair("dave@agency.gov.uk", r.address, 4, r.written);
+  return CorrespondentHistory::Build(b.snapshot, keyer);
 }
 
 TEST(NameRenderings, TheCorrespondentsNameWrittenAnotherWayOnFreemailIsAMismatch) {
