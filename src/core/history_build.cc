@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/history_index.h"
+#include "rcptguard/domain_list.h"
+#include "rcptguard/typo_data.h"
 
 namespace rcptguard {
 
@@ -264,20 +266,34 @@ std::shared_ptr<CorrespondentHistory::Index> BuildIndex(
   return index;
 }
 
+// The shipped provider list's domains, sorted; empty should it fail to parse
+// (the unit tests parse it).
+std::shared_ptr<const std::vector<std::string>> PublicProviders() {
+  auto providers = std::make_shared<std::vector<std::string>>();
+  auto parsed = ParseDomainList(EmbeddedProviders(), "data/providers.txt", DomainSource::kProvider);
+  if (parsed) {
+    for (const ExpectedDomain& d : *parsed) providers->push_back(d.domain);
+    std::sort(providers->begin(), providers->end());
+  }
+  return providers;
+}
+
 }  // namespace
 
 std::shared_ptr<const CorrespondentHistory> CorrespondentHistory::Build(
     const HistorySnapshot& snapshot, const HistoryKeyer& keyer, const HistoryOptions& options,
     std::shared_ptr<const NameVariants> variants) {
   if (!variants) variants = NameVariants::Embedded();
-  return std::shared_ptr<const CorrespondentHistory>(
-      new CorrespondentHistory(BuildIndex(snapshot, keyer, options, std::move(variants), nullptr)));
+  auto index = BuildIndex(snapshot, keyer, options, std::move(variants), nullptr);
+  index->public_providers = PublicProviders();
+  return std::shared_ptr<const CorrespondentHistory>(new CorrespondentHistory(std::move(index)));
 }
 
 std::shared_ptr<const CorrespondentHistory> CorrespondentHistory::Overlay(
     std::shared_ptr<const CorrespondentHistory> base, const HistorySnapshot& delta) {
   const Index& below = *base->index_;
   auto index = BuildIndex(delta, below.keyer, below.options, below.variants, base->index_);
+  index->public_providers = below.public_providers;
   index->replaces_exceptions = true;  // a delta carries every unexpired exception
   index->pair_count = below.pair_count + delta.pairs.size();
   return std::shared_ptr<const CorrespondentHistory>(new CorrespondentHistory(std::move(index)));

@@ -16,18 +16,8 @@ using namespace history_internal;  // NOLINT: this file's own internals
 namespace {
 
 bool SharesDigest(const std::vector<uint32_t>& sorted, const uint32_t* begin, const uint32_t* end) {
-  // Both sides are short sorted runs (a dozen digests): a merge walk.
-  auto a = sorted.begin();
-  const uint32_t* b = begin;
-  while (a != sorted.end() && b != end) {
-    if (*a == *b) return true;
-    if (*a < *b) {
-      ++a;
-    } else {
-      ++b;
-    }
-  }
-  return false;
+  // Both sides are short sorted runs (a dozen digests).
+  return SortedRangesMeet(sorted.begin(), sorted.end(), begin, end);
 }
 
 // The best explanation found so far for a new recipient. Classes rank by how
@@ -201,9 +191,14 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   // Someone here writes to this exact address: a real person, not a slip,
   // however much its name or spelling resembles one of the sender's
   // correspondents (the namesake the organisation knows).
-  if (index.Count(&Index::org_addresses, recipient_hash) > 0) {
+  // One exception: a personal address at a public mail provider, given the
+  // name of a frequent correspondent of this sender who is at another address
+  // (the autocomplete offered the correspondent's personal address, which a
+  // colleague uses). Only the display name is examined then.
+  bool org_known = index.Count(&Index::org_addresses, recipient_hash) > 0;
+  if (org_known) {
     finding.address_familiar = true;
-    return finding;
+    if (display_name.empty() || !index.IsPublicProvider(recipient.domain.ascii)) return finding;
   }
 
   const int64_t frequent = index.options.frequent_messages;
@@ -212,6 +207,23 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   std::string_view local = LocalPartOf(recipient_canonical);
   Suspect suspect;
 
+  // An address written as the name ("paul.turner@x.org" <p.turner77@gmail.com>),
+  // as clients do for a contact without a name: if the sender writes to that
+  // address, the message names that correspondent.
+  std::string shown_local;
+  if (std::string_view shown = AddressInDisplay(display_name); !shown.empty()) {
+    if (Result<std::string> canonical = CanonicalAddress(shown);
+        canonical && *canonical != recipient_canonical) {
+      int64_t messages =
+          index.PairMessages(PairKey(sender_hash, HashString(index.keyer.Key(*canonical))));
+      if (messages >= frequent) {
+        suspect.Offer(HistoryFinding::Unfamiliar::kNameMismatch, kRankDisplayName, *canonical,
+                      messages);
+      }
+      shown_local.assign(LocalPartOf(*canonical));
+    }
+  }
+
   // The same local part at a sister domain the sender writes to: the person
   // is known, the domain is not theirs (tgreen1981@hotmail.com for
   // tgreen1981@hotmail.co.uk). Works in hashed mode too: the candidate
@@ -219,7 +231,7 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   SenderDomain typed_domain = MakeSenderDomain(recipient.domain.ascii);
   std::vector<const SenderDomain*> sisters;
   std::vector<uint64_t> core_hashes;
-  DeletionHashes(CoreOf(typed_domain), &core_hashes);
+  if (!org_known) DeletionHashes(CoreOf(typed_domain), &core_hashes);
   std::sort(core_hashes.begin(), core_hashes.end());
   core_hashes.erase(std::unique(core_hashes.begin(), core_hashes.end()), core_hashes.end());
   for (uint64_t h : core_hashes) {
@@ -262,7 +274,8 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
             usual_messages = messages;
           }
         });
-    if (usual && usual_messages >= frequent) {
+    bool usual_is_work = clear && !index.IsPublicProvider(DomainOf(usual ? usual->address : ""));
+    if (usual && usual_messages >= frequent && (!org_known || usual_is_work)) {
       suspect.Offer(HistoryFinding::Unfamiliar::kNameMismatch, kRankDisplayName, usual->address,
                     usual_messages);
     }
@@ -271,8 +284,13 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   NewRecipient r;
   if (clear) {
     r.display = NameFromDisplay(display_name);
-    r.local = NameFromLocalPart(local, variants);
-    r.letters = RunTogetherLetters(local);
+    if (r.display.empty() && !shown_local.empty()) {
+      r.display = NameFromLocalPart(shown_local, variants);
+    }
+    if (!org_known) {
+      r.local = NameFromLocalPart(local, variants);
+      r.letters = RunTogetherLetters(local);
+    }
   }
   // A display name that names someone else than the correspondent says the
   // sender means another person (Jane Smith, not John): not a slip of John's.
@@ -285,7 +303,7 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
   // A slip of a frequent correspondent's local part at this domain: one slip
   // for a short one, two for a long one (clear mode); one edit by the
   // deletion digests (hashed mode, where local parts are not kept).
-  if (sender_domain > 0) {
+  if (sender_domain > 0 && !org_known) {
     if (clear) {
       size_t compared = 0;
       index.ForEachCorrespondent(sender_domain_key, [&](const Index&, const Correspondent& c) {
@@ -341,6 +359,16 @@ HistoryFinding CorrespondentHistory::Examine(const Address* sender, const Addres
                               if (person.empty()) return;
                               Agreement agreement = Compare(r, person, variants);
                               std::string_view domain = DomainOf(c.address);
+                              if (org_known) {
+                                // A colleague's contact: only the full name of a frequent
+                                // correspondent who is not at a public provider.
+                                if (agreement.display == NameAgreement::kFull &&
+                                    c.messages >= frequent && !index.IsPublicProvider(domain)) {
+                                  suspect.Offer(HistoryFinding::Unfamiliar::kNameMismatch,
+                                                kRankDisplayName, c.address, c.messages);
+                                }
+                                return;
+                              }
                               if (domain == recipient.domain.ascii) {
                                 // The same name at the same domain: the wrong John Smith, or
                                 // his name in another format (annapatel@ for apatel@).

@@ -217,6 +217,13 @@ struct CorrespondentHistory::Index {
   HistoryKeyer keyer;
   HistoryOptions options;
   std::shared_ptr<const NameVariants> variants;
+  // The shipped public mail providers (data/providers.txt), sorted: where a
+  // person's personal address lives.
+  std::shared_ptr<const std::vector<std::string>> public_providers;
+  bool IsPublicProvider(std::string_view domain) const {
+    return public_providers &&
+           std::binary_search(public_providers->begin(), public_providers->end(), domain);
+  }
   // For an overlay: the index it is layered on; counts below are then
   // adjustments (pairs: replacements) to the base's.
   std::shared_ptr<const Index> base;

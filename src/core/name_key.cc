@@ -3,12 +3,15 @@
 #include "core/name_key.h"
 
 #include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+#include <unicode/uscript.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "core/marking_internal.h"
 #include "core/typo_model.h"
@@ -20,13 +23,15 @@ namespace {
 // Honorifics, ranks and affiliation tags that display names and US DoD local
 // parts carry around a name ("Lt Col Jane Smith", "john.a.smith.civ"). They say
 // nothing about who the person is, so they are never the word two names share.
-constexpr std::array<std::string_view, 62> kNotNames = {
+constexpr std::array<std::string_view, 64> kNotNames = {
     "mr",   "mrs",  "ms",   "miss", "mx",  "dr",  "prof",      "professor", "sir",  "dame", "lord",
     "lady", "rev",  "revd", "hon",  "lt",  "col", "maj",       "gen",       "brig", "capt", "cpt",
     "cdr",  "lcdr", "cmdr", "cdre", "adm", "sgt", "cpl",       "pte",       "msg",  "sfc",  "ssg",
     "ltc",  "civ",  "ctr",  "mil",  "ret", "phd", "md",        "mba",       "msc",  "bsc",  "jr",
     "sr",   "ii",   "iii",  "iv",   "esq", "obe", "mbe",       "cbe",       "rn",   "raf",  "usn",
-    "usaf", "usmc", "wg",   "sqn",  "ldr", "flt", "contractor"};
+    "usaf", "usmc", "wg",   "sqn",  "ldr", "flt", "contractor",
+    // "'Owen Hughes' via Defence Research" (Google Groups), "on behalf of"
+    "via",  "behalf"};
 
 bool IsNotName(std::string_view word) {
   return std::find(kNotNames.begin(), kNotNames.end(), word) != kNotNames.end();
@@ -97,6 +102,12 @@ std::vector<std::string> SplitWords(std::string_view folded) {
     if (i > start) words.emplace_back(folded.substr(start, i - start));
   }
   return words;
+}
+
+// What ends an address written inside a display name.
+bool IsAddressDelimiter(char c) {
+  return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '(' || c == ')' || c == '<' ||
+         c == '>' || c == '[' || c == ']' || c == ',' || c == ';';
 }
 
 bool IsSeparator(char c) { return c == '.' || c == '-' || c == '_' || c == '+'; }
@@ -199,6 +210,43 @@ size_t SmallDistance(std::string_view a, std::string_view b) {
   return std::min<size_t>(d[la][lb], 3);
 }
 
+bool HasNonLatinLetter(const icu::UnicodeString& text) {
+  for (int32_t i = 0; i < text.length();) {
+    UChar32 c = text.char32At(i);
+    i += U16_LENGTH(c);
+    if (!u_isalpha(c)) continue;
+    UErrorCode status = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript(c, &status);
+    if (U_SUCCESS(status) && script != USCRIPT_LATIN && script != USCRIPT_COMMON &&
+        script != USCRIPT_INHERITED) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// "Иванов" -> "Ivanov", "Παπαδόπουλος" -> "Papadopoulos": the Unicode CLDR
+// transforms ICU ships (Any-Latin, then Latin-ASCII), as an address is
+// usually written for a name in another script. The transliterator is costly
+// to make and not to be shared between threads: one per thread, made on the
+// first name in another script. Left as it is should ICU lack the transforms.
+void ToLatin(icu::UnicodeString* text) {
+  thread_local std::unique_ptr<icu::Transliterator> to_latin = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> made(icu::Transliterator::createInstance(
+        "Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+    if (U_FAILURE(status)) made.reset();
+    return made;
+  }();
+  if (to_latin) to_latin->transliterate(*text);
+}
+
+// `longer` is `name` with a feminine -a ending: Paula for Paul.
+bool IsFeminineInA(std::string_view name, std::string_view longer) {
+  return name.size() >= 4 && longer.size() == name.size() + 1 && longer.starts_with(name) &&
+         longer.back() == 'a';
+}
+
 }  // namespace
 
 std::string FoldName(std::string_view text) {
@@ -226,6 +274,7 @@ std::string FoldName(std::string_view text) {
   const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
   icu::UnicodeString source = icu::UnicodeString::fromUTF8(
       icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  if (HasNonLatinLetter(source)) ToLatin(&source);
   icu::UnicodeString decomposed = source;
   if (U_SUCCESS(status)) {
     decomposed = nfkd->normalize(source, status);
@@ -311,6 +360,10 @@ std::shared_ptr<const NameVariants> NameVariants::Embedded() {
 
 bool NameVariants::SamePerson(std::string_view a, std::string_view b) const {
   if (a == b) return true;
+  // A name and its feminine form in -a (Paul and Paula, Edwin and Edwina,
+  // Justin and Justina) are two people's, though lists of variants give one
+  // under the other; the short names that do this are nicknames (Ann, Anna).
+  if (IsFeminineInA(a, b) || IsFeminineInA(b, a)) return false;
   auto ia = related_.find(a);
   auto ib = related_.find(b);
   if (ia == related_.end() || ib == related_.end()) return false;
@@ -319,17 +372,7 @@ bool NameVariants::SamePerson(std::string_view a, std::string_view b) const {
   if (std::binary_search(ra.begin(), ra.end(), b)) return true;
   // Through a shared short form only when the two are spellings of one name.
   if (SmallDistance(a, b) > 2) return false;
-  auto x = ra.begin();
-  auto y = rb.begin();
-  while (x != ra.end() && y != rb.end()) {
-    if (*x == *y) return true;
-    if (*x < *y) {
-      ++x;
-    } else {
-      ++y;
-    }
-  }
-  return false;
+  return SortedRangesMeet(ra.begin(), ra.end(), rb.begin(), rb.end());
 }
 
 bool NameVariants::IsGivenName(std::string_view word) const {
@@ -339,8 +382,31 @@ bool NameVariants::IsGivenName(std::string_view word) const {
 // ---------------------------------------------------------------------------
 // Names
 
+std::string_view AddressInDisplay(std::string_view display_name) {
+  size_t at = display_name.find('@');
+  if (at == std::string_view::npos) return {};
+  size_t begin = at;
+  while (begin > 0 && !IsAddressDelimiter(display_name[begin - 1])) --begin;
+  size_t end = at;
+  while (end < display_name.size() && !IsAddressDelimiter(display_name[end])) ++end;
+  std::string_view address = display_name.substr(begin, end - begin);
+  while (!address.empty() && address.back() == '.') address.remove_suffix(1);
+  if (address.front() == '@' || address.back() == '@') return {};
+  return address;
+}
+
 PersonName NameFromDisplay(std::string_view display_name) {
   PersonName name;
+  // An address in the name ("Paul Turner (paul.turner@x.org)", or the whole
+  // name one) is not words of the name; what is left may still be.
+  std::string without_address;
+  for (std::string_view address = AddressInDisplay(display_name); !address.empty();
+       address = AddressInDisplay(display_name)) {
+    size_t at = static_cast<size_t>(address.data() - display_name.data());
+    without_address = std::string(display_name.substr(0, at)) + " " +
+                      std::string(display_name.substr(at + address.size()));
+    display_name = without_address;
+  }
   if (display_name.find('@') != std::string_view::npos) return name;
   // A name pasted from a raw header may still be RFC 2047-encoded
   // ("=?utf-8?q?Siobh=C3=A1n?= Murphy").

@@ -24,6 +24,21 @@ namespace rcptguard {
 // are kept, case-folded.
 std::string FoldName(std::string_view text);
 
+// Returns true iff the sorted ranges [a, a_end) and [b, b_end) have an element
+// in common: a merge walk, for the short sorted runs names and digests keep.
+template <typename A, typename B>
+bool SortedRangesMeet(A a, A a_end, B b, B b_end) {
+  while (a != a_end && b != b_end) {
+    if (*a == *b) return true;
+    if (*a < *b) {
+      ++a;
+    } else {
+      ++b;
+    }
+  }
+  return false;
+}
+
 // Given names known to be the same person's (Stephen, Steve, Steven), from
 // data/name_variants.csv. Immutable, thread-safe.
 class NameVariants {
@@ -40,7 +55,8 @@ class NameVariants {
   // of the list relates them directly, or both are related to one name and
   // are spelled within two edits of each other (Steven and Stephen through
   // Steve; Catherine and Katherine through Kathy). Two names that merely share
-  // a short form (Alan and Albert share Al) are not.
+  // a short form (Alan and Albert share Al) are not, nor a name and its
+  // feminine form in -a (Paul and Paula).
   bool SamePerson(std::string_view a, std::string_view b) const;
   // Returns true iff `word` is a given name of the list (three letters or more).
   bool IsGivenName(std::string_view word) const;
@@ -61,8 +77,13 @@ struct PersonName {
   bool empty() const { return words.empty(); }
 };
 
-// The name in a display name ("Hughes, Owen T" -> hughes owen t). Empty for an
-// address written as a name.
+// The address a mail client wrote as (or into) a display name
+// ("paul.turner@x.org", "'p.turner@x.org'", "Paul Turner (paul.turner@x.org)"),
+// without quotes or brackets. Empty when there is none.
+std::string_view AddressInDisplay(std::string_view display_name);
+
+// The name in a display name ("Hughes, Owen T" -> hughes owen t). An address
+// in it is left out.
 PersonName NameFromDisplay(std::string_view display_name);
 
 // The name a local part spells: separated forms by their parts

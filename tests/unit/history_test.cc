@@ -9,12 +9,13 @@
 #include "platform/suffix_list_file.h"
 #include "rcptguard/policy.h"
 #include "rcptguard/session.h"
+#include "support/history_builder.h"
 #include "support/session_helpers.h"
 
 namespace rcptguard {
 namespace {
 
-constexpr int64_t kNow = 1'790'000'000;
+constexpr int64_t kNow = kHistoryNow;
 
 TEST(CanonicalAddress, LowersLocalPartAndUsesTheAsciiDomain) {
   struct Case {
@@ -88,40 +89,6 @@ TEST(HistoryKeyer, LocalPartDigestsMeetIffOneEditApart) {
   }
   EXPECT_TRUE(keyer.LocalPartDigests("bob").empty());  // too short to compare
 }
-
-// Builds what the store returns for a history: pairs with counts, names.
-struct HistoryBuilder {
-  const HistoryKeyer& keyer;
-  HistorySnapshot snapshot;
-
-  HistoryBuilder& Pair(std::string_view sender, std::string_view recipient, int64_t messages,
-                       std::string_view name = {}) {
-    PairRecord pair;
-    pair.sender = keyer.Key(sender);
-    pair.recipient = keyer.Key(recipient);
-    pair.domain = std::string(recipient.substr(recipient.rfind('@') + 1));
-    pair.messages = messages;
-    pair.first_seen = kNow - 86400 * 30;
-    pair.last_seen = kNow - 86400;
-    // In hashed mode the store keeps the digests: the index cannot compute them.
-    if (keyer.hashed()) {
-      pair.local_digests = keyer.LocalPartDigests(recipient.substr(0, recipient.rfind('@')));
-    }
-    snapshot.pairs.push_back(std::move(pair));
-    if (!name.empty()) {
-      snapshot.names.push_back(NameRecord{keyer.Key(sender), keyer.Key(NormalizeDisplayName(name)),
-                                          keyer.Key(recipient), messages});
-    }
-    return *this;
-  }
-  HistoryBuilder& Except(std::string_view sender, std::string_view recipient, int64_t expires) {
-    bool is_address = recipient.find('@') != std::string_view::npos;
-    snapshot.exceptions.push_back(ExceptionRecord{
-        keyer.Key(sender), is_address ? keyer.Key(recipient) : std::string(recipient), expires,
-        kNow - 10, ""});
-    return *this;
-  }
-};
 
 // An officer who writes to a partner at army.mil every week.
 HistorySnapshot OfficerHistory(const HistoryKeyer& keyer) {
@@ -294,8 +261,33 @@ TEST(FoldName, OneSpellingForCaseAccentsApostrophesAndUmlauts) {
       {"ascii umlaut spelling", "joerg.mueller", "jorg muller"},
       {"sharp s", "Strauß", "strauss"},
       {"digits are not letters", "tgreen1981", "tgreen"},
+      {"cyrillic, as its address spells it", "Олена Коваленко", "olena kovalenko"},
+      {"greek", "Νίκος Παπαδόπουλος", "nikos papadopoulos"},
+      {"latin and cyrillic together", "Dmitry Иванов", "dmitry ivanov"},
   };
   for (const Case& c : cases) EXPECT_EQ(FoldName(c.input), c.want) << c.name;
+}
+
+TEST(AddressInDisplay, FindsTheAddressAClientWroteAsOrIntoTheName) {
+  struct Case {
+    const char* name;
+    const char* display;
+    const char* want;
+  } cases[] = {
+      {"the whole name", "paul.turner@baesystems.com", "paul.turner@baesystems.com"},
+      {"quoted by Outlook", "'p.turner@x.org'", "p.turner@x.org"},
+      {"after the name", "Paul Turner (paul.turner@x.org)", "paul.turner@x.org"},
+      {"in angle brackets", "Turner, Paul <paul.turner@x.org>", "paul.turner@x.org"},
+      {"none", "Turner, Paul", ""},
+      {"a lone at sign", "Team @ HQ", ""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(AddressInDisplay(c.display), c.want) << c.name << ": " << c.display;
+  }
+  // The rest of the name still counts.
+  EXPECT_EQ(NameFromDisplay("Paul Turner (paul.turner@x.org)").words,
+            (std::vector<std::string>{"paul", "turner"}));
+  EXPECT_TRUE(NameFromDisplay("paul.turner@x.org").empty());
 }
 
 TEST(NameVariants, ShippedListKnowsSpellingsAndShortFormsButNotMereNeighbours) {
