@@ -100,9 +100,9 @@ struct MarkingResult {
 class MarkingMessageStore {
  public:
   virtual ~MarkingMessageStore() = default;
-  // Appends bytes in order. Returns false on failure: the scan then stops
+  // Appends bytes in order. On failure (why, for the log) the scan stops
   // there and the result says truncated.
-  virtual bool Append(std::string_view bytes) = 0;
+  virtual Result<void> Append(std::string_view bytes) = 0;
   // Copies up to `n` bytes from `offset` into `out`; returns how many were
   // copied (0 at the end), or -1 on failure.
   virtual int64_t Read(uint64_t offset, char* out, size_t n) = 0;

@@ -346,7 +346,7 @@ void MimeBuffer::AppendHeader(std::string_view name, std::string_view value) {
 void MimeBuffer::EndHeaders(bool keep) {
   if (keep && store_ != nullptr) {
     headers_.append("\r\n");
-    kept_ = store_->Append(headers_);
+    kept_ = store_->Append(headers_).has_value();
     header_size_ = headers_.size();
   } else if (keep) {
     headers_.append("\r\n");
@@ -370,7 +370,7 @@ bool MimeBuffer::AppendBody(std::string_view chunk) {
 
 bool MimeBuffer::Keep(std::string_view chunk) {
   if (store_ != nullptr) {
-    if (kept_ && !store_->Append(chunk)) kept_ = false;
+    if (kept_ && !store_->Append(chunk)) kept_ = false;  // the store reports why
     return kept_;
   }
   if (bytes_ == nullptr) return false;

@@ -19,7 +19,7 @@ SpillStore::~SpillStore() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool SpillStore::OpenFile() {
+Result<void> SpillStore::OpenFile() {
   std::string directory = directory_;
   if (directory.empty()) {
     const char* tmpdir = std::getenv("TMPDIR");
@@ -34,34 +34,34 @@ bool SpillStore::OpenFile() {
     if (fd_ >= 0) unlink(path.c_str());
   }
   if (fd_ < 0) {
-    error_ = "cannot create a temporary file in " + directory + ": " + std::strerror(errno);
-    if (report_) report_(error_);
-    report_ = nullptr;  // once per message
-    return false;
+    return Fail("cannot create a temporary file in " + directory + ": " + std::strerror(errno));
   }
-  return true;
+  return {};
 }
 
-bool SpillStore::Append(std::string_view bytes) {
+Failure SpillStore::Fail(std::string message) {
+  if (report_) report_(message);
+  report_ = nullptr;  // once per message
+  return MakeError(ErrorCode::kIo, std::move(message));
+}
+
+Result<void> SpillStore::Append(std::string_view bytes) {
   if (fd_ < 0 && memory_.size() + bytes.size() <= memory_limit_) {
     memory_.append(bytes);
     size_ += bytes.size();
-    return true;
+    return {};
   }
-  if (fd_ < 0 && !OpenFile()) return false;
+  if (fd_ < 0) RCPTGUARD_TRY(OpenFile());
   while (!bytes.empty()) {
     ssize_t written = write(fd_, bytes.data(), bytes.size());
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) {
-      error_ = std::string("cannot write the temporary body file: ") + std::strerror(errno);
-      if (report_) report_(error_);
-      report_ = nullptr;  // once per message
-      return false;
+      return Fail(std::string("cannot write the temporary body file: ") + std::strerror(errno));
     }
     bytes.remove_prefix(static_cast<size_t>(written));
     size_ += static_cast<uint64_t>(written);
   }
-  return true;
+  return {};
 }
 
 int64_t SpillStore::Read(uint64_t offset, char* out, size_t n) {

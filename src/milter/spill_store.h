@@ -18,30 +18,29 @@ class SpillStore : public MarkingMessageStore {
  public:
   // Keeps up to `memory_limit` bytes in memory; the rest goes to a file in
   // `directory` (empty: $TMPDIR, else /tmp). `report` (may be empty) is told
-  // why an Append failed, once, for the log.
+  // why an Append failed, once per store, for the log (the scan that called
+  // Append only notes that it stopped).
   SpillStore(size_t memory_limit, std::string directory,
              std::function<void(const std::string&)> report = {});
   ~SpillStore() override;
   SpillStore(const SpillStore&) = delete;
   SpillStore& operator=(const SpillStore&) = delete;
 
-  bool Append(std::string_view bytes) override;
+  Result<void> Append(std::string_view bytes) override;
   int64_t Read(uint64_t offset, char* out, size_t n) override;
   uint64_t size() const override { return size_; }
 
   bool spilled() const { return fd_ >= 0; }
-  // Why the last Append failed ("cannot create a temporary file in /x: ..."), for the log.
-  const std::string& error() const { return error_; }
 
  private:
-  bool OpenFile();
+  Result<void> OpenFile();
+  Failure Fail(std::string message);
 
   size_t memory_limit_;
   std::string directory_;
   std::string memory_;  // the first bytes
   int fd_ = -1;         // the rest, from offset memory_.size()
   uint64_t size_ = 0;
-  std::string error_;
   std::function<void(const std::string&)> report_;
 };
 

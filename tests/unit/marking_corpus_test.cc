@@ -98,9 +98,9 @@ std::shared_ptr<const Policy> PolicyFor(const Case& c) {
 // small pieces, to exercise GMime over a store that is not one buffer.
 class PiecewiseStore : public MarkingMessageStore {
  public:
-  bool Append(std::string_view bytes) override {
+  rcptguard::Result<void> Append(std::string_view bytes) override {
     bytes_.append(bytes);
-    return true;
+    return {};
   }
   int64_t Read(uint64_t offset, char* out, size_t n) override {
     if (offset >= bytes_.size()) return 0;

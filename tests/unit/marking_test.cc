@@ -251,9 +251,9 @@ TEST(MarkingSession, BannerSplitAcrossChunksIsFound) {
 // Keeps what a session hands over for GMime, in memory.
 class MemoryStore : public MarkingMessageStore {
  public:
-  bool Append(std::string_view bytes) override {
+  rcptguard::Result<void> Append(std::string_view bytes) override {
     kept_.append(bytes);
-    return true;
+    return {};
   }
   int64_t Read(uint64_t offset, char* out, size_t n) override {
     if (offset >= kept_.size()) return 0;
@@ -426,8 +426,9 @@ TEST(MarkingSession, AFailingStoreMakesTheResultTruncated) {
   // Refuses whatever would take it past 200 bytes.
   class FailingStore : public MemoryStore {
    public:
-    bool Append(std::string_view bytes) override {
-      return size() + bytes.size() <= 200 && MemoryStore::Append(bytes);
+    Result<void> Append(std::string_view bytes) override {
+      if (size() + bytes.size() > 200) return MakeError(ErrorCode::kIo, "full");
+      return MemoryStore::Append(bytes);
     }
   } store;
   auto scanner = Scanner(Banners());

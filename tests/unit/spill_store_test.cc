@@ -40,7 +40,8 @@ TEST(SpillStore, LargeMessagesSpillToAFileWithNoNameAndReadBackWhole) {
   {
     SpillStore store(1000, dir);
     for (size_t at = 0; at < message.size(); at += 333) {
-      ASSERT_TRUE(store.Append(std::string_view(message).substr(at, 333))) << store.error();
+      auto appended = store.Append(std::string_view(message).substr(at, 333));
+      ASSERT_TRUE(appended) << appended.error().ToString();
     }
     EXPECT_TRUE(store.spilled());
     EXPECT_EQ(store.size(), message.size());
@@ -55,8 +56,10 @@ TEST(SpillStore, LargeMessagesSpillToAFileWithNoNameAndReadBackWhole) {
 TEST(SpillStore, AnUnusableDirectoryFailsWithAReason) {
   SpillStore store(4, "/nonexistent/rcptguard");
   EXPECT_TRUE(store.Append("abcd"));
-  EXPECT_FALSE(store.Append("more than four bytes"));
-  EXPECT_NE(store.error().find("/nonexistent/rcptguard"), std::string::npos) << store.error();
+  auto failed = store.Append("more than four bytes");
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("/nonexistent/rcptguard"), std::string::npos)
+      << failed.error().ToString();
 }
 
 }  // namespace
