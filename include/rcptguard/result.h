@@ -41,8 +41,18 @@ using Failure = tl::unexpected<Error>;
 // moving to std::expected is a change to this file only.
 inline Failure Unexpected(Error error) { return Failure(std::move(error)); }
 
-inline Failure MakeError(ErrorCode code, std::string message,
-                                       std::string where = {}) {
+// The same for results whose error carries more than an Error (a kind the
+// caller branches on, as HoldFailure does).
+template <typename T, typename E>
+using Expected = tl::expected<T, E>;
+template <typename E>
+using UnexpectedOf = tl::unexpected<E>;
+template <typename E>
+UnexpectedOf<E> UnexpectedError(E error) {
+  return UnexpectedOf<E>(std::move(error));
+}
+
+inline Failure MakeError(ErrorCode code, std::string message, std::string where = {}) {
   return Unexpected(Error{code, std::move(message), std::move(where)});
 }
 

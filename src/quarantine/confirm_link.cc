@@ -126,8 +126,8 @@ std::optional<LinkClaims> ParsePayload(std::string_view data) {
   return claims;
 }
 
-tl::unexpected<LinkFailure> Fail(LinkFailureKind kind, std::string message) {
-  return tl::unexpected(LinkFailure{kind, std::move(message)});
+UnexpectedOf<LinkFailure> Fail(LinkFailureKind kind, std::string message) {
+  return UnexpectedError(LinkFailure{kind, std::move(message)});
 }
 
 }  // namespace
@@ -220,7 +220,7 @@ SignedLink SignLink(const LinkKey& key, LinkClaims claims) {
   return SignedLink{std::move(token), std::move(claims)};
 }
 
-tl::expected<LinkClaims, LinkFailure> VerifyLink(const LinkKey& key, std::string_view token,
+Expected<LinkClaims, LinkFailure> VerifyLink(const LinkKey& key, std::string_view token,
                                                  LinkAction expected, int64_t now) {
   constexpr const char* kBroken = "This link is incomplete or broken; copy the whole link.";
   if (token.size() > kMaxTokenSize) return Fail(LinkFailureKind::kMalformed, kBroken);

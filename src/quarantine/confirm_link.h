@@ -83,7 +83,7 @@ struct LinkFailure {
 
 // Checks a token for `expected` action at time `now`. The signature is
 // checked (in constant time) before anything the token says is believed.
-tl::expected<LinkClaims, LinkFailure> VerifyLink(const LinkKey& key, std::string_view token,
+Expected<LinkClaims, LinkFailure> VerifyLink(const LinkKey& key, std::string_view token,
                                                  LinkAction expected, int64_t now);
 
 // Returns true iff the claims are about this held message: the same queue id

@@ -89,18 +89,18 @@ Result<HeldPage> Quarantine::List(const HeldFilter& filter, const HeldPageReques
 HoldResult<HeldEntry> Quarantine::Get(std::string_view queue_id) const {
   std::string id(queue_id);
   if (!IsQueueId(id)) {
-    return tl::unexpected(HoldFailure{HoldFailureKind::kInvalid, "not a queue id"});
+    return UnexpectedError(HoldFailure{HoldFailureKind::kInvalid, "not a queue id"});
   }
   HeldFilter filter;
   filter.include_foreign = true;
   auto page = List(filter, HeldPageRequest{});
   if (!page) {
-    return tl::unexpected(HoldFailure{HoldFailureKind::kPostfixFailed, page.error().ToString()});
+    return UnexpectedError(HoldFailure{HoldFailureKind::kPostfixFailed, page.error().ToString()});
   }
   for (HeldEntry& entry : page->entries) {
     if (entry.message.queue_id == id) return std::move(entry);
   }
-  return tl::unexpected(HoldFailure{HoldFailureKind::kNotHeld, id + " is not in the hold queue"});
+  return UnexpectedError(HoldFailure{HoldFailureKind::kNotHeld, id + " is not in the hold queue"});
 }
 
 HoldResult<HoldActionDone> Quarantine::Release(std::string_view queue_id, const Actor& actor,
@@ -119,18 +119,18 @@ HoldResult<HoldActionDone> Quarantine::Act(Step step, std::string_view queue_id,
                                            std::string_view reason, bool force, int64_t now) const {
   std::string id(queue_id);
   if (!IsQueueId(id)) {
-    return tl::unexpected(HoldFailure{HoldFailureKind::kInvalid, "not a queue id"});
+    return UnexpectedError(HoldFailure{HoldFailureKind::kInvalid, "not a queue id"});
   }
   // The claim comes first and the look-up after it: whoever gets the claim
   // second finds the message gone from the hold queue (kNotHeld) instead of
   // releasing it again. The claim is given up only after the record is gone.
   auto claimed = records_.Claim(id);
   if (!claimed) {
-    return tl::unexpected(
+    return UnexpectedError(
         HoldFailure{HoldFailureKind::kPostfixFailed, id + ": " + claimed.error().ToString()});
   }
   if (!*claimed) {
-    return tl::unexpected(HoldFailure{HoldFailureKind::kInProgress,
+    return UnexpectedError(HoldFailure{HoldFailureKind::kInProgress,
                                       id + " is being released or discarded by someone else"});
   }
   struct ClaimGuard {
@@ -140,9 +140,9 @@ HoldResult<HoldActionDone> Quarantine::Act(Step step, std::string_view queue_id,
   } guard{records_, id};
 
   auto entry = Get(id);
-  if (!entry) return tl::unexpected(entry.error());
+  if (!entry) return UnexpectedError(entry.error());
   if (!entry->record && !force) {
-    return tl::unexpected(HoldFailure{
+    return UnexpectedError(HoldFailure{
         HoldFailureKind::kNotOurs, id + " was not held by rcptguard; --force acts on it anyway"});
   }
   now = NowOr(now);
@@ -154,11 +154,11 @@ HoldResult<HoldActionDone> Quarantine::Act(Step step, std::string_view queue_id,
       if (auto learned = LearnedFrom(done.entry.message, now)) done.learned = std::move(*learned);
     }
     if (auto released = queue_.Release(id); !released) {
-      return tl::unexpected(
+      return UnexpectedError(
           HoldFailure{HoldFailureKind::kPostfixFailed, id + ": " + released.error().ToString()});
     }
   } else if (auto discarded = queue_.Discard(id); !discarded) {
-    return tl::unexpected(
+    return UnexpectedError(
         HoldFailure{HoldFailureKind::kPostfixFailed, id + ": " + discarded.error().ToString()});
   }
   if (done.entry.record) records_.Remove(id);  // a stale record is pruned later

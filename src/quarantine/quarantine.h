@@ -70,7 +70,7 @@ struct HoldFailure {
   std::string message;  // one line for people, naming the queue id
 };
 template <typename T>
-using HoldResult = tl::expected<T, HoldFailure>;
+using HoldResult = Expected<T, HoldFailure>;
 
 // What a release or discard did.
 struct HoldActionDone {

@@ -4,20 +4,20 @@
 namespace rcptguard {
 namespace {
 
-tl::unexpected<SenderLinkFailure> Fail(SenderLinkFailureKind kind, std::string message) {
-  return tl::unexpected(SenderLinkFailure{kind, LinkFailureKind::kMalformed, std::move(message)});
+UnexpectedOf<SenderLinkFailure> Fail(SenderLinkFailureKind kind, std::string message) {
+  return UnexpectedError(SenderLinkFailure{kind, LinkFailureKind::kMalformed, std::move(message)});
 }
 
 }  // namespace
 
-tl::expected<SenderLinkPreview, SenderLinkFailure> PreviewSenderLink(const Quarantine& quarantine,
+Expected<SenderLinkPreview, SenderLinkFailure> PreviewSenderLink(const Quarantine& quarantine,
                                                                      const LinkKey& key,
                                                                      std::string_view token,
                                                                      LinkAction action,
                                                                      int64_t now) {
   auto claims = VerifyLink(key, token, action, now);
   if (!claims) {
-    return tl::unexpected(SenderLinkFailure{SenderLinkFailureKind::kLink, claims.error().kind,
+    return UnexpectedError(SenderLinkFailure{SenderLinkFailureKind::kLink, claims.error().kind,
                                             claims.error().message});
   }
   auto entry = quarantine.Get(claims->queue_id);
@@ -35,13 +35,13 @@ tl::expected<SenderLinkPreview, SenderLinkFailure> PreviewSenderLink(const Quara
   return SenderLinkPreview{std::move(*claims), std::move(*entry)};
 }
 
-tl::expected<HoldActionDone, SenderLinkFailure> ActOnSenderLink(const Quarantine& quarantine,
+Expected<HoldActionDone, SenderLinkFailure> ActOnSenderLink(const Quarantine& quarantine,
                                                                 ReviewStore& store,
                                                                 const LinkKey& key,
                                                                 std::string_view token,
                                                                 LinkAction action, int64_t now) {
   auto preview = PreviewSenderLink(quarantine, key, token, action, now);
-  if (!preview) return tl::unexpected(preview.error());
+  if (!preview) return UnexpectedError(preview.error());
   const LinkClaims& claims = preview->claims;
   auto first = store.UseLink(claims.link_id, now, claims.expires_at);
   if (!first) {

@@ -35,7 +35,7 @@ struct SenderLinkPreview {
 
 // For GET: checks the link and finds the message; changes nothing (not even
 // the link's use).
-tl::expected<SenderLinkPreview, SenderLinkFailure> PreviewSenderLink(const Quarantine& quarantine,
+Expected<SenderLinkPreview, SenderLinkFailure> PreviewSenderLink(const Quarantine& quarantine,
                                                                      const LinkKey& key,
                                                                      std::string_view token,
                                                                      LinkAction action,
@@ -47,7 +47,7 @@ tl::expected<SenderLinkPreview, SenderLinkFailure> PreviewSenderLink(const Quara
 // "confirm" or "cancel" to the audit log. If Postfix fails after the link
 // was used, the link stays used (it never works twice) and the message stays
 // held for an administrator: kFailed says so.
-tl::expected<HoldActionDone, SenderLinkFailure> ActOnSenderLink(const Quarantine& quarantine,
+Expected<HoldActionDone, SenderLinkFailure> ActOnSenderLink(const Quarantine& quarantine,
                                                                 ReviewStore& store,
                                                                 const LinkKey& key,
                                                                 std::string_view token,
