@@ -4,9 +4,9 @@
 
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
-#include <unicode/uscript.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 
 #include <algorithm>
 #include <array>
@@ -23,18 +23,21 @@ namespace {
 // Honorifics, ranks and affiliation tags that display names and US DoD local
 // parts carry around a name ("Lt Col Jane Smith", "john.a.smith.civ"). They say
 // nothing about who the person is, so they are never the word two names share.
-constexpr std::array<std::string_view, 64> kNotNames = {
+constexpr std::array<std::string_view, 62> kNotNames = {
     "mr",   "mrs",  "ms",   "miss", "mx",  "dr",  "prof",      "professor", "sir",  "dame", "lord",
     "lady", "rev",  "revd", "hon",  "lt",  "col", "maj",       "gen",       "brig", "capt", "cpt",
     "cdr",  "lcdr", "cmdr", "cdre", "adm", "sgt", "cpl",       "pte",       "msg",  "sfc",  "ssg",
     "ltc",  "civ",  "ctr",  "mil",  "ret", "phd", "md",        "mba",       "msc",  "bsc",  "jr",
     "sr",   "ii",   "iii",  "iv",   "esq", "obe", "mbe",       "cbe",       "rn",   "raf",  "usn",
-    "usaf", "usmc", "wg",   "sqn",  "ldr", "flt", "contractor",
-    // "'Owen Hughes' via Defence Research" (Google Groups), "on behalf of"
-    "via",  "behalf"};
+    "usaf", "usmc", "wg",   "sqn",  "ldr", "flt", "contractor"};
+
+// Words by which lists and forwarders join a name to what sent it ("'Owen
+// Hughes' via Defence Research", "on behalf of").
+constexpr std::array<std::string_view, 2> kJoiningWords = {"via", "behalf"};
 
 bool IsNotName(std::string_view word) {
-  return std::find(kNotNames.begin(), kNotNames.end(), word) != kNotNames.end();
+  return std::find(kNotNames.begin(), kNotNames.end(), word) != kNotNames.end() ||
+         std::find(kJoiningWords.begin(), kJoiningWords.end(), word) != kJoiningWords.end();
 }
 
 void AppendUtf8(UChar32 c, std::string* out) {
@@ -233,8 +236,8 @@ bool HasNonLatinLetter(const icu::UnicodeString& text) {
 void ToLatin(icu::UnicodeString* text) {
   thread_local std::unique_ptr<icu::Transliterator> to_latin = [] {
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::Transliterator> made(icu::Transliterator::createInstance(
-        "Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+    std::unique_ptr<icu::Transliterator> made(
+        icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
     if (U_FAILURE(status)) made.reset();
     return made;
   }();

@@ -96,10 +96,10 @@ TEST(NameRenderings, TheCorrespondentsNameWrittenAnotherWayOnFreemailIsAMismatch
     ++all;
     EXPECT_TRUE(right) << "renderings.tsv:" << r.line << " " << r.kind << ": \"" << r.written
                        << "\" <" << r.address << "> beside " << r.usual << " ("
-                       << (r.usual_name.empty() ? "no name" : r.usual_name)
-                       << "): want " << (r.mismatch ? "mismatch naming " + r.usual : "allow")
-                       << ", got unfamiliar=" << static_cast<int>(f.unfamiliar) << " usual="
-                       << f.usual_address;
+                       << (r.usual_name.empty() ? "no name" : r.usual_name) << "): want "
+                       << (r.mismatch ? "mismatch naming " + r.usual : "allow")
+                       << ", got unfamiliar=" << static_cast<int>(f.unfamiliar)
+                       << " usual=" << f.usual_address;
   }
   for (const auto& [kind, counts] : by_kind) {
     std::printf("renderings %-16s %d/%d\n", kind.c_str(), counts.first, counts.second);
