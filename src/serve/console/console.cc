@@ -8,11 +8,9 @@
 
 #include <cctype>
 #include <ctime>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "platform/logger.h"
 #include "quarantine/quarantine.h"
@@ -21,6 +19,7 @@
 #include "serve/console/console_pages.h"
 #include "serve/console/csrf.h"
 #include "serve/console/html.h"
+#include "serve/console/login_limiter.h"
 #include "store/history_store.h"
 #include "store/review_store.h"
 
@@ -34,7 +33,6 @@ constexpr std::string_view kLoginCookie = "rcptguard_login";
 constexpr size_t kHeldPageSize = 50;
 constexpr size_t kAuditPageSize = 50;
 constexpr size_t kMaxReasonBytes = 500;
-constexpr size_t kMaxTrackedClients = 10000;
 
 // No script at all; styles and images only from the console itself; forms
 // post only to it; no framing (clickjacking on the release button).
@@ -102,37 +100,6 @@ int64_t ParseInt(const std::string& text, int64_t fallback, int64_t low, int64_t
   }
   return std::clamp(value, low, high);
 }
-
-// Counts failed log-ins per client address in a sliding window. Bounded:
-// past kMaxTrackedClients the map is cleared (a flood of addresses then
-// gets a fresh allowance, which the hash's cost still limits).
-class LoginLimiter {
- public:
-  LoginLimiter(int allowed, int64_t window) : allowed_(allowed), window_(window) {}
-  bool Allowed(const std::string& client, int64_t now) {
-    std::lock_guard lock(mutex_);
-    auto found = failures_.find(client);
-    if (found == failures_.end()) return true;
-    Trim(found->second, now);
-    return static_cast<int>(found->second.size()) < allowed_;
-  }
-  void Failed(const std::string& client, int64_t now) {
-    std::lock_guard lock(mutex_);
-    if (failures_.size() >= kMaxTrackedClients) failures_.clear();
-    auto& times = failures_[client];
-    Trim(times, now);
-    times.push_back(now);
-  }
-
- private:
-  void Trim(std::deque<int64_t>& times, int64_t now) const {
-    while (!times.empty() && times.front() <= now - window_) times.pop_front();
-  }
-  int allowed_;
-  int64_t window_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::deque<int64_t>> failures_;
-};
 
 // One connection to a store, opened on first use (so a store that was down
 // at start-up is used once it answers), used by one caller at a time: the
