@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then bash scripts/setup.sh; fi
 
+# -g1 (line tables, no variables) for CI's time: a quarter less compile time
+# than -g; backtraces, perf and callgrind still name lines.
 echo "== build (warnings are errors)"
-bash scripts/build.sh build -DRCPTGUARD_BENCH=ON
+bash scripts/build.sh build -DRCPTGUARD_BENCH=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 echo "== build dependencies come from packages scripts/setup.sh installs"
 bash scripts/check_deps.sh build
 echo "== tests"
